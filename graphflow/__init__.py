@@ -1,0 +1,145 @@
+"""graphflow: a TensorFlow 1.x style computational graph framework on numpy.
+
+`import graphflow as gf` (or `as tf`), build a graph of placeholders, variables and ops, differentiate it with
+`gf.gradients` or an optimizer, and run it in a `gf.Session`. This module only re-exports the public API.
+"""
+
+from graphflow import data, dtypes, errors, initializers, layers, losses, nn, train
+from graphflow.dtypes import as_dtype, bool_, float16, float32, float64, int8, int16, int32, int64, uint8
+from graphflow.gradients import gradients
+from graphflow.graph import (
+    Constant,
+    Graph,
+    Node,
+    Operation,
+    Placeholder,
+    TensorShape,
+    Variable,
+    get_default_graph,
+    name_scope,
+    reset_default_graph,
+    topo_order,
+)
+from graphflow.ops import (
+    absolute,
+    add,
+    add_n,
+    argmax,
+    assign,
+    assign_add,
+    assign_sub,
+    cast,
+    divide,
+    equal,
+    exp,
+    greater,
+    greater_equal,
+    group,
+    identity,
+    less,
+    less_equal,
+    log,
+    log_softmax,
+    matmul,
+    maximum,
+    minimum,
+    multiply,
+    negative,
+    no_op,
+    not_equal,
+    one_hot,
+    ones,
+    ones_like,
+    power,
+    random_normal,
+    random_uniform,
+    reduce_max,
+    reduce_mean,
+    reduce_sum,
+    relu,
+    reshape,
+    set_random_seed,
+    sigmoid,
+    sign,
+    softmax,
+    sqrt,
+    square,
+    stop_gradient,
+    subtract,
+    tanh,
+    transpose,
+    truncated_normal,
+    where,
+    zeros,
+    zeros_like,
+)
+from graphflow.registry import OPS, RegisterGradient, as_node, constant, defop
+from graphflow.session import InteractiveSession, Session, get_default_session
+
+__version__ = "0.1.0"
+
+bool = bool_
+abs = absolute
+pow = power
+truediv = realdiv = divide
+convert_to_tensor = as_node
+Tensor = Node
+
+
+class GraphKeys:
+    """Names of the standard collections (TF-1 `tf.GraphKeys`)."""
+
+    GLOBAL_VARIABLES = "variables"
+    TRAINABLE_VARIABLES = "trainable_variables"
+    LOSSES = "losses"
+    GLOBAL_STEP = "global_step"
+
+
+def placeholder(dtype=None, shape=None, name=None) -> Placeholder:
+    """An input fed at run time (TF-1 `placeholder`).
+
+    Args:
+        dtype: e.g. `gf.float32`; when None, the node takes the dtype of whatever is fed (a list of Python floats
+            becomes float64, as numpy makes it).
+        shape: e.g. `[None, 784]`: None marks a dimension of any size; None for any shape.
+        name: the node's name (made unique in the graph).
+    """
+    graph = get_default_graph()
+    return Placeholder(graph, graph.unique_name(name or "Placeholder"), (), as_dtype(dtype), shape)
+
+
+def global_variables(scope: str | None = None) -> list[Variable]:
+    """Every variable of the default graph (including optimizer slots), in creation order."""
+    return _scoped(get_default_graph().get_collection("variables"), scope)
+
+
+def trainable_variables(scope: str | None = None) -> list[Variable]:
+    """The variables optimizers update by default, in creation order."""
+    return _scoped(get_default_graph().get_collection("trainable_variables"), scope)
+
+
+def _scoped(variables: list, scope: str | None) -> list:
+    return [v for v in variables if scope is None or v.name.startswith(scope)]
+
+
+def variables_initializer(var_list, name: str = "init") -> Operation:
+    """An op that sets each variable in `var_list` to its initial value in the session that runs it."""
+    return group(*[v.initializer for v in var_list], name=name)
+
+
+def global_variables_initializer() -> Operation:
+    """An op that (re)initialises every variable of the default graph (TF-1)."""
+    return variables_initializer(global_variables())
+
+
+def get_collection(key: str, scope: str | None = None) -> list:
+    return _scoped(get_default_graph().get_collection(key), scope)
+
+
+def add_to_collection(name: str, value) -> None:
+    get_default_graph().add_to_collection(name, value)
+
+
+def shape_of(x) -> tuple:
+    """The static shape of `x` as a tuple (None for unknown dimensions)."""
+    return tuple(as_node(x).shape)

@@ -1,0 +1,1 @@
+"""Compatibility modules with the paths of TF-1's `tensorflow.examples.tutorials`."""

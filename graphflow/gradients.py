@@ -1,0 +1,125 @@
+"""Reverse-mode differentiation that builds the gradient as graph nodes.
+
+`gradients(ys, xs)` walks the graph breadth-first from `ys` towards `xs`. A node is taken from the queue only when
+every consumer on a path from `xs` to `ys` has sent it its part of the gradient (Kahn's algorithm on the reversed
+graph), so a node reached by a short and a long path is processed once, after both. The parts are summed, the op's
+registered rule turns the node's gradient into gradients for its inputs, and the walk goes on. Because the rules
+are written with graphflow ops, the result can be fetched, drawn, and differentiated again.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict, deque
+from collections.abc import Sequence
+from typing import Any
+
+from graphflow import dtypes
+from graphflow.graph import Node, Operation, common_graph, topo_order
+from graphflow.ops.elementwise import add_n_op
+from graphflow.ops.shape import ones_like
+from graphflow.registry import as_node, constant, gradient_rule
+
+
+def _as_list(nodes: Any, what: str) -> list[Node]:
+    items = list(nodes) if isinstance(nodes, list | tuple) else [nodes]
+    for item in items:
+        if not isinstance(item, Node):
+            raise TypeError(f"gradients: {what} must be graph nodes, got {type(item).__name__}: {item!r}")
+    return items
+
+
+def _path_nodes(ys: list[Node], xs: list[Node], stops: set[Node]) -> set[Node]:
+    """The nodes on some path from an x to a y along which a gradient can flow.
+
+    Integer and boolean values carry no gradient (argmax, equal, a cast from int), and nodes in `stops` are
+    constants to the walk, so paths through either are cut.
+    """
+    order = topo_order(ys)
+    reached = {x for x in xs if dtypes.is_floating(x.dtype) and x not in stops}
+    for node in order:
+        flows = node not in stops and dtypes.is_floating(node.dtype)
+        if flows and node not in reached and any(i in reached for i in node.inputs):
+            reached.add(node)
+    on_path = {y for y in ys if y in reached}
+    for node in reversed(order):  # every consumer comes before its inputs
+        if node in on_path:
+            on_path.update(i for i in node.inputs if i in reached)
+    return on_path
+
+
+def gradients(
+    ys: Node | Sequence[Node],
+    xs: Node | Sequence[Node],
+    grad_ys: Node | Sequence[Node | None] | None = None,
+    name: str = "gradients",
+    stop_gradients: Sequence[Node] | None = None,
+) -> list[Node | None]:
+    """Symbolic gradients of `sum(ys)` with respect to each of `xs` (TF-1 `tf.gradients`).
+
+    Args:
+        ys: a node or list of nodes to differentiate.
+        xs: a node or list of nodes to differentiate with respect to (any node, not only variables).
+        grad_ys: the incoming gradient for each y (same shapes); ones by default.
+        name: the name scope the gradient nodes are built under.
+        stop_gradients: nodes treated as constants: no gradient flows through them.
+
+    Returns:
+        One gradient node per x, shaped like x, or None where x does not reach any y through float values.
+
+    Raises:
+        LookupError: a float op on the path from xs to ys has no registered gradient (names the op and its type).
+        TypeError: ys or xs contain something that is not a graph node.
+    """
+    ys, xs = _as_list(ys, "ys"), _as_list(xs, "xs")
+    grad_ys = [None] * len(ys) if grad_ys is None else list(grad_ys if isinstance(grad_ys, list | tuple) else [grad_ys])
+    if len(grad_ys) != len(ys):
+        raise ValueError(f"gradients: got {len(grad_ys)} grad_ys for {len(ys)} ys")
+    graph = common_graph(ys + xs, "gradients")
+
+    on_path = _path_nodes(ys, xs, set(stop_gradients or ()))
+    pending: dict[Node, int] = defaultdict(int)  # consumers on the path that have not yet sent their part
+    for node in on_path:
+        for i in node.inputs:
+            if i in on_path:
+                pending[i] += 1
+
+    parts: dict[Node, list[Node]] = defaultdict(list)
+    total: dict[Node, Node] = {}
+    with graph.as_default(), graph.name_scope(name):
+        for y, gy in zip(ys, grad_ys, strict=True):
+            if y in on_path:
+                parts[y].append(_seed(y, gy))
+        queue = deque(y for y in dict.fromkeys(ys) if y in on_path and pending[y] == 0)
+        while queue:
+            node = queue.popleft()
+            if parts[node]:
+                total[node] = parts[node][0] if len(parts[node]) == 1 else add_n_op(*parts[node])
+            if node in total and isinstance(node, Operation) and any(i in on_path for i in node.inputs):
+                for i, g in zip(node.inputs, _apply_rule(node, total[node]), strict=True):
+                    if i in on_path and g is not None:
+                        parts[i].append(g)
+            for i in node.inputs:
+                if i in on_path:
+                    pending[i] -= 1
+                    if pending[i] == 0:
+                        queue.append(i)
+    return [total.get(x) for x in xs]
+
+
+def _seed(y: Node, grad_y: Any) -> Node:
+    if grad_y is not None:
+        return as_node(grad_y, dtype=y.dtype)
+    if y.shape == () and y.dtype is not None:
+        return constant(1.0, dtype=y.dtype, name="grad_ys")  # a scalar loss needs no ones_like op at run time
+    return ones_like(y, name="grad_ys")
+
+
+def _apply_rule(op: Operation, g: Node) -> tuple[Node | None, ...]:
+    rule = gradient_rule(op)
+    with op.graph.name_scope(f"{op.name}_grad"):
+        grads = tuple(rule(op, g))
+    if len(grads) != len(op.inputs):
+        raise ValueError(
+            f"the gradient rule for {op.type} '{op.name}' returned {len(grads)} gradients for {len(op.inputs)} inputs"
+        )
+    return grads

@@ -1,0 +1,92 @@
+"""Shape helpers shared by the ops: static shape rules for graph building and the numpy side of `sum_to`.
+
+Static shapes are tuples with None for a dimension known only at run time; a shape of None means the rank itself is
+unknown. Every rule accepts both and raises ValueError when the known parts cannot agree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+Shape = tuple | None
+
+
+def same_shape(x: Shape, **attrs: Any) -> Shape:
+    """Elementwise unary ops keep their input's shape."""
+    return x
+
+
+def scalar_shape(*shapes: Shape, **attrs: Any) -> Shape:
+    return ()
+
+
+def broadcast_shape(*shapes: Shape, **attrs: Any) -> Shape:
+    """numpy's broadcasting rule on static shapes: dimensions align from the right; 1 stretches to the other."""
+    if any(s is None for s in shapes):
+        return None
+    rank = max(len(s) for s in shapes)
+    result = []
+    for i in range(-rank, 0):
+        dims = [s[i] for s in shapes if len(s) >= -i]
+        known = {d for d in dims if d is not None and d != 1}
+        if len(known) > 1:
+            listing = " and ".join(map(_fmt, shapes))
+            raise ValueError(f"shapes {listing} cannot be broadcast (axis {i}: {sorted(known)})")
+        if known:
+            result.append(known.pop())
+        elif None in dims:
+            result.append(None)  # 1 against unknown, or unknown against unknown: only the run knows
+        else:
+            result.append(1)
+    return tuple(result)
+
+
+def normalize_axis(axis: Any, what: str = "axis") -> tuple[int, ...] | None:
+    """`axis` as a tuple of ints (None means every axis)."""
+    if axis is None:
+        return None
+    if isinstance(axis, int | np.integer):
+        return (int(axis),)
+    try:
+        return tuple(int(a) for a in axis)
+    except TypeError:
+        raise TypeError(f"{what} must be an int, a list of ints or None, got {axis!r}") from None
+
+
+def resolve_axes(axis: tuple[int, ...] | None, rank: int) -> tuple[int, ...]:
+    """Non-negative axes for a known rank; raises ValueError for an axis out of range."""
+    if axis is None:
+        return tuple(range(rank))
+    resolved = []
+    for a in axis:
+        if not -rank <= a < rank:
+            raise ValueError(f"axis {a} is out of range for a tensor of rank {rank}")
+        resolved.append(a % rank)
+    return tuple(sorted(set(resolved)))
+
+
+def reduced_shape(x: Shape, *, axis: tuple[int, ...] | None, keepdims: bool, **attrs: Any) -> Shape:
+    """The shape left after reducing `axis` (all axes when None), keeping them as 1s when `keepdims`."""
+    if x is None:
+        return None
+    axes = resolve_axes(axis, len(x))
+    if keepdims:
+        return tuple(1 if i in axes else d for i, d in enumerate(x))
+    return tuple(d for i, d in enumerate(x) if i not in axes)
+
+
+def sum_to(t: np.ndarray, shape: Sequence[int]) -> np.ndarray:
+    """Sums `t` down to `shape`, undoing numpy broadcasting (leading axes and axes stretched from 1)."""
+    shape = tuple(shape)
+    if t.shape == shape:
+        return t
+    lead = t.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(lead + i for i, d in enumerate(shape) if d == 1 and t.shape[lead + i] != 1)
+    return t.sum(axis=axes, keepdims=True).reshape(shape) if axes else t.reshape(shape)
+
+
+def _fmt(shape: Shape) -> str:
+    return "<unknown>" if shape is None else "(" + ", ".join("?" if d is None else str(d) for d in shape) + ")"

@@ -1,0 +1,99 @@
+"""Activations: sigmoid, tanh, relu, softmax, log_softmax, each computed without overflow."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from graphflow.graph import Node
+from graphflow.ops._util import same_shape
+from graphflow.ops.elementwise import exp
+from graphflow.ops.reduction import sum_op
+from graphflow.ops.shape import zeros_like
+from graphflow.registry import defop
+
+
+@defop("Sigmoid", shape=same_shape)
+def sigmoid(x):
+    return 0.5 * (1.0 + np.tanh(0.5 * x))  # 1/(1+e^-x) without overflow for large |x|
+
+
+@sigmoid.defgrad
+def _sigmoid_grad(op, g):
+    return (g * op * (1.0 - op),)  # d sigmoid = y (1 - y), reusing the forward output
+
+
+@defop("Tanh", shape=same_shape)
+def tanh(x):
+    return np.tanh(x)
+
+
+@tanh.defgrad
+def _tanh_grad(op, g):
+    return (g * (1.0 - op * op),)  # d tanh = 1 - y^2
+
+
+@defop("Relu", shape=same_shape)
+def relu(x):
+    return np.maximum(x, 0)
+
+
+@relu.defgrad
+def _relu_grad(op, g):
+    return (relu_grad(g, op),)  # relu(x) > 0 exactly where x > 0, so the output serves as the mask
+
+
+@defop("ReluGrad", shape=same_shape)
+def relu_grad(g, x):
+    """`g` where `x > 0`, else 0: the gradient of relu at x (TF's ReluGrad)."""
+    return np.where(x > 0, g, 0)
+
+
+@relu_grad.defgrad
+def _relu_grad_grad(op, gg):
+    _, x = op.inputs
+    return relu_grad(gg, x), zeros_like(x)  # linear in g; piecewise constant in x
+
+
+def _axis(axis: Any, dim: Any) -> int:
+    if axis is None:
+        axis = dim
+    return -1 if axis is None else int(axis)
+
+
+@defop("Softmax", shape=same_shape)
+def softmax_op(x, *, axis):
+    e = np.exp(x - np.max(x, axis=axis, keepdims=True))  # shift by the max: exp never overflows
+    e /= np.sum(e, axis=axis, keepdims=True)
+    return e
+
+
+@softmax_op.defgrad
+def _softmax_grad(op, g):
+    # d softmax: y * (g - sum(g * y))
+    axis = op.attrs["axis"]
+    return ((g - sum_op(g * op, axis=(axis,), keepdims=True)) * op,)
+
+
+@defop("LogSoftmax", shape=same_shape)
+def log_softmax_op(x, *, axis):
+    shifted = x - np.max(x, axis=axis, keepdims=True)
+    return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
+
+
+@log_softmax_op.defgrad
+def _log_softmax_grad(op, g):
+    # d log_softmax: g - softmax * sum(g); softmax is exp of the output, computed from op without overflow
+    axis = op.attrs["axis"]
+    return (g - exp(op) * sum_op(g, axis=(axis,), keepdims=True),)
+
+
+def softmax(logits: Any, axis: int | None = None, name: str | None = None, dim: int | None = None) -> Node:
+    """exp(x) / sum(exp(x)) along `axis` (last by default), stable for logits of any magnitude."""
+    return softmax_op(logits, axis=_axis(axis, dim), name=name)
+
+
+def log_softmax(logits: Any, axis: int | None = None, name: str | None = None, dim: int | None = None) -> Node:
+    """log(softmax(x)) along `axis`, computed as x - max - log(sum(exp(x - max))) so it never takes log(0)."""
+    return log_softmax_op(logits, axis=_axis(axis, dim), name=name)

@@ -1,0 +1,223 @@
+"""Elementwise arithmetic with numpy broadcasting. Binary ops undo broadcasting in their gradients with `sum_to`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from graphflow import dtypes
+from graphflow.graph import Node
+from graphflow.ops._util import broadcast_shape, same_shape
+from graphflow.ops.comparison import greater, greater_equal, less_equal
+from graphflow.ops.reduction import sum_to
+from graphflow.ops.shape import ones_like, zeros_like
+from graphflow.registry import convert_inputs, defop, same_dtype
+
+
+@defop("Add", shape=broadcast_shape)
+def add(x, y):
+    return x + y
+
+
+@add.defgrad
+def _add_grad(op, g):
+    x, y = op.inputs
+    return sum_to(g, x), sum_to(g, y)
+
+
+@defop("Sub", shape=broadcast_shape)
+def subtract(x, y):
+    return x - y
+
+
+@subtract.defgrad
+def _subtract_grad(op, g):
+    x, y = op.inputs
+    return sum_to(g, x), sum_to(-g, y)
+
+
+@defop("Mul", shape=broadcast_shape)
+def multiply(x, y):
+    return x * y
+
+
+@multiply.defgrad
+def _multiply_grad(op, g):
+    x, y = op.inputs
+    return sum_to(g * y, x), sum_to(g * x, y)  # d(xy) = y dx + x dy
+
+
+def _true_divide_dtype(*input_dtypes, **attrs):
+    dtype = same_dtype(*input_dtypes)
+    return dtypes.float64 if dtype is not None and dtype.kind in "iub" else dtype  # TF-1 truediv of ints
+
+
+@defop("RealDiv", shape=broadcast_shape, dtype=_true_divide_dtype)
+def divide(x, y):
+    return np.true_divide(x, y)
+
+
+@divide.defgrad
+def _divide_grad(op, g):
+    x, y = op.inputs
+    return sum_to(g / y, x), sum_to(-g * op / y, y)  # d(x/y) = dx/y - (x/y) dy/y
+
+
+@defop("Neg", shape=same_shape)
+def negative(x):
+    return np.negative(x)
+
+
+@negative.defgrad
+def _negative_grad(op, g):
+    return (-g,)
+
+
+@defop("Exp", shape=same_shape)
+def exp(x):
+    return np.exp(x)
+
+
+@exp.defgrad
+def _exp_grad(op, g):
+    return (g * op,)  # d exp = exp, the output itself
+
+
+@defop("Log", shape=same_shape)
+def log(x):
+    return np.log(x)
+
+
+@log.defgrad
+def _log_grad(op, g):
+    return (g / op.inputs[0],)
+
+
+@defop("Square", shape=same_shape)
+def square(x):
+    return np.square(x)
+
+
+@square.defgrad
+def _square_grad(op, g):
+    return (g * (2.0 * op.inputs[0]),)
+
+
+@defop("Sqrt", shape=same_shape)
+def sqrt(x):
+    return np.sqrt(x)
+
+
+@sqrt.defgrad
+def _sqrt_grad(op, g):
+    return (g * 0.5 / op,)  # d sqrt(x) = 1 / (2 sqrt(x))
+
+
+@defop("Pow", shape=broadcast_shape)
+def power(x, y):
+    return np.power(x, y)
+
+
+@power.defgrad
+def _power_grad(op, g):
+    x, y = op.inputs
+    gx = g * y * power(x, y - 1.0)
+    # d/dy x^y = x^y log x, taken as 0 where x <= 0 (as TF-1 does) so no NaN leaks from log of a non-positive x.
+    positive = greater(x, zeros_like(x))
+    log_x = where(positive, log(where(positive, x, ones_like(x))), zeros_like(x))
+    return sum_to(gx, x), sum_to(g * op * log_x, y)
+
+
+@defop("Abs", shape=same_shape)
+def absolute(x):
+    return np.abs(x)
+
+
+@absolute.defgrad
+def _absolute_grad(op, g):
+    return (g * sign(op.inputs[0]),)
+
+
+@defop("Sign", shape=same_shape)
+def sign(x):
+    return np.sign(x)
+
+
+@sign.defgrad
+def _sign_grad(op, g):
+    return (None,)  # zero almost everywhere
+
+
+@defop("Maximum", shape=broadcast_shape)
+def maximum(x, y):
+    return np.maximum(x, y)
+
+
+@maximum.defgrad
+def _maximum_grad(op, g):
+    x, y = op.inputs
+    return _route(greater_equal(x, y), g, x, y)  # ties go to x, as in TF-1
+
+
+@defop("Minimum", shape=broadcast_shape)
+def minimum(x, y):
+    return np.minimum(x, y)
+
+
+@minimum.defgrad
+def _minimum_grad(op, g):
+    x, y = op.inputs
+    return _route(less_equal(x, y), g, x, y)
+
+
+def _route(x_wins: Node, g: Node, x: Node, y: Node) -> tuple[Node, Node]:
+    """Sends g to x where `x_wins`, to y elsewhere, each summed down to its operand's shape."""
+    zero = zeros_like(g)
+    return sum_to(where(x_wins, g, zero), x), sum_to(where(x_wins, zero, g), y)
+
+
+@defop("AddN", shape=broadcast_shape)
+def add_n_op(*xs):
+    total = xs[0] + xs[1] if len(xs) > 1 else xs[0]
+    for x in xs[2:]:
+        total += x  # `total` is a fresh array from the first addition, so adding in place is safe
+    return total
+
+
+@add_n_op.defgrad
+def _add_n_grad(op, g):
+    return tuple(sum_to(g, x) for x in op.inputs)
+
+
+def add_n(inputs: list[Any], name: str | None = None) -> Node:
+    """Sum of a list of tensors (TF-1 `add_n`)."""
+    if not isinstance(inputs, list | tuple) or not inputs:
+        raise ValueError("add_n expects a non-empty list of tensors")
+    return add_n_op(*inputs, name=name)
+
+
+def _select_dtype(condition, x, y, **attrs):
+    if condition is not None and condition != dtypes.bool_:
+        raise TypeError(f"the condition must be bool, got {condition}")
+    return same_dtype(x, y)
+
+
+@defop("Select", shape=broadcast_shape, dtype=_select_dtype)
+def select(condition, x, y):
+    return np.where(condition, x, y)
+
+
+@select.defgrad
+def _select_grad(op, g):
+    condition, x, y = op.inputs
+    zero = zeros_like(g)
+    return None, sum_to(select(condition, g, zero), x), sum_to(select(condition, zero, g), y)
+
+
+def where(condition: Any, x: Any = None, y: Any = None, name: str | None = None) -> Node:
+    """Elementwise `x` where `condition` is true, else `y` (TF-1 `where` with three arguments)."""
+    if x is None or y is None:
+        raise ValueError("where(condition) without x and y (returning indices) is not supported; pass x and y")
+    x, y = convert_inputs((x, y), "where")
+    return select(condition, x, y, name=name)

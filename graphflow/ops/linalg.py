@@ -1,0 +1,81 @@
+"""Matrix product and transpose."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from graphflow.graph import Node
+from graphflow.registry import defop
+
+
+def _matmul_shape(a, b, *, transpose_a=False, transpose_b=False):
+    if a is None or b is None:
+        return None
+    if len(a) < 2 or len(b) < 2:
+        raise ValueError(f"matmul needs tensors of rank >= 2, got ranks {len(a)} and {len(b)}")
+    rows, inner_a = (a[-1], a[-2]) if transpose_a else (a[-2], a[-1])
+    inner_b, cols = (b[-1], b[-2]) if transpose_b else (b[-2], b[-1])
+    if inner_a is not None and inner_b is not None and inner_a != inner_b:
+        raise ValueError(
+            f"dimensions must be equal, but are {inner_a} and {inner_b}: cannot multiply "
+            f"{_fmt(a, transpose_a)} by {_fmt(b, transpose_b)}"
+        )
+    return (*a[:-2], rows, cols)
+
+
+def _fmt(shape, transposed):
+    text = "(" + ", ".join("?" if d is None else str(d) for d in shape) + ")"
+    return text + "ᵀ" if transposed else text
+
+
+@defop("MatMul", shape=_matmul_shape)
+def matmul(a, b, *, transpose_a=False, transpose_b=False):
+    if transpose_a:
+        a = np.swapaxes(a, -1, -2)
+    if transpose_b:
+        b = np.swapaxes(b, -1, -2)
+    return np.matmul(a, b)
+
+
+@matmul.defgrad
+def _matmul_grad(op, g):
+    # For c = a b: da = g bᵀ, db = aᵀ g; with the transpose flags folded in so no transpose op is built.
+    a, b = op.inputs
+    ta, tb = op.attrs.get("transpose_a", False), op.attrs.get("transpose_b", False)
+    if ta:
+        ga = matmul(b, g, transpose_a=tb, transpose_b=True)
+    else:
+        ga = matmul(g, b, transpose_b=not tb)
+    if tb:
+        gb = matmul(g, a, transpose_a=True, transpose_b=ta)
+    else:
+        gb = matmul(a, g, transpose_a=not ta)
+    return ga, gb
+
+
+def _transpose_shape(x, *, perm):
+    if x is None:
+        return None
+    if perm is None:
+        return tuple(reversed(x))
+    if sorted(perm) != list(range(len(x))):
+        raise ValueError(f"perm {list(perm)} is not a permutation of the {len(x)} axes")
+    return tuple(x[p] for p in perm)
+
+
+@defop("Transpose", shape=_transpose_shape)
+def transpose_op(x, *, perm):
+    return np.transpose(x, perm)
+
+
+@transpose_op.defgrad
+def _transpose_grad(op, g):
+    perm = op.attrs["perm"]
+    return (transpose_op(g, perm=None if perm is None else tuple(np.argsort(perm).tolist())),)
+
+
+def transpose(a: Any, perm: Any = None, name: str | None = None) -> Node:
+    """Permutes the axes of `a` (reverses them when `perm` is None), TF-1 `transpose`."""
+    return transpose_op(a, perm=None if perm is None else tuple(int(p) for p in perm), name=name)

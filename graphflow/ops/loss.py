@@ -1,0 +1,85 @@
+"""Fused softmax cross-entropy. Composing softmax and log would take log(0) for confident logits; these compute
+log-softmax with the max shifted out, so values and gradients stay finite for logits of any magnitude.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from graphflow import dtypes
+from graphflow.ops.activation import log_softmax_op, softmax_op
+from graphflow.ops.reduction import broadcast_like, sum_op
+from graphflow.ops.shape import one_hot
+from graphflow.registry import defop, same_dtype
+
+
+def _log_softmax(logits: np.ndarray) -> np.ndarray:
+    shifted = logits - np.max(logits, axis=-1, keepdims=True)
+    return shifted - np.log(np.sum(np.exp(shifted), axis=-1, keepdims=True))
+
+
+def _compatible(a: tuple | None, b: tuple | None) -> bool:
+    """Whether two static shapes can be equal at run time."""
+    if a is None or b is None:
+        return True
+    return len(a) == len(b) and all(x is None or y is None or x == y for x, y in zip(a, b, strict=True))
+
+
+def _xent_shape(labels, logits, **_):
+    if not _compatible(labels, logits):
+        raise ValueError(f"labels {tuple(labels)} and logits {tuple(logits)} must have the same shape")
+    shape = logits if logits is not None else labels
+    return None if shape is None else tuple(shape[:-1])
+
+
+@defop("SoftmaxCrossEntropyWithLogits", shape=_xent_shape)
+def softmax_xent(labels, logits):
+    """Per-example -sum(labels * log_softmax(logits)) over the last axis."""
+    return -np.sum(labels * _log_softmax(logits), axis=-1)
+
+
+@softmax_xent.defgrad
+def _softmax_xent_grad(op, g):
+    # d/dlogits = softmax * sum(labels) - labels (just softmax - labels when each row of labels sums to 1)
+    labels, logits = op.inputs
+    g = broadcast_like(g, logits, axis=(-1,))
+    d_logits = softmax_op(logits, axis=-1) * sum_op(labels, axis=(-1,), keepdims=True) - labels
+    return g * -log_softmax_op(logits, axis=-1), g * d_logits
+
+
+def _sparse_xent_shape(labels, logits, **_):
+    if logits is not None and len(logits) < 1:
+        raise ValueError("logits must have rank >= 1")
+    if logits is not None and not _compatible(labels, tuple(logits[:-1])):
+        raise ValueError(f"labels {tuple(labels)} must have the shape of logits {tuple(logits)} without the last axis")
+    return None if logits is None else tuple(logits[:-1])
+
+
+def _sparse_xent_dtype(labels, logits, **_):
+    if labels is not None and labels.kind not in "iu":
+        raise TypeError(f"labels must be integer class indices, got {labels}")
+    return same_dtype(logits)
+
+
+@defop("SparseSoftmaxCrossEntropyWithLogits", shape=_sparse_xent_shape, dtype=_sparse_xent_dtype)
+def sparse_softmax_xent(labels, logits):
+    """Per-example -log_softmax(logits)[label] for integer class labels."""
+    classes = logits.shape[-1]
+    if labels.size and (labels.min() < 0 or labels.max() >= classes):
+        bad = labels[(labels < 0) | (labels >= classes)].flat[0]
+        raise ValueError(f"label {bad} is outside the valid range [0, {classes}) of the logits' last axis")
+    picked = np.take_along_axis(_log_softmax(logits), labels[..., None].astype(np.intp), axis=-1)
+    return -picked[..., 0]
+
+
+@sparse_softmax_xent.defgrad
+def _sparse_softmax_xent_grad(op, g):
+    labels, logits = op.inputs
+    depth = None if logits.shape is None else logits.shape[-1]
+    if depth is None:
+        raise ValueError(
+            f"'{op.name}': the gradient needs the number of classes, but the logits' last dimension is unknown; "
+            "give the logits a static shape (e.g. from a dense layer)"
+        )
+    target = one_hot(labels, depth, dtype=logits.dtype or dtypes.float32)
+    return None, broadcast_like(g, logits, axis=(-1,)) * (softmax_op(logits, axis=-1) - target)

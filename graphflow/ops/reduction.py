@@ -1,0 +1,158 @@
+"""Reductions (sum, mean, max, argmax) and their adjoints: `broadcast_like` spreads a reduced value back over the
+input's shape, and `sum_to` sums a broadcast result down to an operand's shape. Each is the other's gradient.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from graphflow import dtypes
+from graphflow.graph import Node
+from graphflow.ops import _util
+from graphflow.ops.comparison import equal
+from graphflow.ops.shape import cast
+from graphflow.registry import defop
+
+
+def _reduce_args(axis: Any, keepdims: Any, reduction_indices: Any, keep_dims: Any) -> dict[str, Any]:
+    """TF-1 accepts the old spellings `reduction_indices` and `keep_dims`."""
+    if axis is None:
+        axis = reduction_indices
+    if keepdims is None:
+        keepdims = keep_dims
+    return {"axis": _util.normalize_axis(axis), "keepdims": bool(keepdims)}
+
+
+def _expand_axes(axis: tuple[int, ...] | None, keepdims: bool) -> tuple[int, ...] | None:
+    """The axes a reduction removed, which its gradient must reinsert before broadcasting (None: nothing removed)."""
+    return None if keepdims else axis
+
+
+# --- sum_to and broadcast_like: the adjoint pair every broadcasting op's gradient uses ------------------------------
+
+
+@defop("SumTo", shape=lambda t, like, **_: like)
+def sum_to(t, like):
+    """Sums `t` down to the run-time shape of `like`, undoing broadcasting."""
+    return _util.sum_to(t, like.shape)
+
+
+@sum_to.defgrad
+def _sum_to_grad(op, g):
+    t, _ = op.inputs
+    return broadcast_like(g, t), None
+
+
+@defop("BroadcastLike", shape=lambda g, like, **_: like)
+def broadcast_like(g, like, *, axis=None):
+    """Broadcasts `g` to the shape of `like`, first reinserting the reduced `axis` (as size-1 dimensions)."""
+    if axis is not None:
+        g = np.expand_dims(g, _util.resolve_axes(axis, like.ndim))
+    return np.broadcast_to(g, like.shape)
+
+
+@broadcast_like.defgrad
+def _broadcast_like_grad(op, g):
+    g_in, _ = op.inputs
+    axis = op.attrs["axis"]
+    return (sum_to(g, g_in) if axis is None else sum_op(g, axis=axis, keepdims=False)), None
+
+
+# --- sum, mean, max ---------------------------------------------------------------------------------------------------
+
+
+@defop("Sum", shape=_util.reduced_shape)
+def sum_op(x, *, axis, keepdims):
+    return np.sum(x, axis=axis, keepdims=keepdims)
+
+
+@sum_op.defgrad
+def _sum_grad(op, g):
+    (x,) = op.inputs
+    return (broadcast_like(g, x, axis=_expand_axes(op.attrs["axis"], op.attrs["keepdims"])),)
+
+
+@defop("Mean", shape=_util.reduced_shape)
+def mean_op(x, *, axis, keepdims):
+    return np.mean(x, axis=axis, keepdims=keepdims)
+
+
+@mean_op.defgrad
+def _mean_grad(op, g):
+    (x,) = op.inputs
+    axis = op.attrs["axis"]
+    spread = broadcast_like(g, x, axis=_expand_axes(axis, op.attrs["keepdims"]))
+    return (spread / reduced_size(x, axis),)
+
+
+@defop("Max", shape=_util.reduced_shape)
+def max_op(x, *, axis, keepdims):
+    return np.max(x, axis=axis, keepdims=keepdims)
+
+
+@max_op.defgrad
+def _max_grad(op, g):
+    # d max = g at the maximum; ties share it equally, as TF-1 does.
+    (x,) = op.inputs
+    axis = op.attrs["axis"]
+    expand = _expand_axes(axis, op.attrs["keepdims"])
+    mask = cast(equal(x, broadcast_like(op, x, axis=expand)), x.dtype)
+    share = mask / sum_op(mask, axis=axis, keepdims=True)
+    return (broadcast_like(g, x, axis=expand) * share,)
+
+
+@defop("ReducedSize", shape=_util.scalar_shape)
+def reduced_size_op(x, *, axis):
+    """How many elements a reduction over `axis` combines into one, as a scalar of x's dtype."""
+    count = x.size if axis is None else int(np.prod([x.shape[a] for a in axis]))
+    return np.asarray(count, dtype=x.dtype)
+
+
+@reduced_size_op.defgrad
+def _reduced_size_grad(op, g):
+    return (None,)  # depends on the shape only
+
+
+def reduced_size(x: Node, axis: tuple[int, ...] | None) -> Node | float:
+    """The count a mean divides by: a Python number when the static shape tells it, else a node."""
+    if x.shape is not None:
+        dims = [x.shape[a] for a in _util.resolve_axes(axis, len(x.shape))]
+        if None not in dims:
+            return float(np.prod(dims))
+    return reduced_size_op(x, axis=axis)
+
+
+def reduce_sum(input_tensor, axis=None, keepdims=None, name=None, reduction_indices=None, keep_dims=None) -> Node:
+    """Sum over `axis` (all axes when None), keeping reduced axes as size 1 when `keepdims` (TF-1 `reduce_sum`)."""
+    return sum_op(input_tensor, name=name, **_reduce_args(axis, keepdims, reduction_indices, keep_dims))
+
+
+def reduce_mean(input_tensor, axis=None, keepdims=None, name=None, reduction_indices=None, keep_dims=None) -> Node:
+    """Mean over `axis` (all axes when None), TF-1 `reduce_mean`."""
+    return mean_op(input_tensor, name=name, **_reduce_args(axis, keepdims, reduction_indices, keep_dims))
+
+
+def reduce_max(input_tensor, axis=None, keepdims=None, name=None, reduction_indices=None, keep_dims=None) -> Node:
+    """Maximum over `axis` (all axes when None), TF-1 `reduce_max`; the gradient goes to the maxima."""
+    return max_op(input_tensor, name=name, **_reduce_args(axis, keepdims, reduction_indices, keep_dims))
+
+
+# --- argmax: not differentiable (an integer result) --------------------------------------------------------------
+
+
+def _argmax_shape(x, *, axis, output_type):
+    return _util.reduced_shape(x, axis=(axis,), keepdims=False)
+
+
+@defop("ArgMax", shape=_argmax_shape, dtype=lambda x, *, axis, output_type: output_type)
+def argmax_op(x, *, axis, output_type):
+    return np.argmax(x, axis=axis).astype(output_type, copy=False)
+
+
+def argmax(input, axis=None, name=None, dimension=None, output_type=dtypes.int64) -> Node:
+    """Index of the largest value along `axis` (TF-1 defaults to axis 0)."""
+    if axis is None:
+        axis = 0 if dimension is None else dimension
+    return argmax_op(input, axis=int(axis), output_type=dtypes.as_dtype(output_type), name=name)

@@ -1,0 +1,149 @@
+"""Ops that move or relabel data without arithmetic: reshape, cast, one_hot, identity, stop_gradient, zeros_like."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from graphflow import dtypes
+from graphflow.graph import Node, as_shape
+from graphflow.ops._util import same_shape
+from graphflow.registry import constant, defop
+
+
+def _reshape_shape(x, *, shape):
+    if x is not None and None not in x and shape.count(-1) == 1:
+        known = int(np.prod([d for d in shape if d != -1]))
+        total = int(np.prod(x))
+        if known == 0 or total % known:
+            raise ValueError(f"cannot reshape {total} elements into {list(shape)}")
+        return tuple(total // known if d == -1 else d for d in shape)
+    if x is not None and None not in x and -1 not in shape and int(np.prod(x)) != int(np.prod(shape)):
+        raise ValueError(f"cannot reshape {int(np.prod(x))} elements into {list(shape)}")
+    return tuple(None if d == -1 else d for d in shape)
+
+
+@defop("Reshape", shape=_reshape_shape)
+def reshape_op(x, *, shape):
+    return np.reshape(x, shape)
+
+
+@reshape_op.defgrad
+def _reshape_grad(op, g):
+    return (reshape_like(g, op.inputs[0]),)
+
+
+@defop("ReshapeLike", shape=lambda t, like, **_: like)
+def reshape_like(t, like):
+    """Reshapes `t` to the run-time shape of `like` (the gradient of a reshape)."""
+    return t.reshape(like.shape)
+
+
+@reshape_like.defgrad
+def _reshape_like_grad(op, g):
+    return reshape_like(g, op.inputs[0]), None
+
+
+def reshape(tensor: Any, shape: Any, name: str | None = None) -> Node:
+    """TF-1 `reshape`: `shape` is a list of ints; one entry may be -1 (inferred)."""
+    dims = tuple(-1 if d is None else int(d) for d in shape)
+    if dims.count(-1) > 1:
+        raise ValueError(f"reshape: at most one dimension may be -1, got {list(shape)}")
+    return reshape_op(tensor, shape=dims, name=name)
+
+
+def _cast_dtype(x, *, dtype):
+    return dtype
+
+
+@defop("Cast", shape=same_shape, dtype=_cast_dtype)
+def cast_op(x, *, dtype):
+    return x.astype(dtype, copy=False)
+
+
+@cast_op.defgrad
+def _cast_grad(op, g):
+    (x,) = op.inputs
+    return (g if x.dtype is None else cast_op(g, dtype=x.dtype),)
+
+
+def cast(x: Any, dtype: Any, name: str | None = None) -> Node:
+    """Converts `x` to `dtype`. Gradients flow between float types only (none through integers or booleans)."""
+    return cast_op(x, dtype=dtypes.as_dtype(dtype), name=name)
+
+
+def _one_hot_shape(indices, *, depth, axis, **_):
+    if indices is None:
+        return None
+    position = len(indices) if axis == -1 else axis
+    return (*indices[:position], depth, *indices[position:])
+
+
+@defop("OneHot", shape=_one_hot_shape, dtype=lambda indices, *, dtype, **_: dtype)
+def one_hot_op(indices, *, depth, on_value, off_value, axis, dtype):
+    hot = np.equal.outer(indices, np.arange(depth))
+    if axis != -1:
+        hot = np.moveaxis(hot, -1, axis)
+    return np.where(hot, on_value, off_value).astype(dtype, copy=False)
+
+
+def one_hot(indices, depth, on_value=None, off_value=None, axis=None, dtype=None, name=None) -> Node:
+    """TF-1 `one_hot`: `depth` classes, `on_value` 1 and `off_value` 0 by default, float32 unless `dtype` is given."""
+    dtype = dtypes.as_dtype(dtype) or dtypes.float32
+    return one_hot_op(
+        indices,
+        depth=int(depth),
+        on_value=1 if on_value is None else on_value,
+        off_value=0 if off_value is None else off_value,
+        axis=-1 if axis is None else int(axis),
+        dtype=dtype,
+        name=name,
+    )
+
+
+@defop("Identity", shape=same_shape)
+def identity(x):
+    return x
+
+
+@identity.defgrad
+def _identity_grad(op, g):
+    return (g,)
+
+
+@defop("StopGradient", shape=same_shape)
+def stop_gradient(x):
+    """Passes `x` through; gradients do not flow back through it."""
+    return x
+
+
+@stop_gradient.defgrad
+def _stop_gradient_grad(op, g):
+    return (None,)
+
+
+@defop("ZerosLike", shape=same_shape)
+def zeros_like(x):
+    return np.zeros_like(x)
+
+
+@defop("OnesLike", shape=same_shape)
+def ones_like(x):
+    return np.ones_like(x)
+
+
+@zeros_like.defgrad
+@ones_like.defgrad
+def _like_grad(op, g):
+    return (None,)  # depends on the input's shape only
+
+
+def zeros(shape: Any, dtype: Any = dtypes.float32, name: str | None = None) -> Node:
+    """A constant of zeros (TF-1 `zeros`)."""
+    return constant(np.zeros(tuple(as_shape(shape)), dtypes.as_dtype(dtype)), name=name or "zeros")
+
+
+def ones(shape: Any, dtype: Any = dtypes.float32, name: str | None = None) -> Node:
+    """A constant of ones (TF-1 `ones`)."""
+    return constant(np.ones(tuple(as_shape(shape)), dtypes.as_dtype(dtype)), name=name or "ones")

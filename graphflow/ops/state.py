@@ -1,0 +1,93 @@
+"""Ops that change variables (assign, assign_add, assign_sub) and `group`.
+
+A session runs them transactionally: within a run, each update sees the updates before it, and the new values are
+stored in the session only when the whole run has succeeded, so a failing run changes no variable.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from graphflow.graph import Node, Variable
+from graphflow.registry import defop
+
+
+def _assign_shape(ref, value, **_):
+    if ref is not None and value is not None and len(ref) == len(value):
+        for r, v in zip(ref, value, strict=True):
+            if r is not None and v is not None and r != v:
+                raise ValueError(f"cannot assign a value of shape {tuple(value)} to a variable of shape {tuple(ref)}")
+    elif ref is not None and value is not None:
+        raise ValueError(f"cannot assign a value of shape {tuple(value)} to a variable of shape {tuple(ref)}")
+    return ref
+
+
+def _checked(ref: np.ndarray | None, value: np.ndarray) -> None:
+    if ref is not None and ref.shape != np.shape(value):
+        raise ValueError(f"cannot assign a value of shape {np.shape(value)} to a variable of shape {ref.shape}")
+
+
+@defop("Assign", shape=_assign_shape, ref="write")
+def assign_op(ref, value):
+    _checked(ref, value)
+    # A copy, so the session's state never aliases an array the caller still holds.
+    return np.array(value, dtype=None if ref is None else ref.dtype, copy=True)
+
+
+@defop("AssignAdd", shape=_assign_shape, ref="update")
+def assign_add_op(ref, value):
+    _checked(ref, np.broadcast_to(value, ref.shape))
+    return ref + value
+
+
+@defop("AssignSub", shape=_assign_shape, ref="update")
+def assign_sub_op(ref, value):
+    _checked(ref, np.broadcast_to(value, ref.shape))
+    return ref - value
+
+
+def _variable(ref: Any, what: str) -> Variable:
+    if not isinstance(ref, Variable):
+        raise TypeError(f"{what} needs a gf.Variable as its first argument, got {ref!r}")
+    return ref
+
+
+def assign(ref: Variable, value: Any, name: str | None = None) -> Node:
+    """Sets `ref` to `value`; the op's output is the new value (TF-1 `assign`)."""
+    return assign_op(_variable(ref, "assign"), value, name=name)
+
+
+def assign_add(ref: Variable, value: Any, name: str | None = None) -> Node:
+    """Adds `value` to `ref`; the op's output is the new value."""
+    return assign_add_op(_variable(ref, "assign_add"), value, name=name)
+
+
+def assign_sub(ref: Variable, value: Any, name: str | None = None) -> Node:
+    """Subtracts `value` from `ref`; the op's output is the new value."""
+    return assign_sub_op(_variable(ref, "assign_sub"), value, name=name)
+
+
+def _no_output(*input_dtypes: Any, **attrs: Any) -> None:
+    return None
+
+
+@defop("NoOp", dtype=_no_output)
+def group_op(*inputs):
+    return None
+
+
+def group(*inputs: Any, name: str | None = None) -> Node:
+    """An op that runs all `inputs` and outputs nothing (fetching it gives None), TF-1 `group`."""
+    flat: list[Node] = []
+    for x in inputs:
+        flat.extend(x if isinstance(x, list | tuple) else [x])
+    for x in flat:
+        if not isinstance(x, Node):
+            raise TypeError(f"group expects graph nodes, got {x!r}")
+    return group_op(*flat, name=name)
+
+
+def no_op(name: str | None = None) -> Node:
+    return group_op(name=name)

@@ -1,0 +1,205 @@
+"""The op registry: `defop` registers an op's forward function, `.defgrad` its gradient rule. Nothing numeric here.
+
+An `OpDef` is called like a function on nodes (or Python values) and adds an `Operation` to the graph. The session
+later calls `opdef.forward(*input_arrays, **attrs)`; `gradients` calls the rule registered for the op's type.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from graphflow import dtypes
+from graphflow.graph import Constant, Node, Operation, common_graph, get_default_graph
+
+Array = np.ndarray
+GradRule = Callable[[Operation, Node], Sequence["Node | None"]]
+ShapeRule = Callable[..., Any]
+DtypeRule = Callable[..., "np.dtype | None"]
+
+OPS: dict[str, OpDef] = {}
+GRADIENTS: dict[str, GradRule] = {}
+
+
+def same_dtype(*input_dtypes: np.dtype | None, **attrs: Any) -> np.dtype | None:
+    """The inputs' common dtype (None if only known at run time). Two different known dtypes are a TypeError."""
+    known = {d for d in input_dtypes if d is not None}
+    if len(known) > 1:
+        raise TypeError(
+            "inputs have different dtypes "
+            + " and ".join(sorted(map(str, known)))
+            + "; convert one with gf.cast(x, dtype)"
+        )
+    return known.pop() if known else None
+
+
+@dataclass(eq=False)
+class OpDef:
+    """One op type: its forward numpy function and how to infer its output dtype and static shape.
+
+    Attributes:
+        name: op type in TF's CapWords spelling (`MatMul`).
+        forward: `forward(*arrays, **attrs) -> array`, the function a plan calls.
+        shape: `shape(*input_shapes, **attrs) -> shape`; input shapes are tuples with None for unknown dimensions, or
+            None for an unknown rank. Raises ValueError for incompatible shapes. None: the output shape is unknown.
+        dtype: `dtype(*input_dtypes, **attrs) -> dtype`; defaults to the inputs' common dtype.
+        needs_rng: the forward takes `rng=` (a numpy Generator the session owns); the `seed` attr picks its seed.
+        ref: for ops that change a variable (their first input): "write" when the forward ignores the old value
+            (it may get None for a variable not yet initialised), "update" when it needs it.
+    """
+
+    name: str
+    forward: Callable[..., Any]
+    shape: ShapeRule | None = None
+    dtype: DtypeRule = same_dtype
+    needs_rng: bool = False
+    ref: str | None = None
+
+    def __call__(self, *inputs: Any, name: str | None = None, **attrs: Any) -> Operation:
+        return Operation(self, convert_inputs(inputs, self.name), attrs, name=name)
+
+    def infer(self, inputs: Sequence[Node], attrs: dict[str, Any]) -> tuple[np.dtype | None, Any]:
+        dtype = self.dtype(*(x.dtype for x in inputs), **attrs)
+        shape = self.shape(*(x.shape for x in inputs), **attrs) if self.shape is not None else None
+        return dtype, shape
+
+    @property
+    def grad(self) -> GradRule | None:
+        return GRADIENTS.get(self.name)
+
+    def defgrad(self, rule: GradRule) -> GradRule:
+        """Registers `rule(op, g) -> (gradient per input, ...)` as this op's gradient, written with graphflow ops."""
+        GRADIENTS[self.name] = rule
+        return rule
+
+
+def defop(
+    name: str,
+    *,
+    shape: ShapeRule | None = None,
+    dtype: DtypeRule = same_dtype,
+    needs_rng: bool = False,
+    ref: str | None = None,
+) -> Callable[[Callable[..., Any]], OpDef]:
+    """Decorator registering `forward` as op type `name`; returns the `OpDef`, which builds nodes when called."""
+
+    def register(forward: Callable[..., Any]) -> OpDef:
+        if name in OPS:
+            raise ValueError(f"op {name!r} is already registered")
+        OPS[name] = OpDef(name, forward, shape, dtype, needs_rng, ref)
+        OPS[name].__doc__ = forward.__doc__
+        return OPS[name]
+
+    return register
+
+
+class RegisterGradient:
+    """TF-1's decorator: `@gf.RegisterGradient("MySquare")` registers `rule(op, grad)` under a gradient type name.
+
+    Use it with `graph.gradient_override_map({"Square": "MySquare"})` to replace the gradient of ops built inside.
+    """
+
+    def __init__(self, op_type: str) -> None:
+        if not isinstance(op_type, str):
+            raise TypeError(f"RegisterGradient expects an op type name (str), got {type(op_type).__name__}")
+        self.op_type = op_type
+
+    def __call__(self, rule: GradRule) -> GradRule:
+        if self.op_type in GRADIENTS:
+            raise KeyError(f"a gradient for op type '{self.op_type}' is already registered")
+        GRADIENTS[self.op_type] = rule
+        return rule
+
+
+def gradient_rule(op: Operation) -> GradRule:
+    """The rule to differentiate `op`, honouring `gradient_override_map`.
+
+    Raises:
+        LookupError: no rule is registered for the op's (overridden) type.
+    """
+    rule = GRADIENTS.get(op.grad_type)
+    if rule is None:
+        override = f" (overridden to '{op.grad_type}')" if op.grad_type != op.type else ""
+        raise LookupError(
+            f"No gradient defined for operation '{op.name}' (op type: {op.type}){override}. It lies on the path "
+            "from xs to ys: register one with @gf.RegisterGradient, or cut the path with gf.stop_gradient."
+        )
+    return rule
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# Turning Python values into nodes
+
+
+def constant(value: Any, dtype: Any = None, shape: Any = None, name: str | None = None) -> Constant:
+    """A node with a fixed value (TF-1 `tf.constant`). Python floats become float32, ints int32; arrays keep theirs.
+
+    Args:
+        value: a number, nested list or ndarray.
+        dtype: converts the value; a float value into an integer dtype raises TypeError.
+        shape: if given, the value (a scalar or a matching array) is broadcast to it.
+    """
+    dtype = dtypes.as_dtype(dtype)
+    array = to_array(value, dtype if dtype is not None else dtypes.default_dtype(value), "constant")
+    if shape is not None:
+        try:
+            array = np.array(np.broadcast_to(array, tuple(shape)))
+        except ValueError:
+            raise ValueError(f"constant: a value of shape {array.shape} cannot fill shape {tuple(shape)}") from None
+    graph = get_default_graph()
+    return Constant(graph, graph.unique_name(name or "Const"), array, array.dtype)
+
+
+def to_array(value: Any, dtype: np.dtype, what: str) -> Array:
+    """`np.asarray(value, dtype)` that refuses to truncate floats into integers or to parse strings."""
+    array = np.asarray(value)
+    if array.dtype.kind not in "biuf":
+        raise TypeError(f"{what}: cannot convert {_describe(value)} to {dtype}")
+    if array.dtype.kind == "f" and dtype.kind in "biu":
+        raise TypeError(f"{what}: expected {dtype}, got {_describe(value)} of type {array.dtype}")
+    return array.astype(dtype, copy=False)
+
+
+def _describe(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def convert_inputs(inputs: Sequence[Any], what: str) -> tuple[Node, ...]:
+    """Nodes stay; Python numbers, lists and arrays become constants of their node partners' dtype (TF-1 rule).
+
+    When every partner's dtype is only known at run time, a Python number stays a plain number ("weak"), so numpy
+    keeps the partner's precision instead of promoting float32 to float64.
+    """
+    if all(isinstance(x, Node) for x in inputs):
+        return tuple(inputs)
+    nodes = [x for x in inputs if isinstance(x, Node)]
+    graph = common_graph(nodes, what)
+    known = [x.dtype for x in nodes if x.dtype is not None]
+    converted = []
+    for x in inputs:
+        if isinstance(x, Node):
+            converted.append(x)
+            continue
+        if known:
+            value, dtype = to_array(x, known[0], what), known[0]
+        elif nodes and isinstance(x, int | float | np.number) and not isinstance(x, bool):
+            value, dtype = (float(x) if isinstance(x, float | np.floating) else int(x)), None
+        else:
+            dtype = dtypes.default_dtype(x)
+            value = to_array(x, dtype, what)
+        converted.append(Constant(graph, graph.unique_name("Const"), value, dtype))
+    return tuple(converted)
+
+
+def as_node(value: Any, dtype: Any = None, name: str | None = None) -> Node:
+    """`value` if it is a node, else a constant of `dtype` (TF-1 `convert_to_tensor`)."""
+    if isinstance(value, Node):
+        dtype = dtypes.as_dtype(dtype)
+        if dtype is not None and value.dtype is not None and value.dtype != dtype:
+            raise TypeError(f"'{value.name}' has dtype {value.dtype}, expected {dtype}")
+        return value
+    return constant(value, dtype=dtype, name=name)

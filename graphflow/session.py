@@ -1,0 +1,397 @@
+"""Sessions run graphs. A session compiles each distinct request into a `Plan` once and replays it afterwards.
+
+A `Plan` is the part of the graph a request needs, in topological order, flattened into steps over integer slots:
+`(fn, arg_slots, attrs, out_slot, free_slots)`. Running it fills a fresh list of slots (variables, feeds, constants),
+calls each step's numpy function, and frees each value after its last reader. Variable values live in the session,
+so two sessions on one graph are independent. Updates made by a run are committed only when the run succeeds.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import numpy as np
+
+from graphflow import dtypes, errors
+from graphflow.graph import (
+    Constant,
+    Graph,
+    Node,
+    Operation,
+    Placeholder,
+    Variable,
+    dtype_name,
+    format_shape,
+    get_default_graph,
+    topo_order,
+)
+
+Array = np.ndarray
+Step = tuple[Callable[..., Any], tuple[int, ...], dict[str, Any], int, tuple[int, ...]]
+
+
+class Plan:
+    """A compiled request: which slots hold variables, feeds and fetches, and the steps between them.
+
+    Attributes:
+        nodes: the node each slot holds, in topological order (slot i holds nodes[i]).
+        steps: one `(fn, arg_slots, attrs, out_slot, free_slots)` per operation, in order.
+        variables: `(slot, variable)` for each variable the plan reads.
+        feeds: `(slot, node, key)` for each fed node the request needs; `key` is its key in the feed_dict.
+        fetch_slots: the slot of each fetch.
+        commits: `(variable, slot)`: the variable's new value at the end of a successful run.
+        uninitialized: variables whose value the plan reads, to initialise before its first run in a session.
+    """
+
+    def __init__(
+        self,
+        fetches: list[Node],
+        feed_keys: list[Any],
+        feed_nodes: list[Node],
+        rng_for: Callable[[Operation], np.random.Generator],
+    ) -> None:
+        fed = set(feed_nodes)
+        self.nodes = topo_order(fetches, cut=fed)
+        slot = {node: i for i, node in enumerate(self.nodes)}
+        self.template: list[Any] = [None] * len(self.nodes)
+        # Only the feeds this request needs: (slot, node, key in the feed_dict).
+        self.feeds = [(slot[node], node, key) for node, key in zip(feed_nodes, feed_keys, strict=True) if node in slot]
+        self.variables: list[tuple[int, Variable]] = []
+        self.steps: list[Step] = []
+        latest: dict[Variable, int] = {}  # the slot holding each variable's newest value within the run
+        reads: set[Variable] = set()
+        for node in self.nodes:
+            if node in fed:
+                continue
+            if isinstance(node, Operation):
+                args = [slot[i] for i in node.inputs]
+                value_inputs = node.inputs[1:] if node.opdef.ref is not None else node.inputs
+                reads.update(i for i in value_inputs if isinstance(i, Variable))
+                if node.opdef.ref is not None:
+                    ref = node.inputs[0]
+                    if ref in fed:
+                        raise errors.InvalidArgumentError(
+                            node,
+                            f"{node.type} '{node.name}' updates variable '{ref.name}', which is fed in this run; "
+                            "a fed variable cannot be updated",
+                        )
+                    if node.opdef.ref == "update":
+                        reads.add(ref)
+                    args[0] = latest.get(ref, slot[ref])
+                    latest[ref] = slot[node]
+                attrs = node.attrs
+                if node.opdef.needs_rng:
+                    attrs = {k: v for k, v in attrs.items() if k != "seed"}
+                    attrs["rng"] = rng_for(node)
+                self.steps.append((node.opdef.forward, tuple(args), attrs, slot[node], ()))
+            elif isinstance(node, Variable):
+                self.variables.append((slot[node], node))
+            elif isinstance(node, Constant):
+                self.template[slot[node]] = node.value
+            elif isinstance(node, Placeholder):
+                raise errors.InvalidArgumentError(
+                    node,
+                    f"You must feed a value for placeholder '{node.name}' with dtype {dtype_name(node.dtype)} "
+                    f"and shape {format_shape(node.shape)}: pass it in feed_dict, e.g. "
+                    f"sess.run(..., feed_dict={{{node.name}: value}})",
+                )
+        reads.update(node for node in fetches if isinstance(node, Variable) and node not in fed)
+        self.fetch_slots = [slot[node] for node in fetches]
+        self.commits = [(var, s) for var, s in latest.items()]
+        self.uninitialized = sorted(reads - fed, key=lambda v: v.name)
+        self._free_after_last_use({*self.fetch_slots, *(s for _, s in self.commits)})
+
+    def _free_after_last_use(self, keep: set[int]) -> None:
+        """Sets each step's `free_slots`: the slots whose last reader it is (so memory is released early)."""
+        last_reader: dict[int, int] = {}
+        for index, (_, args, _, _, _) in enumerate(self.steps):
+            for s in args:
+                last_reader[s] = index
+        frees: list[list[int]] = [[] for _ in self.steps]
+        for s, index in last_reader.items():
+            if s not in keep:
+                frees[index].append(s)
+        self.steps = [(fn, args, attrs, out, tuple(frees[i])) for i, (fn, args, attrs, out, _) in enumerate(self.steps)]
+
+    def execute(self, values: Mapping[Variable, Array], feeds: list[Array]) -> tuple[list[Any], list[Array]]:
+        """Runs the steps. Returns the fetched values and the new value of each variable in `commits`."""
+        env = self.template.copy()
+        for s, var in self.variables:
+            env[s] = values.get(var)
+        for (s, _, _), value in zip(self.feeds, feeds, strict=True):
+            env[s] = value
+        out = -1
+        try:
+            for fn, args, attrs, out, free in self.steps:
+                env[out] = fn(*[env[s] for s in args], **attrs)
+                for s in free:
+                    env[s] = None
+        except Exception as e:
+            raise self._failure(self.nodes[out], e) from e
+        return [env[s] for s in self.fetch_slots], [env[s] for _, s in self.commits]
+
+    def _failure(self, node: Node, error: Exception) -> errors.OpError:
+        inputs = ", ".join(f"'{i.name}' {format_shape(i.shape)} {dtype_name(i.dtype)}" for i in node.inputs)
+        return errors.InvalidArgumentError(
+            node, f"{node.type} '{node.name}' failed: {error} (inputs: {inputs or 'none'}). No variable was changed."
+        )
+
+
+class Session:
+    """Runs a graph and holds its variables' values (TF-1 `tf.Session`).
+
+    Args:
+        target: accepted for TF-1 compatibility; graphflow runs in this process only and it must be empty.
+        graph: the graph to run; the default graph when None.
+        config: accepted for TF-1 compatibility and ignored (graphflow has no devices to configure).
+    """
+
+    def __init__(self, target: str = "", graph: Graph | None = None, config: Any = None) -> None:
+        if target:
+            raise ValueError(f"Session(target={target!r}): graphflow runs in-process only; leave target empty")
+        self.graph = graph if graph is not None else get_default_graph()
+        self._values: dict[Variable, Array] = {}
+        self._plans: dict[Any, Plan] = {}
+        self._rngs: dict[Operation, np.random.Generator] = {}
+        self._lock = threading.RLock()
+        self._closed = False
+        self._default = None
+
+    # -- running -------------------------------------------------------------------------------------------------
+
+    def run(self, fetches: Any, feed_dict: Mapping | None = None, options: Any = None, run_metadata: Any = None) -> Any:
+        """Computes `fetches` (a node, or a list, tuple, dict or nesting of them) and returns values in that structure.
+
+        Args:
+            fetches: nodes (or node names) to compute. An op with no output (a train op) fetches as None.
+            feed_dict: values for placeholders, or for any other node to override it in this run. Values may be
+                numpy arrays, lists or numbers; they are converted to the node's dtype and checked against its shape.
+
+        Raises:
+            TypeError: a fetch or feed key is not a graph node.
+            ValueError: a node belongs to another graph.
+            gf.errors.InvalidArgumentError: a placeholder is not fed, a feed has the wrong shape or type, or an op
+                failed; the message names the node. Variables are left as they were before the run.
+        """
+        if self._closed:
+            raise RuntimeError("Attempted to use a closed Session.")
+        feed_dict = feed_dict or {}
+        flat, rebuild = _flatten(fetches)
+        key = (tuple(flat), frozenset(feed_dict))
+        plan = self._plans.get(key)
+        if plan is None:
+            plan = self._compile(key, flat, list(feed_dict))
+        feeds = [_convert_feed(node, feed_dict[k]) for _, node, k in plan.feeds]
+        if plan.uninitialized:
+            self._initialize(plan.uninitialized)
+            plan.uninitialized = []
+        results, updates = plan.execute(self._values, feeds)
+        for (var, _), value in zip(plan.commits, updates, strict=True):
+            self._values[var] = _frozen(value, var)
+        return rebuild([_writable(r) for r in results])
+
+    def _compile(self, key: Any, flat: list[Any], feed_keys: list[Any]) -> Plan:
+        fetch_nodes = [self._resolve(f, "Fetch") for f in flat]
+        feed_nodes = [self._resolve(k, "Feed key") for k in feed_keys]
+        with self._lock:  # threads asking for the same new request at once compile it once
+            plan = self._plans.get(key)
+            if plan is None:
+                plan = self._plans[key] = Plan(fetch_nodes, feed_keys, feed_nodes, self._rng_for)
+        return plan
+
+    def _resolve(self, item: Any, what: str) -> Node:
+        if isinstance(item, str):
+            return self.graph.get_tensor_by_name(item)
+        if not isinstance(item, Node):
+            raise TypeError(
+                f"{what} {item!r} has invalid type {type(item).__name__}; it must be a graph node "
+                "(a placeholder, variable, constant or operation) or a node's name"
+            )
+        if item.graph is not self.graph:
+            raise ValueError(f"{what} '{item.name}' belongs to {item.graph}, but this session runs {self.graph}")
+        return item
+
+    def _rng_for(self, op: Operation) -> np.random.Generator:
+        """Each random op draws from its own generator in this session; the same seeds restart the same sequence."""
+        if op not in self._rngs:
+            seed = op.attrs.get("seed")
+            self._rngs[op] = np.random.default_rng(None if seed is None else list(seed))
+        return self._rngs[op]
+
+    # -- variables -----------------------------------------------------------------------------------------------
+
+    def _initialize(self, variables: list[Variable]) -> None:
+        for var in variables:
+            if var not in self._values:
+                initial = var.initial_array()
+                if initial is None:
+                    initial = self.run(var.initial_value)
+                self._values[var] = _frozen(initial, var)
+
+    def load_variable(self, var: Variable, value: Any) -> None:
+        """Sets `var` in this session to `value` (converted to its dtype, checked against its shape)."""
+        self._values[var] = _frozen(_convert_feed(var, value), var)
+
+    # -- lifetime ------------------------------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Frees the session's variables and plans; using it afterwards raises RuntimeError."""
+        self._closed = True
+        self._values.clear()
+        self._plans.clear()
+
+    def as_default(self) -> _DefaultSession:
+        """`with sess.as_default():` makes `node.eval()` use this session."""
+        return _DefaultSession(self)
+
+    def __enter__(self) -> Session:
+        self._default = _DefaultSession(self)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._default is not None:
+            self._default.__exit__()
+            self._default = None
+        self.close()
+
+
+class InteractiveSession(Session):
+    """A session that makes itself the default when created, for notebooks and shells (TF-1)."""
+
+    def __init__(self, target: str = "", graph: Graph | None = None, config: Any = None) -> None:
+        super().__init__(target, graph, config)
+        _sessions().append(self)
+
+    def close(self) -> None:
+        if self in _sessions():
+            _sessions().remove(self)
+        super().close()
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# Default session
+
+
+_local = threading.local()
+
+
+def _sessions() -> list[Session]:
+    stack = getattr(_local, "sessions", None)
+    if stack is None:
+        stack = _local.sessions = []
+    return stack
+
+
+class _DefaultSession:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        _sessions().append(session)
+
+    def __enter__(self) -> Session:
+        return self.session
+
+    def __exit__(self, *exc: object) -> None:
+        stack = _sessions()
+        if self.session in stack:
+            stack.reverse()
+            stack.remove(self.session)
+            stack.reverse()
+
+
+def get_default_session() -> Session | None:
+    """The innermost session entered with `with`, or None (TF-1 `get_default_session`)."""
+    stack = _sessions()
+    return stack[-1] if stack else None
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# Helpers for run
+
+
+def _flatten(fetches: Any) -> tuple[list[Any], Callable[[list[Any]], Any]]:
+    """The leaves of a fetch structure, and a function that puts values back into that structure."""
+    if isinstance(fetches, Node | str):
+        return [fetches], _first
+    leaves: list[Any] = []
+
+    def walk(item: Any) -> Callable[[Any], Any]:
+        if isinstance(item, Node | str):
+            index = len(leaves)
+            leaves.append(item)
+            return lambda values: values[index]
+        if isinstance(item, Mapping):
+            builders = {k: walk(v) for k, v in item.items()}
+            return lambda values: type(item)({k: b(values) for k, b in builders.items()})  # type: ignore[call-arg]
+        if isinstance(item, list | tuple):
+            builders_seq = [walk(v) for v in item]
+            if hasattr(item, "_fields"):  # namedtuple
+                return lambda values: type(item)(*(b(values) for b in builders_seq))
+            return lambda values: type(item)(b(values) for b in builders_seq)
+        raise TypeError(
+            f"Fetch argument {item!r} has invalid type {type(item).__name__}; it must be a graph node "
+            "(or a list, tuple or dict of them)"
+        )
+
+    return leaves, walk(fetches)
+
+
+def _first(values: list[Any]) -> Any:
+    return values[0]
+
+
+def _convert_feed(node: Node, value: Any) -> Array:
+    """The fed value as an array of the node's dtype, checked against its static shape."""
+    dtype = node.dtype
+    if type(value) is np.ndarray and (dtype is None or value.dtype == dtype):
+        array = value
+    else:
+        try:
+            array = np.asarray(value)
+        except ValueError as e:  # ragged nested lists
+            raise errors.InvalidArgumentError(
+                node, f"Cannot convert the value fed for '{node.name}' to an array: {e}"
+            ) from None
+        if array.dtype.kind not in "biuf":
+            raise errors.InvalidArgumentError(
+                node,
+                f"Cannot feed a value of type {array.dtype} ({_short(value)}) for '{node.name}', which has "
+                f"dtype {dtype_name(dtype)}",
+            )
+        if dtype is not None and array.dtype != dtype:
+            if array.dtype.kind == "f" and dtype.kind in "biu" and not np.array_equal(array, np.round(array)):
+                raise errors.InvalidArgumentError(
+                    node, f"Cannot feed float values ({_short(value)}) for '{node.name}', which has dtype {dtype}"
+                )
+            array = array.astype(dtype)
+        elif dtype is None and array.dtype.kind in "biuf":
+            dtypes.as_dtype(array.dtype)
+    shape = node.shape
+    if shape is not None and (
+        array.ndim != len(shape) or any(d is not None and d != a for d, a in zip(shape, array.shape, strict=True))
+    ):
+        raise errors.InvalidArgumentError(
+            node, f"Cannot feed value of shape {array.shape} for '{node.name}', which has shape {format_shape(shape)}"
+        )
+    return array
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 50 else text[:47] + "..."
+
+
+def _frozen(value: Any, var: Variable) -> Array:
+    """A variable's stored value: an array of its dtype, read-only so no alias can change session state."""
+    array = np.asarray(value, dtype=var.dtype)
+    if array.flags.writeable:
+        array.flags.writeable = False
+    return array
+
+
+def _writable(value: Any) -> Any:
+    """Fetched arrays that belong to the session (variables, constants) are handed out as copies."""
+    if isinstance(value, np.ndarray) and not value.flags.writeable:
+        return value.copy()
+    return value

@@ -1,0 +1,40 @@
+"""The `gf.train` namespace: optimizers, the global step and (with MNIST) the checkpoint `Saver`."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from graphflow.graph import Graph, Variable, get_default_graph
+from graphflow.train.adagrad import AdagradOptimizer
+from graphflow.train.adam import AdamOptimizer
+from graphflow.train.momentum import MomentumOptimizer
+from graphflow.train.optimizer import GradientDescentOptimizer, Optimizer
+from graphflow.train.rmsprop import RMSPropOptimizer
+
+__all__ = [
+    "AdagradOptimizer", "AdamOptimizer", "GradientDescentOptimizer", "MomentumOptimizer", "Optimizer",
+    "RMSPropOptimizer", "create_global_step", "get_global_step", "get_or_create_global_step",
+]  # fmt: skip
+
+GLOBAL_STEP = "global_step"
+
+
+def get_global_step(graph: Graph | None = None) -> Variable | None:
+    """The graph's global step variable, or None if it has none."""
+    steps = (graph or get_default_graph()).get_collection(GLOBAL_STEP)
+    return steps[0] if steps else None
+
+
+def create_global_step(graph: Graph | None = None) -> Variable:
+    """A non-trainable int64 scalar variable named `global_step`, starting at 0 (TF-1)."""
+    graph = graph or get_default_graph()
+    if get_global_step(graph) is not None:
+        raise ValueError("global_step already exists")
+    with graph.as_default(), graph.name_scope(None):
+        step = Variable(np.zeros((), np.int64), False, name="global_step", collections=["variables", GLOBAL_STEP])
+    return step
+
+
+def get_or_create_global_step(graph: Graph | None = None) -> Variable:
+    """The graph's global step, created on first use (TF-1 `train.get_or_create_global_step`)."""
+    return get_global_step(graph) or create_global_step(graph)

@@ -1,0 +1,31 @@
+"""Adagrad with TF-1's formulas: the accumulator starts at `initial_accumulator_value` (0.1)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from graphflow.graph import Node, Variable
+from graphflow.ops.elementwise import sqrt
+from graphflow.ops.state import assign, assign_sub
+from graphflow.train.optimizer import Optimizer
+
+
+class AdagradOptimizer(Optimizer):
+    """accum ← accum + g²; var ← var − lr · g / √accum."""
+
+    def __init__(
+        self,
+        learning_rate: Any,
+        initial_accumulator_value: float = 0.1,
+        use_locking: bool = False,
+        name: str = "Adagrad",
+    ) -> None:
+        if initial_accumulator_value <= 0:
+            raise ValueError(f"initial_accumulator_value must be positive, got {initial_accumulator_value}")
+        super().__init__(learning_rate, use_locking, name)
+        self._initial = initial_accumulator_value
+
+    def _apply_dense(self, grad: Node, var: Variable) -> Node:
+        accum = self._slot(var, "accumulator", self._initial)
+        new_accum = assign(accum, accum + grad * grad)
+        return assign_sub(var, self._lr() * grad / sqrt(new_accum))

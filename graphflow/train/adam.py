@@ -1,0 +1,46 @@
+"""Adam (Kingma and Ba 2015) with TF-1's formulation: bias correction folded into the step size."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from graphflow.graph import Node, Variable
+from graphflow.ops.elementwise import sqrt
+from graphflow.ops.state import assign, assign_sub
+from graphflow.train.optimizer import Optimizer, _float
+
+
+class AdamOptimizer(Optimizer):
+    """m ← m + (g − m)(1 − β1); v ← v + (g² − v)(1 − β2); var ← var − lr_t · m / (√v + ε),
+    with lr_t = lr · √(1 − β2^t) / (1 − β1^t), as TF-1's ApplyAdam computes it.
+    """
+
+    def __init__(
+        self,
+        learning_rate: Any = 0.001,
+        beta1: float = 0.9,
+        beta2: float = 0.999,
+        epsilon: float = 1e-8,
+        use_locking: bool = False,
+        name: str = "Adam",
+    ) -> None:
+        super().__init__(learning_rate, use_locking, name)
+        self._beta1, self._beta2, self._epsilon = beta1, beta2, epsilon
+
+    def _prepare(self) -> None:
+        self._lr_t = None
+
+    def _apply_dense(self, grad: Node, var: Variable) -> Node:
+        dtype = _float(var.dtype)
+        beta1_power = self._non_slot("beta1_power", self._beta1, dtype)
+        beta2_power = self._non_slot("beta2_power", self._beta2, dtype)
+        if self._lr_t is None:  # one step size node shared by every variable's update
+            self._lr_t = self._lr() * sqrt(1.0 - beta2_power) / (1.0 - beta1_power)
+        m = self._slot(var, "m", 0.0)
+        v = self._slot(var, "v", 0.0)
+        new_m = assign(m, m + (grad - m) * (1.0 - self._beta1))
+        new_v = assign(v, v + (grad * grad - v) * (1.0 - self._beta2))
+        return assign_sub(var, new_m * self._lr_t / (sqrt(new_v) + self._epsilon))
+
+    def _finish(self) -> list[Node]:
+        return [assign(p, p * beta) for p, beta in zip(self._extra, (self._beta1, self._beta2), strict=True)]

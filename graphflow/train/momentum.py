@@ -1,0 +1,36 @@
+"""Momentum (heavy ball), optionally Nesterov, with TF-1's formulas and slot name."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from graphflow.graph import Node, Variable
+from graphflow.ops.state import assign, assign_sub
+from graphflow.train.optimizer import Optimizer
+
+
+class MomentumOptimizer(Optimizer):
+    """accum ← momentum · accum + grad; var ← var − lr · accum.
+
+    With `use_nesterov`: var ← var − (lr · grad + lr · momentum · accum), using the new accum (TF-1).
+    """
+
+    def __init__(
+        self,
+        learning_rate: Any,
+        momentum: float,
+        use_locking: bool = False,
+        name: str = "Momentum",
+        use_nesterov: bool = False,
+    ) -> None:
+        super().__init__(learning_rate, use_locking, name)
+        self._momentum = momentum
+        self._use_nesterov = use_nesterov
+
+    def _apply_dense(self, grad: Node, var: Variable) -> Node:
+        accum = self._slot(var, "momentum", 0.0)
+        lr, momentum = self._lr(), self._momentum
+        new_accum = assign(accum, accum * momentum + grad)
+        if self._use_nesterov:
+            return assign_sub(var, grad * lr + new_accum * momentum * lr)
+        return assign_sub(var, new_accum * lr)
