@@ -1,4 +1,5 @@
-"""Minibatches for training loops: `batches()` slices aligned arrays into (optionally shuffled) batches.
+"""Minibatches and label encoding for training loops: `batches()` slices aligned arrays into (optionally shuffled)
+batches; `one_hot()` turns class labels into one-hot rows.
 
 Shuffling draws from its own `np.random.default_rng(seed)`, never from the global `np.random` state, so a seeded loop
 gives the same batches every run and does not disturb other random streams.
@@ -10,9 +11,9 @@ from collections.abc import Iterator
 from numbers import Integral
 
 import numpy as np
-from numpy.typing import ArrayLike
+from numpy.typing import ArrayLike, DTypeLike
 
-__all__ = ["batches", "num_batches"]
+__all__ = ["batches", "num_batches", "one_hot"]
 
 Array = np.ndarray
 
@@ -127,3 +128,32 @@ def _is_int(value: object) -> bool:
 def _check_positive_int(value: object, name: str) -> None:
     if not _is_int(value) or value < 1:
         raise ValueError(f"{name} must be a positive integer, got {value!r}")
+
+
+def one_hot(labels: ArrayLike, num_classes: int = 10, dtype: DTypeLike = np.float32) -> Array:
+    """Turns integer class labels into one-hot rows.
+
+    Args:
+        labels: Integer labels of any shape, each in [0, num_classes).
+        num_classes: Number of classes, the length of each row.
+        dtype: dtype of the result.
+
+    Returns:
+        Array of shape `labels.shape + (num_classes,)`, 1 at each label's index and 0 elsewhere.
+
+    Raises:
+        TypeError: `labels` are not integers.
+        ValueError: `num_classes` is not a positive integer, or a label lies outside [0, num_classes).
+    """
+    labels = np.asarray(labels)
+    if labels.size == 0:
+        labels = labels.astype(np.intp)  # np.asarray([]) is float64, yet an empty list holds no bad label
+    if labels.dtype.kind not in "iu":
+        raise TypeError(f"labels must be integers, got dtype {labels.dtype}")
+    if isinstance(num_classes, bool) or not isinstance(num_classes, int | np.integer) or num_classes < 1:
+        raise ValueError(f"num_classes must be a positive integer, got {num_classes!r}")
+    if labels.size:
+        low, high = labels.min(), labels.max()
+        if low < 0 or high >= num_classes:
+            raise ValueError(f"labels must lie in [0, {num_classes}); found {low if low < 0 else high}")
+    return np.eye(num_classes, dtype=dtype)[labels]

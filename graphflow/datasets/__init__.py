@@ -1,8 +1,8 @@
-"""Small datasets for examples and tests: MNIST read from its original IDX files (bundled with the package).
+"""Datasets for examples and tests: MNIST from its original IDX files (bundled), and the red/blue XOR clusters.
 
 Nothing here downloads anything, and importing it reads no data: files are opened only when a loader is called.
 """
 
-from graphflow.datasets import mnist
+from graphflow.datasets import mnist, xor
 
-__all__ = ["mnist"]
+__all__ = ["mnist", "xor"]

@@ -18,6 +18,8 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import ArrayLike, DTypeLike
 
+from graphflow.data import one_hot
+
 __all__ = [
     "BUNDLED_DIR",
     "CANONICAL_SHAPES",
@@ -151,35 +153,6 @@ def load_data(path: PathLike | None = None, *, verify: bool = True) -> tuple[tup
     train = _load_split("train", files, "train-images-idx3-ubyte", "train-labels-idx1-ubyte", verify)
     test = _load_split("test", files, "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte", verify)
     return train, test
-
-
-def one_hot(labels: ArrayLike, num_classes: int = 10, dtype: DTypeLike = np.float32) -> Array:
-    """Turns integer class labels into one-hot rows.
-
-    Args:
-        labels: Integer labels of any shape, each in [0, num_classes).
-        num_classes: Number of classes, the length of each row.
-        dtype: dtype of the result.
-
-    Returns:
-        Array of shape `labels.shape + (num_classes,)`, 1 at each label's index and 0 elsewhere.
-
-    Raises:
-        TypeError: `labels` are not integers.
-        ValueError: `num_classes` is not a positive integer, or a label lies outside [0, num_classes).
-    """
-    labels = np.asarray(labels)
-    if labels.size == 0:
-        labels = labels.astype(np.intp)  # np.asarray([]) is float64, yet an empty list holds no bad label
-    if labels.dtype.kind not in "iu":
-        raise TypeError(f"labels must be integers, got dtype {labels.dtype}")
-    if isinstance(num_classes, bool) or not isinstance(num_classes, int | np.integer) or num_classes < 1:
-        raise ValueError(f"num_classes must be a positive integer, got {num_classes!r}")
-    if labels.size:
-        low, high = labels.min(), labels.max()
-        if low < 0 or high >= num_classes:
-            raise ValueError(f"labels must lie in [0, {num_classes}); found {low if low < 0 else high}")
-    return np.eye(num_classes, dtype=dtype)[labels]
 
 
 def preprocess(
