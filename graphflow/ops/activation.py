@@ -44,7 +44,7 @@ def _relu_grad(op, g):
     return (relu_grad(g, op),)  # relu(x) > 0 exactly where x > 0, so the output serves as the mask
 
 
-@defop("ReluGrad", shape=same_shape)
+@defop("ReluGrad", shape=lambda g, x, **_: x)
 def relu_grad(g, x):
     """`g` where `x > 0`, else 0: the gradient of relu at x (TF's ReluGrad)."""
     return np.where(x > 0, g, 0)
