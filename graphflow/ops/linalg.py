@@ -7,6 +7,8 @@ from typing import Any
 import numpy as np
 
 from graphflow.graph import Node
+from graphflow.ops._util import broadcast_shape
+from graphflow.ops.reduction import sum_to
 from graphflow.registry import defop
 
 
@@ -22,7 +24,7 @@ def _matmul_shape(a, b, *, transpose_a=False, transpose_b=False):
             f"dimensions must be equal, but are {inner_a} and {inner_b}: cannot multiply "
             f"{_fmt(a, transpose_a)} by {_fmt(b, transpose_b)}"
         )
-    return (*a[:-2], rows, cols)
+    return (*broadcast_shape(a[:-2], b[:-2]), rows, cols)  # batch dimensions broadcast, as np.matmul's do
 
 
 def _fmt(shape, transposed):
@@ -52,7 +54,16 @@ def _matmul_grad(op, g):
         gb = matmul(g, a, transpose_a=True, transpose_b=ta)
     else:
         gb = matmul(a, g, transpose_a=not ta)
+    if not _same_batch(a.shape, b.shape):
+        ga, gb = sum_to(ga, a), sum_to(gb, b)  # undo the broadcasting of batch dimensions
     return ga, gb
+
+
+def _same_batch(a, b) -> bool:
+    """Whether the static shapes prove that a and b have the same batch dimensions (so nothing was broadcast)."""
+    if a is None or b is None or len(a) != len(b):
+        return False
+    return all(x is not None and x == y for x, y in zip(a[:-2], b[:-2], strict=True))
 
 
 def _transpose_shape(x, *, perm):

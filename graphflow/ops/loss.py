@@ -4,13 +4,16 @@ log-softmax with the max shifted out, so values and gradients stay finite for lo
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from graphflow import dtypes
+from graphflow.graph import Node, get_default_graph
 from graphflow.ops.activation import log_softmax_op, softmax_op
 from graphflow.ops.reduction import broadcast_like, sum_op
 from graphflow.ops.shape import one_hot
-from graphflow.registry import defop, same_dtype
+from graphflow.registry import constant, defop, same_dtype
 
 
 def _log_softmax(logits: np.ndarray) -> np.ndarray:
@@ -62,7 +65,7 @@ def _sparse_xent_dtype(labels, logits, **_):
 
 
 @defop("SparseSoftmaxCrossEntropyWithLogits", shape=_sparse_xent_shape, dtype=_sparse_xent_dtype)
-def sparse_softmax_xent(labels, logits):
+def sparse_softmax_xent_op(labels, logits):
     """Per-example -log_softmax(logits)[label] for integer class labels."""
     classes = logits.shape[-1]
     if labels.size and (labels.min() < 0 or labels.max() >= classes):
@@ -72,7 +75,7 @@ def sparse_softmax_xent(labels, logits):
     return -picked[..., 0]
 
 
-@sparse_softmax_xent.defgrad
+@sparse_softmax_xent_op.defgrad
 def _sparse_softmax_xent_grad(op, g):
     labels, logits = op.inputs
     depth = None if logits.shape is None else logits.shape[-1]
@@ -83,3 +86,14 @@ def _sparse_softmax_xent_grad(op, g):
         )
     target = one_hot(labels, depth, dtype=logits.dtype or dtypes.float32)
     return None, broadcast_like(g, logits, axis=(-1,)) * (softmax_op(logits, axis=-1) - target)
+
+
+def sparse_softmax_xent(labels: Any, logits: Any, name: str | None = None) -> Node:
+    """Per-example sparse softmax cross-entropy; `labels` given as Python ints or an integer array stay integers.
+
+    (Calling the op directly would convert such labels to the logits' float dtype, the rule for ordinary operands.)
+    """
+    if not isinstance(labels, Node):
+        with (logits.graph if isinstance(logits, Node) else get_default_graph()).as_default():
+            labels = constant(labels)
+    return sparse_softmax_xent_op(labels, logits, name=name)

@@ -56,7 +56,7 @@ def broadcast_like(g, like, *, axis=None):
 @broadcast_like.defgrad
 def _broadcast_like_grad(op, g):
     g_in, _ = op.inputs
-    axis = op.attrs["axis"]
+    axis = op.attrs.get("axis")  # absent when built without axis=, as sum_to's gradient does
     return (sum_to(g, g_in) if axis is None else sum_op(g, axis=axis, keepdims=False)), None
 
 

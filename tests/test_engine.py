@@ -1,0 +1,389 @@
+"""The backward walk on graph shapes that break naive backprop: fan-out, an op using one input twice, a node reached by
+a short and a long path, consumers off the loss path, very deep chains and diamonds. Also where gradients are None,
+higher-order gradients, gradient overrides, missing rules, and an end-to-end MLP checked against finite differences.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import numpy as np
+import pytest
+
+import graphflow as gf
+from graphflow.registry import GRADIENTS, OPS, RegisterGradient, defop
+from tests.gradcheck import check_gradients, check_second_derivative
+
+
+def _run(fetches, feed=None):
+    with gf.Session() as sess:
+        return sess.run(fetches, feed)
+
+
+@pytest.fixture
+def counting_rules():
+    """Registers "TestCounting<Op>" gradients that count their calls and delegate to the op's own rule."""
+    calls: Counter[str] = Counter()
+    names = []
+
+    def register(op_type: str) -> str:
+        name = f"TestCounting{op_type}"
+        original = OPS[op_type].grad
+
+        @RegisterGradient(name)
+        def _counting(op, g):
+            calls[op.name] += 1
+            return original(op, g)
+
+        names.append(name)
+        return name
+
+    yield register, calls
+    for name in names:
+        GRADIENTS.pop(name, None)
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# Graph shapes
+
+
+def test_fan_out_sums_every_consumer():
+    # x and h each feed several consumers; their parts must be summed
+    check_gradients(lambda x: gf.tanh(x) * gf.exp(x) + gf.square(x) - gf.sigmoid(x) * x, [(3, 4)])
+    with gf.Graph().as_default():
+        x = gf.placeholder(gf.float64, [2])
+        h = x * 3.0
+        y = gf.reduce_sum(h * 2.0 + h * h + gf.exp(h))
+        (g,) = gf.gradients(y, x)
+        v = np.array([0.1, -0.2])
+        np.testing.assert_allclose(_run(g, {x: v}), 3.0 * (2.0 + 2.0 * 3.0 * v + np.exp(3.0 * v)))
+
+
+def test_op_using_one_input_twice():
+    with gf.Graph().as_default():
+        x = gf.placeholder(gf.float64, [3])
+        (g,) = gf.gradients(x * x, x)
+        (h,) = gf.gradients(x + x, x)
+        v = np.array([1.0, -2.0, 0.5])
+        g_v, h_v = _run([g, h], {x: v})
+    np.testing.assert_array_equal(g_v, 2 * v)
+    np.testing.assert_array_equal(h_v, [2.0, 2.0, 2.0])
+    check_gradients(lambda x: x * x, [(3, 4)])
+    check_gradients(lambda x: x / x + x - x * x, [(3,)], domain=(0.5, 2.0))
+
+
+def test_matmul_of_a_matrix_with_itself():
+    with gf.Graph().as_default():
+        a = gf.placeholder(gf.float64, [3, 3])
+        (g,) = gf.gradients(gf.matmul(a, a), a)
+        v = np.random.default_rng(0).standard_normal((3, 3))
+        ones = np.ones((3, 3))
+        np.testing.assert_allclose(_run(g, {a: v}), ones @ v.T + v.T @ ones)
+    check_gradients(lambda a: gf.matmul(a, a), [(3, 3)])
+    check_gradients(lambda a: gf.matmul(a, a, transpose_b=True), [(3, 2)])
+
+
+def test_node_reached_by_a_short_and_a_long_path_is_processed_once(counting_rules):
+    register, calls = counting_rules
+    with gf.Graph().as_default() as graph:
+        x = gf.placeholder(gf.float64, [4])
+        with graph.gradient_override_map({"Mul": register("Mul")}):
+            h = gf.multiply(x, 2.0, name="h")
+        long = gf.exp(gf.sigmoid(gf.tanh(h)))
+        y = gf.reduce_sum(h + long * h)
+        (g,) = gf.gradients(y, x)
+        v = np.array([0.3, -0.1, 0.7, -1.2])
+        t = np.tanh(2 * v)
+        s = 1 / (1 + np.exp(-t))
+        e = np.exp(s)
+        expected = 2.0 * (1.0 + e + 2 * v * e * s * (1 - s) * (1 - t**2))
+        np.testing.assert_allclose(_run(g, {x: v}), expected)
+    assert calls == {"h": 1}  # once, after both paths have delivered their parts
+    check_gradients(lambda x: (lambda h: h + gf.exp(gf.sigmoid(gf.tanh(h))) * h)(x * 2.0), [(4,)])
+
+
+def test_consumer_off_the_loss_path_is_ignored():
+    """An accuracy op (argmax, equal, cast) and a float summary reading the hidden layer are consumers off the loss
+    path: they must not break the walk, change the gradients or add gradient nodes."""
+    rng = np.random.default_rng(1)
+    xv, wv, vv = rng.standard_normal((5, 3)), rng.standard_normal((3, 4)), rng.standard_normal((4, 2))
+    labels = np.array([0, 1, 1, 0, 1])
+
+    def build(with_consumers):
+        with gf.Graph().as_default() as graph:
+            x, y = gf.constant(xv), gf.constant(labels)
+            w, v = gf.Variable(wv), gf.Variable(vv)
+            hidden = gf.tanh(gf.matmul(x, w))
+            extra = []
+            if with_consumers:
+                hits = gf.equal(gf.argmax(hidden, axis=1), gf.cast(y, gf.int64))
+                extra = [gf.reduce_mean(gf.cast(hits, gf.float64)), gf.reduce_mean(gf.square(hidden))]
+            logits = gf.matmul(hidden, v)
+            loss = gf.reduce_mean(gf.nn.sparse_softmax_cross_entropy_with_logits(labels=y, logits=logits))
+            before = len(graph.nodes)
+            grads = gf.gradients(loss, [w, v])
+            added = len(graph.nodes) - before
+            if with_consumers:
+                assert gf.gradients(extra[0], [w, v]) == [None, None]
+            return _run([*grads, *extra]), added
+
+    (plain, plain_added), (with_consumers, added) = build(False), build(True)
+    assert added == plain_added
+    np.testing.assert_allclose(with_consumers[0], plain[0])
+    np.testing.assert_allclose(with_consumers[1], plain[1])
+    assert 0.0 <= with_consumers[2] <= 1.0
+
+
+def test_5000_op_chain_builds_and_runs_without_recursion():
+    depth = 5000
+    with gf.Graph().as_default():
+        x = gf.placeholder(gf.float64, [2])
+        y = x
+        for _ in range(depth):
+            y = gf.tanh(y)
+        (g,) = gf.gradients(gf.reduce_sum(y), x)
+        v = np.array([0.5, -2.0])
+        y_v, g_v = _run([y, g], {x: v})
+    expected_y, expected_g = v.copy(), np.ones(2)
+    for _ in range(depth):
+        expected_y = np.tanh(expected_y)
+        expected_g *= 1.0 - expected_y**2
+    np.testing.assert_allclose(y_v, expected_y, rtol=1e-12)
+    np.testing.assert_allclose(g_v, expected_g, rtol=1e-10)
+
+
+@pytest.mark.parametrize("depth", [10, 30])
+def test_deep_diamond_is_linear(depth, counting_rules):
+    """x_{k+1} = x_k + x_k: each level uses the previous node twice, so a walk that does not wait for all consumers
+    (or does not remember visited nodes) does 2^depth work."""
+    register, calls = counting_rules
+    with gf.Graph().as_default() as graph:
+        x0 = gf.placeholder(gf.float64, [3])
+        xk = x0
+        with graph.gradient_override_map({"Add": register("Add")}):
+            for _ in range(depth):
+                xk = xk + xk
+        before = len(graph.nodes)
+        (g,) = gf.gradients(xk, x0)
+        added = len(graph.nodes) - before
+        v = np.array([1e-9, -2e-9, 3e-9])
+        y_v, g_v = _run([xk, g], {x0: v})
+    assert sum(calls.values()) == depth and set(calls.values()) == {1}
+    assert added < 10 * depth
+    np.testing.assert_array_equal(y_v, v * 2.0**depth)
+    np.testing.assert_array_equal(g_v, np.full(3, 2.0**depth))
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# Where no gradient flows
+
+
+def test_y_that_does_not_depend_on_x_gives_none():
+    with gf.Graph().as_default():
+        x, z = gf.placeholder(gf.float64, [2]), gf.placeholder(gf.float64, [2])
+        y = gf.exp(z)
+        assert gf.gradients(y, x) == [None]
+        gx, gz = gf.gradients(y, [x, z])
+        assert gx is None and gz is not None
+
+
+def test_no_gradient_through_integer_and_boolean_values():
+    with gf.Graph().as_default():
+        x = gf.placeholder(gf.float64, [3, 2])
+        i = gf.placeholder(gf.int32, [3])
+        through_argmax = gf.cast(gf.argmax(x, axis=1), gf.float64) * 2.0
+        through_equal = gf.cast(gf.equal(x, 0.5), gf.float64)
+        from_int = gf.cast(i, gf.float64) * 3.0
+        assert gf.gradients(through_argmax, x) == [None]
+        assert gf.gradients(through_equal, x) == [None]
+        assert gf.gradients(from_int, i) == [None]
+        # mixed: the float path still flows, the integer path adds nothing
+        y = gf.reduce_sum(x, axis=1) * gf.cast(i, gf.float64) + through_argmax
+        gx, gi = gf.gradients(y, [x, i])
+        assert gi is None
+        iv = np.array([1, 2, 3], dtype=np.int32)
+        np.testing.assert_array_equal(_run(gx, {x: np.zeros((3, 2)), i: iv}), np.repeat(iv[:, None], 2, 1))
+
+
+def test_stop_gradient_and_stop_gradients_argument():
+    with gf.Graph().as_default():
+        x = gf.placeholder(gf.float64, [3])
+        h = gf.square(x)
+        assert gf.gradients(gf.stop_gradient(h), x) == [None]
+        y = h * x  # x^3
+        (full,) = gf.gradients(y, x)
+        (h_const,) = gf.gradients(y, x, stop_gradients=[h])  # as if h were a constant: dy/dx = h
+        assert gf.gradients(y, h, stop_gradients=[h]) == [None]
+        assert gf.gradients(h, x, stop_gradients=[x]) == [None]
+        v = np.array([1.0, -2.0, 0.5])
+        full_v, const_v = _run([full, h_const], {x: v})
+    np.testing.assert_allclose(full_v, 3 * v**2)
+    np.testing.assert_allclose(const_v, v**2)
+
+
+def test_grad_ys_and_several_ys():
+    with gf.Graph().as_default():
+        x = gf.placeholder(gf.float64, [2])
+        y1, y2 = x * 2.0, gf.square(x)
+        (g,) = gf.gradients([y1, y2], x, grad_ys=[gf.constant(np.array([1.0, 10.0])), None])
+        v = np.array([3.0, -1.0])
+        np.testing.assert_allclose(_run(g, {x: v}), np.array([2.0, 20.0]) + 2 * v)
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# Higher order
+
+
+def test_second_derivative_of_cube_is_6x():
+    with gf.Graph().as_default():
+        x = gf.placeholder(gf.float64, [4])
+        (d1,) = gf.gradients(x**3.0, x)
+        (d2,) = gf.gradients(d1, x)
+        (d3,) = gf.gradients(d2, x)
+        v = np.array([-2.0, -0.5, 1.0, 3.0])
+        d1_v, d2_v, d3_v = _run([d1, d2, d3], {x: v})
+    np.testing.assert_allclose(d1_v, 3 * v**2)
+    np.testing.assert_allclose(d2_v, 6 * v)
+    np.testing.assert_allclose(d3_v, np.full(4, 6.0))
+
+
+def test_second_derivatives_of_sigmoid_and_tanh():
+    v = np.linspace(-3, 3, 7)
+    with gf.Graph().as_default():
+        x = gf.placeholder(gf.float64, [7])
+        s, t = gf.sigmoid(x), gf.tanh(x)
+        ds, dt = gf.gradients(s, x)[0], gf.gradients(t, x)[0]
+        d2s, d2t = gf.gradients(ds, x)[0], gf.gradients(dt, x)[0]
+        d2s_v, d2t_v = _run([d2s, d2t], {x: v})
+    sig, tan = 1 / (1 + np.exp(-v)), np.tanh(v)
+    np.testing.assert_allclose(d2s_v, sig * (1 - sig) * (1 - 2 * sig), atol=1e-15)
+    np.testing.assert_allclose(d2t_v, -2 * tan * (1 - tan**2), atol=1e-15)
+
+
+@pytest.mark.parametrize(
+    ("build", "shapes"),
+    [
+        (gf.sigmoid, [(3, 4)]),
+        (gf.tanh, [(3, 4)]),
+        (gf.nn.softmax, [(3, 4)]),
+        (lambda x: gf.nn.log_softmax(x, axis=0), [(3, 4)]),
+        (lambda x: x**3.0, [(5,)]),
+    ],
+    ids=["sigmoid", "tanh", "softmax", "log_softmax", "cube"],
+)
+def test_hessian_vector_products(build, shapes):
+    check_second_derivative(build, shapes)
+
+
+def test_hessian_vector_product_of_a_small_mlp():
+    labels = np.array([[0.0, 1.0], [1.0, 0.0], [0.3, 0.7]])
+
+    def mlp(x, w1, b1, w2, y):
+        hidden = gf.tanh(gf.matmul(x, w1) + b1)
+        logits = gf.matmul(hidden, w2)
+        return gf.reduce_mean(gf.nn.softmax_cross_entropy_with_logits(labels=y, logits=logits)) + gf.nn.l2_loss(w1)
+
+    check_second_derivative(mlp, [(3, 4), (4, 5), (5,), (5, 2)], extra=(labels,))
+    check_gradients(mlp, [(3, 4), (4, 5), (5,), (5, 2)], extra=(labels,))
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# Overrides and missing rules
+
+
+@pytest.fixture
+def custom_square_gradient():
+    @RegisterGradient("TestTripleSquare")
+    def _triple(op, g):
+        return (g * 3.0,)
+
+    yield "TestTripleSquare"
+    GRADIENTS.pop("TestTripleSquare", None)
+
+
+def test_gradient_override_map_replaces_a_rule(custom_square_gradient):
+    with gf.Graph().as_default() as graph:
+        x = gf.placeholder(gf.float64, [2])
+        with graph.gradient_override_map({"Square": custom_square_gradient}):
+            overridden = gf.square(x)
+        normal = gf.square(x)
+        assert overridden.type == "Square" and overridden.grad_type == custom_square_gradient
+        g_over, g_norm = gf.gradients(overridden, x)[0], gf.gradients(normal, x)[0]
+        v = np.array([1.0, 5.0])
+        over_v, norm_v = _run([g_over, g_norm], {x: v})
+    np.testing.assert_array_equal(over_v, [3.0, 3.0])
+    np.testing.assert_array_equal(norm_v, 2 * v)
+
+
+def test_registering_a_gradient_twice_is_an_error(custom_square_gradient):
+    with pytest.raises(KeyError, match="TestTripleSquare"):
+        RegisterGradient(custom_square_gradient)(lambda op, g: (g,))
+
+
+@pytest.fixture
+def op_without_gradient():
+    opdef = defop("TestNoGradDouble", shape=lambda x, **_: x)(lambda x: 2.0 * x)
+    yield opdef
+    OPS.pop("TestNoGradDouble", None)
+
+
+def test_missing_gradient_rule_names_the_op_type_and_node(op_without_gradient):
+    with gf.Graph().as_default():
+        x = gf.placeholder(gf.float64, [2])
+        y = gf.exp(op_without_gradient(x, name="doubler"))
+        np.testing.assert_allclose(_run(y, {x: [0.0, 1.0]}), np.exp([0.0, 2.0]))
+        with pytest.raises(LookupError, match=r"'doubler'.*TestNoGradDouble"):
+            gf.gradients(y, x)
+        # off the path (or cut by stop_gradient) it is fine
+        z = gf.placeholder(gf.float64, [2])
+        assert gf.gradients(y + z, z)[0] is not None
+        assert gf.gradients(gf.stop_gradient(op_without_gradient(x)) * x, x)[0] is not None
+
+
+def test_missing_overridden_rule_says_so():
+    with gf.Graph().as_default() as graph:
+        x = gf.placeholder(gf.float64, [2])
+        with graph.gradient_override_map({"Exp": "TestNeverRegistered"}):
+            y = gf.exp(x)
+        with pytest.raises(LookupError, match="overridden to 'TestNeverRegistered'"):
+            gf.gradients(y, x)
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# End to end
+
+
+def test_two_layer_mlp_variable_gradients_match_finite_differences():
+    rng = np.random.default_rng(3)
+    xv = rng.standard_normal((6, 4))
+    labels = rng.integers(0, 3, size=6)
+    with gf.Graph().as_default():
+        gf.set_random_seed(0)
+        x = gf.placeholder(gf.float64, [None, 4])
+        y = gf.placeholder(gf.int64, [None])
+        hidden = gf.layers.dense(
+            x, 5, activation=gf.tanh, bias_initializer=gf.initializers.random_normal_initializer(seed=1)
+        )
+        logits = gf.layers.dense(hidden, 3)
+        loss = gf.reduce_mean(gf.nn.sparse_softmax_cross_entropy_with_logits(labels=y, logits=logits))
+        variables = gf.trainable_variables()
+        assert [v.name for v in variables] == ["dense/kernel", "dense/bias", "dense_1/kernel", "dense_1/bias"]
+        assert all(v.dtype == gf.float64 for v in variables)
+        grads = gf.gradients(loss, variables)
+        feed = {x: xv, y: labels}
+        eps = 1e-6
+        with gf.Session() as sess:
+            analytic = sess.run(grads, feed)
+            for var, g in zip(variables, analytic, strict=True):
+                value = sess.run(var)
+                assert g.shape == value.shape
+                numeric = np.zeros_like(value)
+                for i in np.ndindex(value.shape):
+                    for sign in (1, -1):
+                        bumped = value.copy()
+                        bumped[i] += sign * eps
+                        sess.load_variable(var, bumped)
+                        numeric[i] += sign * sess.run(loss, feed) / (2 * eps)
+                sess.load_variable(var, value)
+                np.testing.assert_allclose(g, numeric, rtol=1e-6, atol=1e-9, err_msg=var.name)
+                assert np.abs(g).max() > 1e-3  # every layer actually receives a gradient
