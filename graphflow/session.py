@@ -232,7 +232,8 @@ class Session:
 
     def load_variable(self, var: Variable, value: Any) -> None:
         """Sets `var` in this session to `value` (converted to its dtype, checked against its shape)."""
-        self._values[var] = _frozen(_convert_feed(var, value), var)
+        # A copy: freezing the caller's own array would make it read-only for them.
+        self._values[var] = _frozen(np.array(_convert_feed(var, value), copy=True), var)
 
     # -- lifetime ------------------------------------------------------------------------------------------------
 
@@ -344,6 +345,7 @@ def _first(values: list[Any]) -> Any:
 def _convert_feed(node: Node, value: Any) -> Array:
     """The fed value as an array of the node's dtype, checked against its static shape."""
     dtype = node.dtype
+    declared = f"dtype {dtype_name(dtype)} and shape {format_shape(node.shape)}"
     if type(value) is np.ndarray and (dtype is None or value.dtype == dtype):
         array = value
     else:
@@ -351,18 +353,20 @@ def _convert_feed(node: Node, value: Any) -> Array:
             array = np.asarray(value)
         except ValueError as e:  # ragged nested lists
             raise errors.InvalidArgumentError(
-                node, f"Cannot convert the value fed for '{node.name}' to an array: {e}"
+                node, f"Cannot convert the value fed for '{node.name}' (which has {declared}) to an array: {e}"
             ) from None
         if array.dtype.kind not in "biuf":
             raise errors.InvalidArgumentError(
                 node,
-                f"Cannot feed a value of type {array.dtype} ({_short(value)}) for '{node.name}', which has "
-                f"dtype {dtype_name(dtype)}",
+                f"Cannot feed a value of type {array.dtype} and shape {array.shape} ({_short(value)}) for "
+                f"'{node.name}', which has {declared}",
             )
         if dtype is not None and array.dtype != dtype:
             if array.dtype.kind == "f" and dtype.kind in "biu" and not np.array_equal(array, np.round(array)):
                 raise errors.InvalidArgumentError(
-                    node, f"Cannot feed float values ({_short(value)}) for '{node.name}', which has dtype {dtype}"
+                    node,
+                    f"Cannot feed float values of shape {array.shape} ({_short(value)}) for '{node.name}', which "
+                    f"has {declared}",
                 )
             array = array.astype(dtype)
         elif dtype is None and array.dtype.kind in "biuf":

@@ -6,6 +6,7 @@ from typing import Any
 
 from graphflow.graph import Node, Variable
 from graphflow.ops.elementwise import sqrt
+from graphflow.ops.shape import cast
 from graphflow.ops.state import assign, assign_sub
 from graphflow.train.optimizer import Optimizer, _float
 
@@ -28,19 +29,27 @@ class AdamOptimizer(Optimizer):
         self._beta1, self._beta2, self._epsilon = beta1, beta2, epsilon
 
     def _prepare(self) -> None:
-        self._lr_t = None
+        self._lr_t: dict = {}  # dtype -> the step size node every variable of that dtype shares
+
+    def _step_size(self, dtype) -> Node:
+        if dtype not in self._lr_t:
+            # The beta powers take the first variable's dtype; variables of another dtype get the step size cast.
+            beta1_power = self._non_slot("beta1_power", self._beta1, dtype)
+            beta2_power = self._non_slot("beta2_power", self._beta2, dtype)
+            lr_t = self._lr() * sqrt(1.0 - beta2_power) / (1.0 - beta1_power)
+            self._lr_t[dtype] = lr_t if lr_t.dtype in (None, dtype) else cast(lr_t, dtype)
+        return self._lr_t[dtype]
 
     def _apply_dense(self, grad: Node, var: Variable) -> Node:
         dtype = _float(var.dtype)
-        beta1_power = self._non_slot("beta1_power", self._beta1, dtype)
-        beta2_power = self._non_slot("beta2_power", self._beta2, dtype)
-        if self._lr_t is None:  # one step size node shared by every variable's update
-            self._lr_t = self._lr() * sqrt(1.0 - beta2_power) / (1.0 - beta1_power)
+        lr_t = self._step_size(dtype)
         m = self._slot(var, "m", 0.0)
         v = self._slot(var, "v", 0.0)
-        new_m = assign(m, m + (grad - m) * (1.0 - self._beta1))
-        new_v = assign(v, v + (grad * grad - v) * (1.0 - self._beta2))
-        return assign_sub(var, new_m * self._lr_t / (sqrt(new_v) + self._epsilon))
+        # 1 - beta in the variable's dtype, rounded as `1 - beta_power` is, so the bias correction cancels exactly.
+        one = dtype.type(1)
+        new_m = assign(m, m + (grad - m) * (one - dtype.type(self._beta1)))
+        new_v = assign(v, v + (grad * grad - v) * (one - dtype.type(self._beta2)))
+        return assign_sub(var, new_m * lr_t / (sqrt(new_v) + self._epsilon))
 
     def _finish(self) -> list[Node]:
         return [assign(p, p * beta) for p, beta in zip(self._extra, (self._beta1, self._beta2), strict=True)]

@@ -31,11 +31,12 @@ class RMSPropOptimizer(Optimizer):
 
     def _apply_dense(self, grad: Node, var: Variable) -> Node:
         ms = self._slot(var, "rms", 1.0)
+        # TF-1's slot order (and so names): rms W/RMSProp, mg W/RMSProp_1 (centered only), momentum the last one.
+        mg = self._slot(var, "mg", 0.0) if self._centered else None
         mom = self._slot(var, "momentum", 0.0)
         new_ms = assign(ms, ms + (grad * grad - ms) * (1.0 - self._decay))
         denominator = new_ms
-        if self._centered:
-            mg = self._slot(var, "mg", 0.0)
+        if mg is not None:
             new_mg = assign(mg, mg + (grad - mg) * (1.0 - self._decay))
             denominator = new_ms - new_mg * new_mg
         new_mom = assign(mom, mom * self._momentum + self._lr() * grad / sqrt(denominator + self._epsilon))

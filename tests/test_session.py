@@ -1,0 +1,575 @@
+"""Session behaviour: fetch structures, feeds, the plan cache, freed slots, session-owned variable state, the default
+graph and session, and node naming.
+
+Each test builds its own graph under `with gf.Graph().as_default():` so tests do not share nodes or names.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict, namedtuple
+
+import numpy as np
+import pytest
+
+import graphflow as gf
+from graphflow import graph as graph_module
+from graphflow import session as session_module
+
+Pair = namedtuple("Pair", "first second")
+
+
+@pytest.fixture
+def restore_default_graph():
+    """Undoes `as_default()` calls without `with` and `reset_default_graph()`, which change module state."""
+    stack = list(graph_module._stack())
+    root = graph_module._root
+    yield
+    graph_module._stack()[:] = stack
+    graph_module._root = root
+
+
+def _chain():
+    """x (float64, [3]) -> a = 2x -> b = a + 1, in the current default graph."""
+    x = gf.placeholder(gf.float64, [3], name="x")
+    a = gf.multiply(x, 2.0, name="a")
+    b = gf.add(a, 1.0, name="b")
+    return x, a, b
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# Fetch structures
+
+
+def test_fetch_single_node_returns_array():
+    with gf.Graph().as_default():
+        x, _a, b = _chain()
+        with gf.Session() as sess:
+            out = sess.run(b, {x: [1.0, 2.0, 3.0]})
+    np.testing.assert_array_equal(out, [3.0, 5.0, 7.0])
+    assert out.dtype == np.float64
+
+
+def test_fetch_list_tuple_dict_namedtuple_and_nesting_keep_their_structure():
+    with gf.Graph().as_default():
+        x, a, b = _chain()
+        feed = {x: [1.0, 2.0, 3.0]}
+        with gf.Session() as sess:
+            as_list = sess.run([a, b], feed)
+            as_tuple = sess.run((b, a), feed)
+            as_dict = sess.run({"a": a, "b": b}, feed)
+            as_named = sess.run(Pair(a, b), feed)
+            ordered = sess.run(OrderedDict([("b", b), ("a", a)]), feed)
+            nested = sess.run({"outer": [a, (b, {"deep": Pair(a, [b])})]}, feed)
+
+    a_val, b_val = np.array([2.0, 4.0, 6.0]), np.array([3.0, 5.0, 7.0])
+    assert isinstance(as_list, list) and len(as_list) == 2
+    np.testing.assert_array_equal(as_list[0], a_val)
+    np.testing.assert_array_equal(as_list[1], b_val)
+    assert isinstance(as_tuple, tuple) and not hasattr(as_tuple, "_fields")
+    np.testing.assert_array_equal(as_tuple[0], b_val)
+    assert isinstance(as_dict, dict) and set(as_dict) == {"a", "b"}
+    np.testing.assert_array_equal(as_dict["a"], a_val)
+    assert isinstance(as_named, Pair)
+    np.testing.assert_array_equal(as_named.second, b_val)
+    assert isinstance(ordered, OrderedDict) and list(ordered) == ["b", "a"]
+
+    assert isinstance(nested, dict) and list(nested) == ["outer"]
+    outer = nested["outer"]
+    assert isinstance(outer, list) and len(outer) == 2
+    np.testing.assert_array_equal(outer[0], a_val)
+    inner = outer[1]
+    assert isinstance(inner, tuple) and len(inner) == 2
+    np.testing.assert_array_equal(inner[0], b_val)
+    deep = inner[1]["deep"]
+    assert isinstance(deep, Pair) and isinstance(deep.second, list)
+    np.testing.assert_array_equal(deep.first, a_val)
+    np.testing.assert_array_equal(deep.second[0], b_val)
+
+
+def test_fetch_same_node_twice_and_empty_list():
+    with gf.Graph().as_default():
+        x, _a, b = _chain()
+        with gf.Session() as sess:
+            first, second = sess.run([b, b], {x: np.zeros(3)})
+            assert sess.run([], {x: np.zeros(3)}) == []
+    np.testing.assert_array_equal(first, second)
+    np.testing.assert_array_equal(first, [1.0, 1.0, 1.0])
+
+
+def test_ops_without_output_fetch_as_none():
+    with gf.Graph().as_default():
+        v = gf.Variable(np.array([1.0, 2.0]), name="v")
+        loss = gf.reduce_sum(v * v)
+        train = gf.train.GradientDescentOptimizer(0.1).minimize(loss)
+        grouped = gf.group(v.assign(v * 2.0))
+        with gf.Session() as sess:
+            assert sess.run(train) is None
+            assert sess.run(gf.no_op()) is None
+            result = sess.run([train, {"g": grouped}, loss])
+    assert result[0] is None and result[1] == {"g": None}
+    assert isinstance(result[2], np.floating | np.ndarray)
+
+
+def test_fetch_and_feed_by_name():
+    with gf.Graph().as_default():
+        x, _a, b = _chain()
+        with gf.Session() as sess:
+            by_name = sess.run("b:0", {"x:0": [1.0, 1.0, 1.0]})
+            without_suffix = sess.run(["a", b], {x: [0.0, 0.0, 1.0]})
+    np.testing.assert_array_equal(by_name, [3.0, 3.0, 3.0])
+    np.testing.assert_array_equal(without_suffix[0], [0.0, 0.0, 2.0])
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# Feeds
+
+
+@pytest.mark.parametrize(
+    "value",
+    [[1.0, 2.0, 3.0], (1.0, 2.0, 3.0), np.array([1.0, 2.0, 3.0]), np.array([1, 2, 3]), np.float32([1, 2, 3])],
+    ids=["list", "tuple", "float64-array", "int-array", "float32-array"],
+)
+def test_feed_lists_and_arrays_are_converted_to_the_placeholder_dtype(value):
+    with gf.Graph().as_default():
+        x = gf.placeholder(gf.float32, [3], name="x")
+        y = x * 2.0
+        with gf.Session() as sess:
+            out = sess.run(y, {x: value})
+    assert out.dtype == np.float32
+    np.testing.assert_array_equal(out, [2.0, 4.0, 6.0])
+
+
+def test_feed_scalar():
+    with gf.Graph().as_default():
+        s = gf.placeholder(gf.float64, [], name="s")
+        with gf.Session() as sess:
+            assert sess.run(s * 3.0, {s: 2}) == 6.0
+            assert sess.run(s + 1.0, {s: np.float64(0.5)}) == 1.5
+
+
+def test_float32_placeholder_converts_a_float64_array():
+    with gf.Graph().as_default():
+        x = gf.placeholder(gf.float32, [None, 2], name="x")
+        with gf.Session() as sess:
+            fed = np.array([[0.1, 0.2]], dtype=np.float64)
+            out = sess.run(x, {x: fed})
+    assert out.dtype == np.float32
+    np.testing.assert_array_equal(out, fed.astype(np.float32))
+
+
+def test_placeholder_without_dtype_takes_the_fed_dtype():
+    with gf.Graph().as_default():
+        x = gf.placeholder()
+        assert x.dtype is None and x.shape is None
+        y = x * 2.0
+        with gf.Session() as sess:
+            from_list = sess.run(y, {x: [1.0, 2.0]})
+            from_f32 = sess.run(y, {x: np.float32([1.0, 2.0])})
+            from_ints = sess.run(x, {x: [[1, 2], [3, 4]]})
+    assert from_list.dtype == np.float64  # the tutorial feeds lists of Python floats
+    np.testing.assert_array_equal(from_list, [2.0, 4.0])
+    assert from_f32.dtype == np.float32  # a Python number keeps the fed precision
+    assert from_ints.dtype.kind == "i" and from_ints.shape == (2, 2)
+
+
+def test_feeding_an_intermediate_op_overrides_it_for_that_run_only():
+    with gf.Graph().as_default():
+        x, a, b = _chain()
+        with gf.Session() as sess:
+            overridden = sess.run(b, {a: [10.0, 20.0, 30.0]})  # x is not needed: a is fed
+            normal = sess.run(b, {x: [1.0, 1.0, 1.0]})
+    np.testing.assert_array_equal(overridden, [11.0, 21.0, 31.0])
+    np.testing.assert_array_equal(normal, [3.0, 3.0, 3.0])
+
+
+def test_feeding_a_variable_overrides_it_for_that_run_only():
+    with gf.Graph().as_default():
+        v = gf.Variable(np.array([1.0, 2.0]), name="v")
+        y = v * 10.0
+        with gf.Session() as sess:
+            assert sess.run(y, {v: [3.0, 4.0]}).tolist() == [30.0, 40.0]
+            assert sess.run(y).tolist() == [10.0, 20.0]
+            assert sess.run(v).tolist() == [1.0, 2.0]
+
+
+def test_feeding_a_variable_that_the_run_updates_is_refused():
+    with gf.Graph().as_default():
+        v = gf.Variable(1.0, name="v")
+        inc = v.assign_add(1.0)
+        with gf.Session() as sess:
+            with pytest.raises(gf.errors.InvalidArgumentError, match="'v'"):
+                sess.run(inc, {v: 5.0})
+            assert sess.run(v) == 1.0
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# Plans: cache and freed slots
+
+
+def test_plan_cache_compiles_each_request_once(monkeypatch):
+    built = []
+
+    class CountingPlan(session_module.Plan):
+        def __init__(self, *args, **kwargs):
+            built.append(1)
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(session_module, "Plan", CountingPlan)
+    with gf.Graph().as_default():
+        x, a, b = _chain()
+        with gf.Session() as sess:
+            for value in ([1.0, 2.0, 3.0], [4.0, 5.0, 6.0], np.zeros(3)):
+                sess.run(b, {x: value})
+            assert len(built) == 1 and len(sess._plans) == 1
+            assert sess.run(b, {x: [1.0, 1.0, 1.0]}).tolist() == [3.0, 3.0, 3.0]  # the replayed plan is right
+
+            sess.run([b], {x: np.zeros(3)})  # another structure, same leaves: the plan is keyed by the leaves
+            sess.run({"k": (b,)}, {x: np.zeros(3)})
+            assert len(built) == 1
+            sess.run([a, b], {x: np.zeros(3)})  # other leaves -> new plan
+            assert len(built) == 2
+            sess.run(b, {a: np.zeros(3)})  # another feed key set -> new plan
+            sess.run(b, {x: np.zeros(3), a: np.zeros(3)})
+            assert len(built) == 4 and len(sess._plans) == 4
+            sess.run(b, {a: np.ones(3), x: np.ones(3)})  # same key set, other order: cached
+            assert len(built) == 4
+
+
+def test_plan_is_pruned_to_what_the_fetches_need():
+    with gf.Graph().as_default():
+        x, a, b = _chain()
+        unrelated = gf.placeholder(gf.float64, name="unrelated") * 5.0
+        with gf.Session() as sess:
+            sess.run(a, {x: np.zeros(3)})  # neither b nor the unfed `unrelated` placeholder is needed
+            (plan,) = sess._plans.values()
+    assert set(plan.nodes) == {x, a, a.inputs[1]}  # x, the constant 2.0 and a; not b, not `unrelated`
+    assert b not in plan.nodes and unrelated.inputs[0] not in plan.nodes
+
+
+def test_plan_steps_free_intermediate_values_after_their_last_reader():
+    with gf.Graph().as_default():
+        x = gf.placeholder(gf.float64, [3], name="x")
+        a = gf.exp(x, name="a")
+        b = gf.log(a, name="b")
+        c = gf.square(b, name="c")
+        with gf.Session() as sess:
+            np.testing.assert_allclose(sess.run(c, {x: [1.0, 2.0, 3.0]}), [1.0, 4.0, 9.0])
+            plan = sess._plans[((c,), frozenset({x}))]
+            slot = {node: i for i, node in enumerate(plan.nodes)}
+            freed_by = {plan.nodes[out].name: set(free) for _, _, _, out, free in plan.steps}
+            assert slot[a] in freed_by["b"]  # a's only reader is b
+            assert slot[b] in freed_by["c"]
+            assert slot[c] not in set().union(*freed_by.values())  # the fetch is kept
+
+            sess.run([c, a], {x: [1.0, 2.0, 3.0]})
+            plan2 = sess._plans[((c, a), frozenset({x}))]
+            freed2 = set().union(*(set(step[4]) for step in plan2.steps))
+            assert plan2.nodes.index(a) not in freed2  # a is fetched too, so it must survive the run
+            assert plan2.nodes.index(b) in freed2
+
+
+def test_freed_slots_are_really_cleared_during_the_run():
+    """Running the plan sets each freed slot to None right after the step that last reads it."""
+
+    class Env(list):
+        def __init__(self, items, log):
+            super().__init__(items)
+            self.log = log
+
+        def __setitem__(self, index, value):
+            self.log.append((index, value is None))
+            super().__setitem__(index, value)
+
+    log: list[tuple[int, bool]] = []
+
+    class Template(list):
+        def copy(self):
+            return Env(self, log)
+
+    with gf.Graph().as_default():
+        x = gf.placeholder(gf.float64, [2], name="x")
+        a = gf.exp(x, name="a")
+        b = gf.log(a, name="b")
+        c = gf.square(b, name="c")
+        with gf.Session() as sess:
+            sess.run(c, {x: [0.0, 1.0]})
+            plan = sess._plans[((c,), frozenset({x}))]
+            plan.template = Template(plan.template)
+            np.testing.assert_allclose(sess.run(c, {x: [0.0, 2.0]}), [0.0, 4.0])
+    slot = {node: i for i, node in enumerate(plan.nodes)}
+    # a is written, then read by b, then cleared, before c is computed.
+    assert log.index((slot[a], False)) < log.index((slot[b], False)) < log.index((slot[a], True))
+    assert log.index((slot[a], True)) < log.index((slot[c], False))
+    assert (slot[c], True) not in log
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# Variables live in the session
+
+
+def test_two_sessions_on_one_graph_are_independent():
+    with gf.Graph().as_default():
+        w = gf.Variable(np.array([1.0, -2.0]), name="w")
+        loss = gf.reduce_sum(w * w)
+        train = gf.train.GradientDescentOptimizer(0.25).minimize(loss)
+        with gf.Session() as trained, gf.Session() as fresh:
+            for _ in range(3):
+                trained.run(train)
+            np.testing.assert_allclose(trained.run(w), [0.125, -0.25])
+            np.testing.assert_array_equal(fresh.run(w), [1.0, -2.0])
+            fresh.run(train)
+            np.testing.assert_allclose(fresh.run(w), [0.5, -1.0])
+            np.testing.assert_allclose(trained.run(w), [0.125, -0.25])
+
+
+def test_variables_are_initialised_on_first_use_without_an_initializer():
+    with gf.Graph().as_default():
+        v = gf.Variable(np.array([1.0, 2.0]), name="v")
+        from_node = gf.Variable(gf.ones([2], dtype=gf.float64) * 3.0, name="from_node")
+        with gf.Session() as sess:
+            assert sess.run(v + from_node).tolist() == [4.0, 5.0]
+            assert sess.run(from_node).tolist() == [3.0, 3.0]
+
+
+def test_global_variables_initializer_resets_after_training():
+    with gf.Graph().as_default():
+        w = gf.Variable(np.array([1.0, 2.0]), name="w")
+        train = gf.train.MomentumOptimizer(0.1, 0.9).minimize(gf.reduce_sum(w * w))
+        init = gf.global_variables_initializer()
+        with gf.Session() as sess:
+            sess.run(init)
+            sess.run(train)
+            sess.run(train)
+            assert not np.allclose(sess.run(w), [1.0, 2.0])
+            slot = gf.global_variables()[1]
+            assert slot.name == "w/Momentum" and np.any(sess.run(slot) != 0)
+            assert sess.run(init) is None
+            np.testing.assert_array_equal(sess.run(w), [1.0, 2.0])
+            np.testing.assert_array_equal(sess.run(slot), [0.0, 0.0])  # slots are reset too
+
+
+def test_variables_initializer_resets_only_the_listed_variables():
+    with gf.Graph().as_default():
+        v = gf.Variable(5.0, name="v")
+        u = gf.Variable(7.0, name="u")
+        bump = gf.group(v.assign_add(1.0), u.assign_add(1.0))
+        with gf.Session() as sess:
+            sess.run(bump)
+            sess.run(gf.variables_initializer([v]))
+            assert sess.run([v, u]) == [5.0, 8.0]
+
+
+def test_trainable_and_global_variables_in_creation_order_with_optimizer_slots_not_trainable():
+    with gf.Graph().as_default():
+        x = gf.placeholder(gf.float32, [None, 3], name="x")
+        h = gf.layers.dense(x, 4)
+        gf.Variable(0, trainable=False, name="counter")
+        loss = gf.reduce_mean(gf.square(h))
+        gf.train.AdamOptimizer().minimize(loss)
+        trainable = [v.name for v in gf.trainable_variables()]
+        every = [v.name for v in gf.global_variables()]
+    assert trainable == ["dense/kernel", "dense/bias"]
+    assert every == [
+        "dense/kernel",
+        "dense/bias",
+        "counter",
+        "beta1_power",
+        "beta2_power",
+        "dense/kernel/Adam",
+        "dense/kernel/Adam_1",
+        "dense/bias/Adam",
+        "dense/bias/Adam_1",
+    ]
+    assert "counter" not in trainable
+
+
+def test_fetched_values_are_writable_copies():
+    with gf.Graph().as_default():
+        v = gf.Variable(np.array([1.0, 2.0]), name="v")
+        c = gf.constant(np.array([3.0, 4.0]), name="c")
+        with gf.Session() as sess:
+            value = sess.run(v)
+            value[0] = 100.0  # must not raise, and must not reach the session
+            const = sess.run(c)
+            const[:] = 0.0
+            assert sess.run(v).tolist() == [1.0, 2.0]
+            assert sess.run(c).tolist() == [3.0, 4.0]
+            assigned = sess.run(v.assign([5.0, 6.0]))
+            assigned[1] = -1.0
+            assert sess.run(v).tolist() == [5.0, 6.0]
+
+
+def test_variable_load_sets_the_value_in_the_session():
+    with gf.Graph().as_default():
+        v = gf.Variable(np.zeros(2), name="v")
+        with gf.Session() as default:
+            v.load([1.0, 2.0])  # the default session
+            other = gf.Session()
+            v.load(np.array([5.0, 6.0]), session=other)
+            assert default.run(v).tolist() == [1.0, 2.0]
+            assert other.run(v).tolist() == [5.0, 6.0]
+            with pytest.raises(gf.errors.InvalidArgumentError, match=r"\(3,\)"):
+                v.load([1.0, 2.0, 3.0])
+
+
+def test_variable_load_does_not_keep_an_alias_of_the_callers_array():
+    with gf.Graph().as_default():
+        v = gf.Variable(np.zeros(2), name="v")
+        with gf.Session() as sess:
+            mine = np.array([1.0, 2.0])
+            v.load(mine, sess)
+            mine[0] = 50.0  # the caller's array stays writable and independent of the session
+            assert sess.run(v).tolist() == [1.0, 2.0]
+
+
+def test_assignments_in_one_run_are_sequential_and_plain_reads_see_the_start_value():
+    """Within a run, each update of a variable sees the updates before it in plan order (fetch order here), so two
+    `assign_add(1)` add 2; a plain read of the variable sees its value at the start of the run, wherever it appears.
+    """
+    with gf.Graph().as_default():
+        v = gf.Variable(0.0, name="v")
+        first, second = v.assign_add(1.0), v.assign_add(1.0)
+        with gf.Session() as sess:
+            assert sess.run([first, second]) == [1.0, 2.0]
+            assert sess.run(v) == 2.0
+            assert sess.run([v, first, v * 1.0]) == [2.0, 3.0, 2.0]
+            assert sess.run([first, v]) == [4.0, 3.0]
+            assert sess.run(v) == 4.0
+            # Reading an assign op's output sees the new value.
+            assert sess.run(first * 10.0) == 50.0
+            # Deterministic: the same request gives the same sequence every time.
+            assert sess.run([second, first]) == [6.0, 7.0]
+            assert sess.run([second, first]) == [8.0, 9.0]
+
+
+def test_closed_session_raises():
+    with gf.Graph().as_default():
+        v = gf.Variable(1.0, name="v")
+        sess = gf.Session()
+        assert sess.run(v) == 1.0
+        sess.close()
+        with pytest.raises(RuntimeError, match="closed Session"):
+            sess.run(v)
+        with gf.Session() as sess2:
+            pass
+        with pytest.raises(RuntimeError, match="closed"):
+            sess2.run(v)
+
+
+def test_default_session_for_eval():
+    with gf.Graph().as_default():
+        x, _a, b = _chain()
+        v = gf.Variable(2.0, name="v")
+        with gf.Session() as sess:
+            assert gf.get_default_session() is sess
+            assert b.eval({x: [0.0, 1.0, 2.0]}).tolist() == [1.0, 3.0, 5.0]
+            assert v.eval() == 2.0
+        assert gf.get_default_session() is None
+        with pytest.raises(ValueError, match="No session"):
+            v.eval()
+        other = gf.Session()
+        assert v.eval(session=other) == 2.0
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# Seeds, default graph, naming
+
+
+def test_graph_seed_gives_the_same_initial_weights_in_new_sessions_and_rebuilt_graphs():
+    def build():
+        gf.set_random_seed(1)
+        x = gf.placeholder(gf.float32, [None, 3], name="x")
+        gf.layers.dense(x, 4)
+        gf.Variable(gf.random_normal([5]), name="noise")
+        return gf.global_variables()
+
+    with gf.Graph().as_default():
+        variables = build()
+        first = gf.Session().run(variables)
+        second = gf.Session().run(variables)
+    with gf.Graph().as_default():
+        rebuilt = gf.Session().run(build())
+    for u, v, w in zip(first, second, rebuilt, strict=True):
+        np.testing.assert_array_equal(u, v)
+        np.testing.assert_array_equal(u, w)
+    kernel = first[0]
+    assert kernel.shape == (3, 4) and np.std(kernel) > 0  # random, not constant
+    assert np.all(np.abs(kernel) <= np.sqrt(6.0 / 7.0))  # glorot uniform bound
+
+
+def test_without_a_seed_sessions_draw_fresh_values():
+    with gf.Graph().as_default():
+        r = gf.Variable(gf.random_normal([8]), name="r")
+        assert not np.array_equal(gf.Session().run(r), gf.Session().run(r))
+
+
+@pytest.mark.usefixtures("restore_default_graph")
+def test_as_default_without_with_makes_the_graph_the_default():
+    g = gf.Graph()
+    g.as_default()  # tutorial style
+    assert gf.get_default_graph() is g
+    p = gf.placeholder()
+    assert p.graph is g
+    h = gf.Graph()
+    with h.as_default():
+        assert gf.get_default_graph() is h
+    assert gf.get_default_graph() is g
+
+
+@pytest.mark.usefixtures("restore_default_graph")
+def test_reset_default_graph_gives_a_new_empty_graph():
+    before = gf.get_default_graph()
+    gf.placeholder(name="before_reset")
+    gf.reset_default_graph()
+    after = gf.get_default_graph()
+    assert after is not before and after.nodes == ()
+    assert gf.placeholder(name="before_reset").name == "before_reset"  # names start afresh
+
+
+def test_unique_names():
+    with gf.Graph().as_default():
+        assert gf.placeholder().name == "Placeholder"
+        assert gf.placeholder().name == "Placeholder_1"
+        assert gf.placeholder(name="x").name == "x"
+        assert gf.placeholder(name="x").name == "x_1"
+        assert gf.placeholder(name="x").name == "x_2"
+        assert gf.Variable(1.0, name="w").name == "w"
+        assert gf.Variable(1.0, name="w").name == "w_1"
+        assert gf.Variable(1.0).name == "Variable"
+        assert gf.constant(1.0).name == "Const"
+        c = gf.constant(2.0)
+        assert c.name == "Const_1"
+        assert gf.add(c, c, name="y").name == "y"
+        assert gf.multiply(c, c, name="y").name == "y_1"  # unique across op types
+        assert gf.get_default_graph().get_tensor_by_name("y_1:0").type == "Mul"
+
+
+def test_name_scope_nesting():
+    with gf.Graph().as_default():
+        with gf.name_scope("outer") as scope:
+            assert scope == "outer/"
+            a = gf.placeholder(gf.float32, name="a")
+            v = gf.Variable(1.0, name="v")
+            with gf.name_scope("inner"):
+                m = gf.add(a, v)
+            with gf.name_scope("inner"):
+                m2 = gf.add(a, v)
+        with gf.name_scope("outer"):
+            k = gf.constant(1.0)
+    assert (a.name, v.name) == ("outer/a", "outer/v")
+    assert m.name == "outer/inner/Add"
+    assert m2.name == "outer/inner_1/Add"
+    assert k.name == "outer_1/Const"
+
+
+def test_dense_layer_variable_names():
+    with gf.Graph().as_default():
+        x = gf.placeholder(gf.float32, [None, 5], name="x")
+        h = gf.layers.dense(x, 3, activation=gf.nn.relu)
+        y = gf.layers.dense(h, 2)
+        gf.layers.dense(y, 2, name="named")
+        names = [v.name for v in gf.trainable_variables()]
+        shapes = [tuple(v.shape) for v in gf.trainable_variables()]
+    assert names == ["dense/kernel", "dense/bias", "dense_1/kernel", "dense_1/bias", "named/kernel", "named/bias"]
+    assert shapes == [(5, 3), (3,), (3, 2), (2,), (2, 2), (2,)]
+    assert h.name.startswith("dense/") and y.name.startswith("dense_1/")
