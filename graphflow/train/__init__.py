@@ -10,10 +10,12 @@ from graphflow.train.adam import AdamOptimizer
 from graphflow.train.momentum import MomentumOptimizer
 from graphflow.train.optimizer import GradientDescentOptimizer, Optimizer
 from graphflow.train.rmsprop import RMSPropOptimizer
+from graphflow.train.saver import CheckpointError, Saver, get_checkpoint_state, latest_checkpoint
 
 __all__ = [
-    "AdagradOptimizer", "AdamOptimizer", "GradientDescentOptimizer", "MomentumOptimizer", "Optimizer",
-    "RMSPropOptimizer", "create_global_step", "get_global_step", "get_or_create_global_step",
+    "AdagradOptimizer", "AdamOptimizer", "CheckpointError", "GradientDescentOptimizer", "MomentumOptimizer",
+    "Optimizer", "RMSPropOptimizer", "Saver", "create_global_step", "get_checkpoint_state", "get_global_step",
+    "get_or_create_global_step", "latest_checkpoint",
 ]  # fmt: skip
 
 GLOBAL_STEP = "global_step"
@@ -37,4 +39,5 @@ def create_global_step(graph: Graph | None = None) -> Variable:
 
 def get_or_create_global_step(graph: Graph | None = None) -> Variable:
     """The graph's global step, created on first use (TF-1 `train.get_or_create_global_step`)."""
-    return get_global_step(graph) or create_global_step(graph)
+    step = get_global_step(graph)  # not `or`: a node has no truth value
+    return step if step is not None else create_global_step(graph)

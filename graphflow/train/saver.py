@@ -1,0 +1,609 @@
+"""Checkpoints: `Saver` writes a session's variable values to a `.npz` file and restores them (TF-1 `tf.train.Saver`).
+
+On disk, `save(sess, "run/model.ckpt", global_step=100)` writes `run/model.ckpt-100.npz` and returns the prefix
+`run/model.ckpt-100`, as TF-1 returns a prefix; `restore` and `latest_checkpoint` take the prefix or the file name. The
+file is a zip archive that `np.load` can read: one `<variable name>.npy` entry per variable (no pickles), and
+`__manifest__.json` holding the format name and version, the graphflow version, the global step and each variable's
+name, shape and dtype. The zip comment, the last 81 bytes of the file, is `graphflow-sha256:` followed by 64 hex
+digits: the SHA-256 of every byte before those digits (the tag included), so truncation and flipped bytes anywhere in
+the file are detected before anything is parsed. A save writes a temporary file in the same folder, fsyncs it and
+renames it over the target, so an interrupted save leaves the previous checkpoint as it was. A restore checks the
+whole file and every variable before it changes any, and reports every problem in one `CheckpointError` that names
+the file.
+
+With `write_state=True` the folder also holds a JSON state file, `checkpoint` (or `latest_filename`), in the spirit
+of TF's: `{"format": "graphflow.checkpoint_state", "format_version": 1, "model_checkpoint_path": "model.ckpt-300",
+"all_model_checkpoint_paths": ["model.ckpt-200", "model.ckpt-300"], "all_model_checkpoint_timestamps": [...]}`.
+Paths in it are relative to the folder, so a folder of checkpoints can be moved.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import difflib
+import hashlib
+import io
+import json
+import logging
+import os
+import tempfile
+import threading
+import time
+import zipfile
+from collections.abc import Iterator, Mapping, Sequence
+from typing import IO, Any, NamedTuple
+
+import numpy as np
+
+from graphflow.graph import Graph, Node, Variable, format_shape, get_default_graph
+
+Array = np.ndarray
+
+logger = logging.getLogger(__name__)
+
+FORMAT = "graphflow.checkpoint"
+FORMAT_VERSION = 1
+STATE_FORMAT = "graphflow.checkpoint_state"
+STATE_FORMAT_VERSION = 1
+EXTENSION = ".npz"
+MANIFEST = "__manifest__.json"
+_TAG = b"graphflow-sha256:"
+_TRAILER = len(_TAG) + 64  # the zip comment: tag + hex digest
+_ZIP_MAGIC = b"PK\x03\x04"
+_DATE = (1980, 1, 1, 0, 0, 0)  # a fixed timestamp in the zip headers, so equal values give identical files
+_CHUNK = 1 << 20
+
+
+class CheckpointError(ValueError):
+    """A checkpoint cannot be read or does not fit the variables it is restored into.
+
+    Attributes:
+        path: the file (or state file) concerned.
+        problems: one line per variable that is missing or mismatched; empty for a damaged or unreadable file.
+    """
+
+    def __init__(self, path: str, message: str, problems: Sequence[str] = ()) -> None:
+        super().__init__(message)
+        self.path = path
+        self.problems = list(problems)
+
+
+class CheckpointState(NamedTuple):
+    """What the state file says (TF-1 `CheckpointState`); paths are joined to the checkpoint folder."""
+
+    model_checkpoint_path: str
+    all_model_checkpoint_paths: list[str]
+    all_model_checkpoint_timestamps: list[float]
+
+
+class Saver:
+    """Saves and restores variables (TF-1 `tf.train.Saver`).
+
+    Args:
+        var_list: the variables to save: None for every global variable of the default graph when the saver is built
+            (including optimizer slots and `global_step`), a list of `Variable`s (saved under their names), or a dict
+            name → `Variable`.
+        reshape: allow restoring a value whose shape differs from the variable's if the element count is the same.
+        sharded: accepted for TF-1 compatibility; graphflow always writes one file.
+        max_to_keep: the number of recent checkpoints to keep; older files are deleted when a save writes the state
+            file. None or 0 keeps every file (and the state file lists only the latest), as in TF-1.
+        keep_checkpoint_every_n_hours: additionally keep one checkpoint per this many hours of training forever.
+        name: accepted for TF-1 compatibility (a saver adds no nodes to the graph).
+        allow_empty: allow a saver with no variables; its `save` and `restore` then do nothing.
+        pad_step_number: write the step with 8 digits (`model.ckpt-00000100`).
+        save_relative_paths: accepted for TF-1 compatibility; the state file always holds relative paths.
+
+    Raises:
+        TypeError: `var_list` holds something that is not a `Variable`, or a name that is not a string.
+        ValueError: there are no variables (and `allow_empty` is False), or two variables share a name.
+    """
+
+    def __init__(
+        self,
+        var_list: Sequence[Variable] | Mapping[str, Variable] | None = None,
+        reshape: bool = False,
+        sharded: bool = False,
+        max_to_keep: int | None = 5,
+        keep_checkpoint_every_n_hours: float = 10000.0,
+        name: str | None = None,
+        *,
+        allow_empty: bool = False,
+        pad_step_number: bool = False,
+        save_relative_paths: bool = True,
+    ) -> None:
+        if not isinstance(reshape, bool):
+            raise TypeError(f"Saver(reshape=...) must be a bool, got {reshape!r}")
+        if max_to_keep is not None and (not isinstance(max_to_keep, int) or max_to_keep < 0):
+            raise ValueError(f"max_to_keep must be None or an int >= 0, got {max_to_keep!r}")
+        self._vars = _named_variables(var_list)
+        if not self._vars and not allow_empty:
+            raise ValueError("No variables to save: build the model before the Saver, or pass allow_empty=True")
+        self._reshape = reshape
+        self._max_to_keep = max_to_keep
+        self._keep_hours = keep_checkpoint_every_n_hours
+        self._next_keep_time = time.time() + keep_checkpoint_every_n_hours * 3600
+        self._pad_step_number = pad_step_number
+        self._last: list[tuple[str, float]] = []  # (prefix, time) of the checkpoints this saver keeps, oldest first
+        self._lock = threading.Lock()
+
+    @property
+    def var_list(self) -> dict[str, Variable]:
+        """The variables this saver handles, by the name they are saved under."""
+        return dict(self._vars)
+
+    @property
+    def last_checkpoints(self) -> list[str]:
+        """The prefixes of the checkpoints this saver keeps, oldest first."""
+        return [path for path, _ in self._last]
+
+    def recover_last_checkpoints(self, checkpoint_paths: Sequence[str]) -> None:
+        """Takes over older checkpoints (e.g. from `get_checkpoint_state`) so `max_to_keep` deletes them in turn."""
+        now = time.time()
+        self._last = [(_prefix(os.fspath(p)), now) for p in checkpoint_paths]
+
+    def save(
+        self,
+        sess: Any,
+        save_path: str | os.PathLike,
+        global_step: int | Node | None = None,
+        latest_filename: str | None = None,
+        meta_graph_suffix: str = "meta",
+        write_meta_graph: bool = False,
+        write_state: bool = True,
+        strip_default_attrs: bool = False,
+        save_debug_info: bool = False,
+    ) -> str | None:
+        """Writes the variables' values in `sess` to `{save_path}[-{step}].npz`.
+
+        Args:
+            sess: the session whose values are saved.
+            save_path: the checkpoint prefix, e.g. `"run/model.ckpt"` (a trailing `.npz` is taken as the extension).
+                Its folder must exist.
+            global_step: an int, or a node (such as the global step variable) whose value is read from `sess`;
+                appended to the prefix as `-{step}`.
+            latest_filename: the state file's name in the folder (default `checkpoint`).
+            write_meta_graph: graphflow has no meta graph; True only logs that nothing was written.
+            write_state: update the state file and apply `max_to_keep`.
+            meta_graph_suffix, strip_default_attrs, save_debug_info: accepted for TF-1 compatibility; unused.
+
+        Returns:
+            The checkpoint prefix (`run/model.ckpt-100`; the file is that plus `.npz`), or None for an empty saver.
+
+        Raises:
+            ValueError: the folder does not exist, or `global_step` is not an integer.
+            OSError: the file could not be written; the previous file of that name is left unchanged.
+        """
+        if not self._vars:
+            return None
+        prefix = _prefix(os.fspath(save_path))
+        if global_step is not None:
+            step = _step_value(sess, global_step)
+            prefix = f"{prefix}-{step:08d}" if self._pad_step_number else f"{prefix}-{step}"
+        else:
+            step = None
+        folder = os.path.dirname(prefix) or "."
+        if not os.path.isdir(folder):
+            raise ValueError(f"Parent directory of {prefix} doesn't exist, can't save.")
+        if write_meta_graph:
+            logger.info("Saver.save(write_meta_graph=True): graphflow has no meta graph; only the values are saved")
+        names = list(self._vars)
+        values = sess.run([self._vars[n] for n in names])
+        _write_checkpoint(prefix + EXTENSION, dict(zip(names, values, strict=True)), step)
+        if write_state:
+            with self._lock:
+                kept, doomed = self._kept_after(prefix)
+                _write_state(folder, latest_filename, prefix, [p for p, _ in kept], [t for _, t in kept])
+                self._last = kept  # only once the state file names them, and before deleting any file
+                for old in doomed:
+                    _remove(old + EXTENSION)
+        return prefix
+
+    def restore(self, sess: Any, save_path: str | os.PathLike | None) -> None:
+        """Sets the saver's variables in `sess` to the values in a checkpoint.
+
+        The file is read and checked in full (checksum, format version, and every variable's presence, shape and
+        dtype) before any variable is changed; if anything is wrong, no variable changes.
+
+        Args:
+            sess: the session to load into; the saver's variables must belong to its graph.
+            save_path: what `save` or `latest_checkpoint` returned: the prefix, or the `.npz` file itself.
+
+        Raises:
+            CheckpointError (a ValueError): the file is missing, unreadable, damaged, from another format version,
+                or lacks a variable or holds one with another shape or dtype; the message names the file and lists
+                every problem with the expected and found shape and dtype.
+            ValueError: a variable belongs to another graph than the session's.
+        """
+        if not self._vars:
+            return
+        if save_path is None:
+            raise ValueError(
+                "Can't restore: save_path is None (gf.train.latest_checkpoint returns None when a folder holds no "
+                "checkpoint)"
+            )
+        graph = getattr(sess, "graph", None)
+        for name, var in self._vars.items():
+            if var.graph is not graph:
+                raise ValueError(
+                    f"Variable '{name}' belongs to {var.graph}, but this session runs {graph}: build the Saver in "
+                    "the session's graph (after building the model there)"
+                )
+        if getattr(sess, "_closed", False):
+            raise RuntimeError("Attempted to use a closed Session.")
+        path = _checkpoint_file(os.fspath(save_path))
+        arrays = read_checkpoint(path)
+        values = self._matched(path, arrays)
+        for var, value in values:
+            sess.load_variable(var, value)
+
+    def _matched(self, path: str, arrays: dict[str, Array]) -> list[tuple[Variable, Array]]:
+        """Each variable with its value from the checkpoint; raises CheckpointError listing every problem."""
+        problems, values = [], []
+        for name, var in self._vars.items():
+            if name not in arrays:
+                hint = difflib.get_close_matches(name, list(arrays), n=1)
+                problems.append(
+                    f"'{name}': not found in the checkpoint" + (f" (did you mean '{hint[0]}'?)" if hint else "")
+                )
+                continue
+            value = arrays[name]
+            want_shape, want_dtype = var.shape, var.dtype
+            if want_dtype is not None and value.dtype != want_dtype:
+                problems.append(
+                    f"'{name}': dtype mismatch: the variable is {want_dtype} {format_shape(want_shape)}, "
+                    f"the checkpoint holds {value.dtype} {format_shape(value.shape)}"
+                )
+            elif not _fits(want_shape, value.shape):
+                if self._reshape and want_shape is not None and want_shape.num_elements() == value.size:
+                    value = value.reshape(tuple(want_shape))
+                else:
+                    problems.append(
+                        f"'{name}': shape mismatch: the variable is {format_shape(want_shape)} {want_dtype}, "
+                        f"the checkpoint holds {format_shape(value.shape)} {value.dtype}"
+                    )
+            values.append((var, value))
+        if problems:
+            held = ", ".join(f"'{n}'" for n in list(arrays)[:12]) + (", ..." if len(arrays) > 12 else "")
+            raise CheckpointError(
+                path,
+                f"Cannot restore from checkpoint '{path}': {len(problems)} of {len(self._vars)} variables do not "
+                f"match, so no variable was changed.\n  - " + "\n  - ".join(problems) + f"\nThe checkpoint holds "
+                f"{len(arrays)} variables: {held or 'none'}",
+                problems,
+            )
+        return values
+
+    def _kept_after(self, prefix: str) -> tuple[list[tuple[str, float]], list[str]]:
+        """The checkpoints kept once `prefix` is the newest, and the prefixes whose files must then be deleted."""
+        if not self._max_to_keep:
+            return [(prefix, time.time())], []
+        kept = [(p, t) for p, t in self._last if p != prefix]
+        kept.append((prefix, time.time()))
+        doomed = []
+        while len(kept) > self._max_to_keep:
+            old, stamp = kept.pop(0)
+            if self._keep_hours and stamp > self._next_keep_time:
+                self._next_keep_time += self._keep_hours * 3600
+            else:
+                doomed.append(old)
+        return kept, doomed
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# Checkpoint state
+
+
+def get_checkpoint_state(
+    checkpoint_dir: str | os.PathLike, latest_filename: str | None = None
+) -> CheckpointState | None:
+    """The state file of `checkpoint_dir` (TF-1 `tf.train.get_checkpoint_state`), or None if there is none.
+
+    Raises:
+        CheckpointError: the state file exists but cannot be read or parsed.
+    """
+    folder = os.fspath(checkpoint_dir)
+    path = os.path.join(folder, latest_filename or "checkpoint")
+    try:
+        with open(path, "rb") as f:
+            raw = f.read()
+    except FileNotFoundError:
+        return None
+    except OSError as e:
+        raise CheckpointError(path, f"Cannot read checkpoint state file '{path}': {e}") from None
+    try:
+        state = json.loads(raw.decode("utf-8"))
+        if not isinstance(state, dict) or state.get("format") != STATE_FORMAT:
+            raise ValueError(f"it is not a graphflow checkpoint state file (expected format '{STATE_FORMAT}')")
+        if state.get("format_version") != STATE_FORMAT_VERSION:
+            raise ValueError(
+                f"it has format version {state.get('format_version')!r}; this graphflow reads {STATE_FORMAT_VERSION}"
+            )
+        latest = state["model_checkpoint_path"]
+        paths = state["all_model_checkpoint_paths"]
+        stamps = state.get("all_model_checkpoint_timestamps", [])
+        if not isinstance(latest, str) or not all(isinstance(p, str) for p in paths):
+            raise ValueError("its paths are not strings")
+        stamps = [float(t) for t in stamps]
+    except (ValueError, KeyError, TypeError) as e:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
+        raise CheckpointError(path, f"Checkpoint state file '{path}' is damaged: {e}") from None
+    return CheckpointState(os.path.join(folder, latest), [os.path.join(folder, p) for p in paths], stamps)
+
+
+def latest_checkpoint(checkpoint_dir: str | os.PathLike, latest_filename: str | None = None) -> str | None:
+    """The prefix of the newest checkpoint `Saver.save` recorded in `checkpoint_dir`, or None if it recorded none.
+
+    Raises:
+        CheckpointError: the state file is damaged, or names a checkpoint whose file is gone (rather than returning
+            None, which would let a training script silently start again from scratch).
+    """
+    state = get_checkpoint_state(checkpoint_dir, latest_filename)
+    if state is None:
+        return None
+    prefix = state.model_checkpoint_path
+    if not os.path.isfile(prefix + EXTENSION):
+        state_file = os.path.join(os.fspath(checkpoint_dir), latest_filename or "checkpoint")
+        raise CheckpointError(
+            state_file,
+            f"Checkpoint state file '{state_file}' names '{prefix}', but '{prefix}{EXTENSION}' does not exist; "
+            "delete the state file to start afresh",
+        )
+    return prefix
+
+
+def _write_state(folder: str, latest_filename: str | None, latest: str, paths: list[str], stamps: list[float]) -> None:
+    state = {
+        "format": STATE_FORMAT,
+        "format_version": STATE_FORMAT_VERSION,
+        "model_checkpoint_path": os.path.basename(latest),
+        "all_model_checkpoint_paths": [os.path.basename(p) for p in paths],
+        "all_model_checkpoint_timestamps": stamps,
+    }
+    text = json.dumps(state, indent=2) + "\n"
+    with _atomic_file(os.path.join(folder, latest_filename or "checkpoint")) as f:
+        f.write(text.encode("utf-8"))
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# The checkpoint file
+
+
+def _write_checkpoint(path: str, values: dict[str, Array], step: int | None) -> None:
+    """Writes `values` to `path` atomically, with the manifest and the checksum trailer."""
+    from graphflow import __version__
+
+    arrays = {name: np.asarray(v) for name, v in values.items()}
+    manifest = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "graphflow_version": __version__,
+        "global_step": step,
+        "variables": [{"name": n, "shape": list(a.shape), "dtype": a.dtype.str} for n, a in arrays.items()],
+    }
+    with _atomic_file(path) as f:
+        with zipfile.ZipFile(f, "w", zipfile.ZIP_STORED) as zf:
+            zf.writestr(_entry(MANIFEST), json.dumps(manifest, indent=1))
+            for name, array in arrays.items():
+                with zf.open(_entry(name + ".npy"), "w") as out:
+                    np.lib.format.write_array(out, array, allow_pickle=False)
+            zf.comment = _TAG + b"0" * 64  # the digest's placeholder: its length is part of what is hashed
+        size = f.tell()
+        f.seek(0)
+        digest = hashlib.sha256()
+        remaining = size - 64  # every byte before the digest itself, the tag included
+        while remaining > 0:
+            chunk = f.read(min(_CHUNK, remaining))
+            digest.update(chunk)
+            remaining -= len(chunk)
+        f.seek(size - 64)
+        f.write(digest.hexdigest().encode("ascii"))
+
+
+def _entry(name: str) -> zipfile.ZipInfo:
+    info = zipfile.ZipInfo(name, date_time=_DATE)
+    info.external_attr = 0o644 << 16
+    return info
+
+
+def read_checkpoint(path: str | os.PathLike) -> dict[str, Array]:
+    """Every value in a checkpoint file, by name, after checking the checksum and the format.
+
+    Args:
+        path: the `.npz` file or its prefix.
+
+    Raises:
+        CheckpointError: the file is missing, unreadable, damaged, or not a graphflow checkpoint of this version.
+    """
+    path = _checkpoint_file(os.fspath(path))
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except FileNotFoundError:
+        raise CheckpointError(path, f"Checkpoint '{path}' not found") from None
+    except IsADirectoryError:
+        raise CheckpointError(
+            path, f"Checkpoint '{path}' is a directory; use gf.train.latest_checkpoint('{path}')"
+        ) from None
+    except OSError as e:
+        raise CheckpointError(path, f"Cannot read checkpoint '{path}': {e}") from None
+
+    def damaged(why: str, what: str = "is damaged or not a graphflow checkpoint") -> CheckpointError:
+        return CheckpointError(path, f"Checkpoint '{path}' {what}: {why}")
+
+    if not data:
+        raise damaged("the file is empty", "is damaged")
+    if len(data) < _TRAILER + 22 or data[-_TRAILER:-64] != _TAG:
+        if data.startswith(_ZIP_MAGIC):
+            raise damaged(
+                "it has no graphflow checksum at its end: it was truncated, or written by something other than "
+                "gf.train.Saver (such as np.savez)"
+            )
+        raise damaged(f"it is not an .npz (zip) archive; it starts with {data[:8]!r}", "is not a graphflow checkpoint")
+    expected = data[-64:]
+    actual = hashlib.sha256(data[:-64]).hexdigest().encode("ascii")
+    if expected != actual:
+        raise damaged(
+            f"its SHA-256 checksum does not match its contents (stored {expected.decode('ascii', 'replace')}, "
+            f"computed {actual.decode('ascii')}): bytes were changed after it was written",
+            "is damaged",
+        )
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            manifest = _manifest(zf, path)
+            arrays = {}
+            names = set(zf.namelist())
+            expected_names = {MANIFEST} | {v["name"] + ".npy" for v in manifest["variables"]}
+            if names != expected_names:
+                raise damaged(f"its entries {sorted(names ^ expected_names)} do not match its manifest")
+            for entry in manifest["variables"]:
+                name = entry["name"]
+                stream = io.BytesIO(zf.read(name + ".npy"))
+                array = np.lib.format.read_array(stream, allow_pickle=False)
+                if stream.read(1):
+                    raise damaged(f"the entry of '{name}' has trailing bytes")
+                if list(array.shape) != entry["shape"] or array.dtype.str != entry["dtype"]:
+                    raise damaged(
+                        f"'{name}' is {format_shape(array.shape)} {array.dtype} but the manifest says "
+                        f"{format_shape(entry['shape'])} {entry['dtype']}"
+                    )
+                if array.dtype.kind not in "biuf":
+                    raise damaged(f"'{name}' has dtype {array.dtype}, which graphflow variables cannot hold")
+                arrays[name] = array
+    except CheckpointError:
+        raise
+    except Exception as e:  # zipfile, json and numpy raise many types on malformed input; none may escape raw
+        raise damaged(f"{type(e).__name__}: {e}") from None
+    return arrays
+
+
+def _manifest(zf: zipfile.ZipFile, path: str) -> dict[str, Any]:
+    try:
+        manifest = json.loads(zf.read(MANIFEST).decode("utf-8"))
+    except KeyError:
+        raise CheckpointError(
+            path, f"Checkpoint '{path}' has no {MANIFEST}: it was not written by gf.train.Saver"
+        ) from None
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        raise CheckpointError(
+            path, f"Checkpoint '{path}' is not a graphflow checkpoint (its manifest lacks format '{FORMAT}')"
+        )
+    version = manifest.get("format_version")
+    if version != FORMAT_VERSION:
+        by = manifest.get("graphflow_version", "an unknown version")
+        raise CheckpointError(
+            path,
+            f"Checkpoint '{path}' has format version {version!r} (written by graphflow {by}); this graphflow reads "
+            f"format version {FORMAT_VERSION}",
+        )
+    variables = manifest.get("variables")
+    if not isinstance(variables, list) or not all(
+        isinstance(v, dict)
+        and isinstance(v.get("name"), str)
+        and isinstance(v.get("dtype"), str)
+        and isinstance(v.get("shape"), list)
+        for v in variables
+    ):
+        raise CheckpointError(path, f"Checkpoint '{path}' has a malformed manifest")
+    return manifest
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# Helpers
+
+
+@contextlib.contextmanager
+def _atomic_file(path: str) -> Iterator[IO[bytes]]:
+    """A temporary file next to `path` that replaces it only if the block succeeds (after an fsync)."""
+    folder = os.path.dirname(path) or "."
+    fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "w+b") as f:
+            yield f
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    _fsync_folder(folder)
+
+
+def _fsync_folder(folder: str) -> None:
+    """Makes the rename durable; not every platform can open a folder, and the data is safe either way."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _remove(path: str) -> None:
+    try:
+        os.remove(path)
+    except FileNotFoundError:
+        pass
+    except OSError as e:
+        logger.warning("Could not delete old checkpoint %s: %s", path, e)
+
+
+def _prefix(path: str) -> str:
+    return path[: -len(EXTENSION)] if path.endswith(EXTENSION) else path
+
+
+def _checkpoint_file(path: str) -> str:
+    """The file for a prefix or file name: `prefix.npz`, or the path itself if it names an existing file."""
+    if path.endswith(EXTENSION):
+        return path
+    candidate = path + EXTENSION
+    if not os.path.exists(candidate) and os.path.isfile(path):
+        return path
+    return candidate
+
+
+def _step_value(sess: Any, global_step: int | Node) -> int:
+    value = sess.run(global_step) if isinstance(global_step, Node) else global_step
+    if isinstance(value, bool | np.bool_):
+        raise ValueError(f"global_step must be an integer, got {value!r}")
+    try:
+        step = int(value)
+        exact = step == value
+    except (TypeError, ValueError):
+        exact = False
+    if not exact:
+        raise ValueError(f"global_step must be an integer (or a node holding one), got {value!r}")
+    return step
+
+
+def _fits(want: tuple | None, got: tuple) -> bool:
+    if want is None:
+        return True
+    return len(want) == len(got) and all(w is None or w == g for w, g in zip(want, got, strict=True))
+
+
+def _named_variables(var_list: Any) -> dict[str, Variable]:
+    if var_list is None:
+        graph: Graph = get_default_graph()
+        var_list = graph.get_collection("variables")
+    if isinstance(var_list, Mapping):
+        pairs = list(var_list.items())
+    elif isinstance(var_list, Variable) or not isinstance(var_list, Sequence | set | frozenset):
+        raise TypeError(f"var_list must be None, a list of Variables or a dict name -> Variable, got {var_list!r}")
+    else:
+        pairs = [(getattr(v, "name", None), v) for v in var_list]
+    named: dict[str, Variable] = {}
+    for name, var in pairs:
+        if not isinstance(var, Variable):
+            raise TypeError(f"var_list must hold gf.Variable objects, got {var!r}")
+        if not isinstance(name, str) or not name:
+            raise TypeError(f"Checkpoint names must be non-empty strings, got {name!r} for '{var.name}'")
+        if name in named:
+            what = "appears twice" if named[name] is var else "is used by two variables"
+            raise ValueError(f"The name '{name}' {what} in var_list; each variable is saved under one unique name")
+        named[name] = var
+    return named
