@@ -4,7 +4,8 @@
 `gf.gradients` or an optimizer, and run it in a `gf.Session`. This module only re-exports the public API.
 """
 
-from graphflow import data, dtypes, errors, initializers, layers, losses, nn, train
+from graphflow import data, debugging, dtypes, errors, initializers, layers, losses, nn, train
+from graphflow.debugging import check_numerics
 from graphflow.dtypes import as_dtype, bool_, float16, float32, float64, int8, int16, int32, int64, uint8
 from graphflow.gradients import gradients
 from graphflow.graph import (
@@ -74,7 +75,7 @@ from graphflow.ops import (
     zeros_like,
 )
 from graphflow.registry import OPS, RegisterGradient, as_node, constant, defop
-from graphflow.session import InteractiveSession, Session, get_default_session
+from graphflow.session import GraphGrowthWarning, InteractiveSession, Session, get_default_session
 
 __version__ = "0.1.0"
 

@@ -140,12 +140,16 @@ class Graph:
 
     def _add(self, node: Node) -> None:
         if self._finalized:
-            raise RuntimeError(
-                f"Graph is finalized and cannot be modified: tried to add {node.type} '{node.name}'. "
-                "Build every node before calling graph.finalize(), or create the node outside the training loop."
-            )
+            self.refuse(f"{node.type} '{node.name}'")
         self._nodes.append(node)
         self._names[node.name] = node
+
+    def refuse(self, what: str) -> None:
+        """Raises the error for adding `what` to a finalized graph."""
+        raise RuntimeError(
+            f"Graph is finalized and cannot be modified: tried to add {what}. Build every node before calling "
+            "graph.finalize(), or create the node outside the training loop."
+        )
 
     def finalize(self) -> None:
         """Makes the graph read-only: adding a node afterwards raises `RuntimeError` naming it (TF-1)."""

@@ -59,6 +59,9 @@ class OpDef:
     ref: str | None = None
 
     def __call__(self, *inputs: Any, name: str | None = None, **attrs: Any) -> Operation:
+        graph = common_graph([x for x in inputs if isinstance(x, Node)], self.name)
+        if graph.finalized:  # checked before constants are made for Python values, so the error names this op
+            graph.refuse(f"{self.name} '{name or self.name}'")
         return Operation(self, convert_inputs(inputs, self.name), attrs, name=name)
 
     def infer(self, inputs: Sequence[Node], attrs: dict[str, Any]) -> tuple[np.dtype | None, Any]:

@@ -9,6 +9,7 @@ so two sessions on one graph are independent. Updates made by a run are committe
 from __future__ import annotations
 
 import threading
+import warnings
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -29,7 +30,12 @@ from graphflow.graph import (
 )
 
 Array = np.ndarray
+GROWTH_WARNING_RUNS = 10
 Step = tuple[Callable[..., Any], tuple[int, ...], dict[str, Any], int, tuple[int, ...]]
+
+
+class GraphGrowthWarning(UserWarning):
+    """A training loop keeps adding nodes to the graph (TF-1's most common slowdown)."""
 
 
 class Plan:
@@ -115,13 +121,17 @@ class Plan:
                 frees[index].append(s)
         self.steps = [(fn, args, attrs, out, tuple(frees[i])) for i, (fn, args, attrs, out, _) in enumerate(self.steps)]
 
-    def execute(self, values: Mapping[Variable, Array], feeds: list[Array]) -> tuple[list[Any], list[Array]]:
-        """Runs the steps. Returns the fetched values and the new value of each variable in `commits`."""
+    def _fresh_env(self, values: Mapping[Variable, Array], feeds: list[Array]) -> list[Any]:
         env = self.template.copy()
         for s, var in self.variables:
             env[s] = values.get(var)
         for (s, _, _), value in zip(self.feeds, feeds, strict=True):
             env[s] = value
+        return env
+
+    def execute(self, values: Mapping[Variable, Array], feeds: list[Array]) -> tuple[list[Any], list[Array]]:
+        """Runs the steps. Returns the fetched values and the new value of each variable in `commits`."""
+        env = self._fresh_env(values, feeds)
         out = -1
         try:
             for fn, args, attrs, out, free in self.steps:
@@ -131,6 +141,34 @@ class Plan:
         except Exception as e:
             raise self._failure(self.nodes[out], e) from e
         return [env[s] for s in self.fetch_slots], [env[s] for _, s in self.commits]
+
+    def execute_checked(self, values: Mapping[Variable, Array], feeds: list[Array]) -> tuple[list[Any], list[Array]]:
+        """`execute` that also stops at the first op whose output holds NaN or Inf (`Session(debug_nans=True)`).
+
+        A separate loop, so the plain one pays nothing for the check.
+        """
+        env = self._fresh_env(values, feeds)
+        for fn, args, attrs, out, free in self.steps:
+            inputs = [env[s] for s in args]
+            try:
+                env[out] = fn(*inputs, **attrs)
+            except Exception as e:
+                raise self._failure(self.nodes[out], e) from e
+            if _non_finite(env[out]):
+                raise self._non_finite_error(self.nodes[out], env[out], inputs)
+            for s in free:
+                env[s] = None
+        return [env[s] for s in self.fetch_slots], [env[s] for _, s in self.commits]
+
+    def _non_finite_error(self, node: Node, value: Array, inputs: list[Any]) -> errors.OpError:
+        lines = [
+            f"  input {i} '{x.name}': {_summary(v)}" for i, (x, v) in enumerate(zip(node.inputs, inputs, strict=True))
+        ]
+        return errors.InvalidArgumentError(
+            node,
+            f"{node.type} '{node.name}' produced {_summary(value)}; it is the first op of this run to do so. "
+            "Its inputs were:\n" + "\n".join(lines or ["  (none)"]) + "\nNo variable was changed.",
+        )
 
     def _failure(self, node: Node, error: Exception) -> errors.OpError:
         inputs = ", ".join(f"'{i.name}' {format_shape(i.shape)} {dtype_name(i.dtype)}" for i in node.inputs)
@@ -146,9 +184,13 @@ class Session:
         target: accepted for TF-1 compatibility; graphflow runs in this process only and it must be empty.
         graph: the graph to run; the default graph when None.
         config: accepted for TF-1 compatibility and ignored (graphflow has no devices to configure).
+        debug_nans: check every op's output during each run and stop at the first that holds NaN or Inf, naming
+            the op, its type and a summary of its inputs. Off by default; when off it costs nothing.
     """
 
-    def __init__(self, target: str = "", graph: Graph | None = None, config: Any = None) -> None:
+    def __init__(
+        self, target: str = "", graph: Graph | None = None, config: Any = None, *, debug_nans: bool = False
+    ) -> None:
         if target:
             raise ValueError(f"Session(target={target!r}): graphflow runs in-process only; leave target empty")
         self.graph = graph if graph is not None else get_default_graph()
@@ -158,6 +200,9 @@ class Session:
         self._lock = threading.RLock()
         self._closed = False
         self._default = None
+        self.debug_nans = debug_nans
+        self._graph_size = -1  # nodes in the graph at the previous run, to notice a loop that keeps adding nodes
+        self._growth_streak = 0
 
     # -- running -------------------------------------------------------------------------------------------------
 
@@ -177,6 +222,10 @@ class Session:
         """
         if self._closed:
             raise RuntimeError("Attempted to use a closed Session.")
+        if len(self.graph._nodes) != self._graph_size:
+            self._note_growth()
+        elif self._growth_streak:
+            self._growth_streak = 0
         feed_dict = feed_dict or {}
         flat, rebuild = _flatten(fetches)
         key = (tuple(flat), frozenset(feed_dict))
@@ -185,12 +234,29 @@ class Session:
             plan = self._compile(key, flat, list(feed_dict))
         feeds = [_convert_feed(node, feed_dict[k]) for _, node, k in plan.feeds]
         if plan.uninitialized:
-            self._initialize(plan.uninitialized)
-            plan.uninitialized = []
-        results, updates = plan.execute(self._values, feeds)
+            with self._lock:  # threads starting together initialise each variable once
+                self._initialize(plan.uninitialized)
+                plan.uninitialized = []
+        execute = plan.execute_checked if self.debug_nans else plan.execute
+        results, updates = execute(self._values, feeds)
         for (var, _), value in zip(plan.commits, updates, strict=True):
             self._values[var] = _frozen(value, var)
         return rebuild([_writable(r) for r in results])
+
+    def _note_growth(self) -> None:
+        """Warns when the graph has grown before each of several consecutive runs: a loop building new ops."""
+        grew = self._graph_size >= 0  # the first run of a session sees a graph built before it, which is normal
+        self._graph_size = len(self.graph._nodes)
+        self._growth_streak = self._growth_streak + 1 if grew else 0
+        if self._growth_streak == GROWTH_WARNING_RUNS:
+            warnings.warn(
+                f"The graph grew before each of the last {GROWTH_WARNING_RUNS} Session.run calls (now "
+                f"{self._graph_size} nodes): the loop builds new ops on every step, so each run compiles a new "
+                "plan and memory keeps growing. Build ops once before the loop, or call graph.finalize() to make "
+                "this an error that names the node.",
+                GraphGrowthWarning,
+                stacklevel=3,
+            )
 
     def _compile(self, key: Any, flat: list[Any], feed_keys: list[Any]) -> Plan:
         fetch_nodes = [self._resolve(f, "Fetch") for f in flat]
@@ -399,3 +465,25 @@ def _writable(value: Any) -> Any:
     if isinstance(value, np.ndarray) and not value.flags.writeable:
         return value.copy()
     return value
+
+
+def _non_finite(value: Any) -> bool:
+    """Whether a step's output is a float array (or number) with a NaN or Inf in it."""
+    array = np.asarray(value) if value is not None else None
+    return array is not None and array.dtype.kind == "f" and not np.isfinite(array).all()
+
+
+def _summary(value: Any) -> str:
+    """shape, dtype, NaN/Inf counts and the range of the finite values, for debug messages."""
+    if value is None:
+        return "no value"
+    array = np.asarray(value)
+    text = f"shape {array.shape} {array.dtype}"
+    if array.dtype.kind != "f":
+        return text
+    nan, inf = int(np.isnan(array).sum()), int(np.isinf(array).sum())
+    finite = array[np.isfinite(array)]
+    text += f", {nan} NaN, {inf} Inf"
+    if finite.size:
+        text += f", finite values in [{finite.min():.4g}, {finite.max():.4g}] with mean {finite.mean():.4g}"
+    return text

@@ -196,6 +196,7 @@ CASES: list[Case] = [
     Case("Tanh", gf.tanh, np.tanh, ((3, 4),)),
     Case("Relu", gf.nn.relu, lambda x: np.maximum(x, 0), ((3, 4),), kink_free()),
     Case("Identity", gf.identity, lambda x: x, ((3, 4),)),
+    Case("CheckNumerics", lambda x: gf.check_numerics(x, "finite"), lambda x: x, ((3, 4),)),
     Case("ZerosLike", lambda x: gf.zeros_like(x) + x, lambda x: x, ((3, 4),), label="zeros_like(x) + x"),
     Case("OnesLike", lambda x: gf.ones_like(x) * x, lambda x: x, ((3, 4),), label="ones_like(x) * x"),
     Case(

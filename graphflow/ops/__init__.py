@@ -2,6 +2,7 @@
 
 from graphflow.ops.activation import log_softmax, relu, relu_grad, sigmoid, softmax, tanh
 from graphflow.ops.comparison import equal, greater, greater_equal, less, less_equal, not_equal
+from graphflow.ops.debugging import check_numerics
 from graphflow.ops.elementwise import (
     absolute,
     add,

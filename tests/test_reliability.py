@@ -1,0 +1,129 @@
+"""Failing loudly and early: check_numerics, Session(debug_nans=True), Graph.finalize and the graph-growth warning."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+import graphflow as gf
+
+
+def test_check_numerics_passes_finite_values_through():
+    with gf.Graph().as_default():
+        x = gf.placeholder(gf.float64, [3])
+        y = gf.check_numerics(x * 2.0, "doubled")
+        with gf.Session() as sess:
+            np.testing.assert_array_equal(sess.run(y, {x: [1.0, 2.0, 3.0]}), [2.0, 4.0, 6.0])
+
+
+@pytest.mark.parametrize(("value", "found"), [(np.nan, "NaN"), (np.inf, "Inf"), (-np.inf, "Inf")])
+def test_check_numerics_names_message_node_and_what_it_saw(value, found):
+    with gf.Graph().as_default():
+        x = gf.placeholder(gf.float64, [3])
+        y = gf.debugging.check_numerics(gf.identity(x), "the input", name="checked_input")
+        with gf.Session() as sess, np.errstate(all="ignore"), pytest.raises(gf.errors.InvalidArgumentError) as info:
+            sess.run(y, {x: [1.0, value, 2.0]})
+    message = str(info.value)
+    assert "the input : Tensor had" in message
+    assert "checked_input" in message
+    assert f"{found} values" in message
+
+
+def test_check_numerics_checks_the_gradient_too():
+    with gf.Graph().as_default():
+        x = gf.placeholder(gf.float64, [2])
+        y = gf.sqrt(gf.check_numerics(x, "sqrt input"))  # the check's gradient checks what flows back into x
+        (grad,) = gf.gradients(gf.reduce_sum(y), [x])
+        with gf.Session() as sess:
+            np.testing.assert_allclose(sess.run(grad, {x: [1.0, 4.0]}), [0.5, 0.25])
+            with np.errstate(all="ignore"), pytest.raises(gf.errors.InvalidArgumentError, match=r"in gradient\. sqrt input"):
+                sess.run(grad, {x: [0.0, 4.0]})  # d sqrt(x) at 0 is inf
+
+
+def build_model():
+    x = gf.placeholder(gf.float64, [None, 2], name="x")
+    w = gf.Variable(np.array([[1.0], [-1.0]]), name="w")
+    hidden = gf.matmul(x, w, name="hidden")
+    blown = gf.exp(hidden * 1000.0, name="blown_up")  # overflows for inputs of moderate size
+    loss = gf.reduce_mean(gf.log(blown + 1.0), name="loss")
+    return x, w, blown, loss
+
+
+def test_debug_nans_stops_at_the_first_op_that_produced_inf_and_summarises_its_inputs():
+    with gf.Graph().as_default():
+        x, w, blown, loss = build_model()
+        train = gf.train.GradientDescentOptimizer(0.1).minimize(loss)
+        with gf.Session(debug_nans=True) as sess, np.errstate(all="ignore"):  # the session's error is what matters
+            before = sess.run(w)
+            with pytest.raises(gf.errors.InvalidArgumentError) as info:
+                sess.run([train, loss], {x: [[1.0, 0.0], [0.0, 0.5]]})
+            np.testing.assert_array_equal(sess.run(w), before)
+    message = str(info.value)
+    assert "Exp 'blown_up' produced" in message
+    assert "1 Inf" in message
+    assert "first op of this run" in message
+    assert "input 0 'Mul'" in message  # the summary names the op's input and its range
+    assert "finite values in [-500, 1000]" in message
+    assert info.value.node is blown
+
+
+def test_without_debug_nans_the_same_run_goes_through_and_gives_inf():
+    with gf.Graph().as_default():
+        x, _, blown, _ = build_model()
+        with gf.Session() as sess, np.errstate(all="ignore"):
+            assert np.isinf(sess.run(blown, {x: [[1.0, 0.0]]})).all()
+
+
+def test_debug_nans_gives_identical_results_when_all_values_are_finite():
+    with gf.Graph().as_default():
+        gf.set_random_seed(3)
+        x = gf.placeholder(gf.float32, [None, 4])
+        labels = gf.placeholder(gf.int64, [None])
+        logits = gf.layers.dense(gf.layers.dense(x, 8, activation=gf.nn.tanh), 3)
+        loss = gf.reduce_mean(gf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=logits))
+        train = gf.train.AdamOptimizer(0.01).minimize(loss)
+        feed = {x: np.random.default_rng(0).standard_normal((16, 4)), labels: np.arange(16) % 3}
+        results = []
+        for debug in (False, True):
+            with gf.Session(debug_nans=debug) as sess:
+                for _ in range(5):
+                    sess.run(train, feed)
+                results.append(sess.run(gf.trainable_variables()))
+    for plain, checked in zip(*results, strict=True):
+        np.testing.assert_array_equal(plain, checked)
+
+
+def test_finalize_makes_adding_a_node_an_error_naming_it():
+    graph = gf.Graph()
+    with graph.as_default():
+        x = gf.placeholder(gf.float32, [2], name="x")
+        y = x * 2.0
+        graph.finalize()
+        assert graph.finalized
+        with pytest.raises(RuntimeError, match=r"finalized.*Mul 'mul_in_loop'"):
+            gf.multiply(x, 3.0, name="mul_in_loop")
+        with gf.Session() as sess:  # running what exists still works
+            np.testing.assert_array_equal(sess.run(y, {x: [1.0, 2.0]}), [2.0, 4.0])
+
+
+def test_a_loop_that_adds_nodes_every_step_is_warned_about_once():
+    with gf.Graph().as_default():
+        v = gf.Variable(0.0)
+        with gf.Session() as sess, pytest.warns(gf.GraphGrowthWarning, match="grew before each of the last 10") as w:
+            for _ in range(25):
+                sess.run(gf.assign_add(v, 1.0))  # the classic mistake: a new op per step
+        assert len(w) == 1
+        assert sess is not None
+
+
+def test_a_loop_that_reuses_its_ops_is_not_warned_about():
+    with gf.Graph().as_default():
+        v = gf.Variable(0.0)
+        step = gf.assign_add(v, 1.0)
+        with gf.Session() as sess, warnings.catch_warnings():
+            warnings.simplefilter("error", gf.GraphGrowthWarning)
+            for _ in range(30):
+                sess.run(step)
+            assert sess.run(v) == 30.0
