@@ -24,28 +24,31 @@ def _assign_shape(ref, value, **_):
     return ref
 
 
-def _checked(ref: np.ndarray | None, value: np.ndarray) -> None:
-    if ref is not None and ref.shape != np.shape(value):
+def _checked(ref: np.ndarray | None, result: np.ndarray, value: np.ndarray) -> None:
+    """A variable keeps its shape: refuse a value (or a broadcast with it) that would change it."""
+    if ref is not None and ref.shape != np.shape(result):
         raise ValueError(f"cannot assign a value of shape {np.shape(value)} to a variable of shape {ref.shape}")
 
 
 @defop("Assign", shape=_assign_shape, ref="write")
 def assign_op(ref, value):
-    _checked(ref, value)
+    _checked(ref, value, value)
     # A copy, so the session's state never aliases an array the caller still holds.
     return np.array(value, dtype=None if ref is None else ref.dtype, copy=True)
 
 
 @defop("AssignAdd", shape=_assign_shape, ref="update")
 def assign_add_op(ref, value):
-    _checked(ref, np.broadcast_to(value, ref.shape))
-    return ref + value
+    result = ref + value
+    _checked(ref, result, value)
+    return result
 
 
 @defop("AssignSub", shape=_assign_shape, ref="update")
 def assign_sub_op(ref, value):
-    _checked(ref, np.broadcast_to(value, ref.shape))
-    return ref - value
+    result = ref - value
+    _checked(ref, result, value)
+    return result
 
 
 def _variable(ref: Any, what: str) -> Variable:

@@ -6,7 +6,7 @@ from typing import Any
 
 from graphflow.graph import Node, Variable
 from graphflow.ops.elementwise import sqrt
-from graphflow.ops.state import assign, assign_sub
+from graphflow.ops.state import assign_add, assign_sub
 from graphflow.train.optimizer import Optimizer
 
 
@@ -27,5 +27,5 @@ class AdagradOptimizer(Optimizer):
 
     def _apply_dense(self, grad: Node, var: Variable) -> Node:
         accum = self._slot(var, "accumulator", self._initial)
-        new_accum = assign(accum, accum + grad * grad)
+        new_accum = assign_add(accum, grad * grad)
         return assign_sub(var, self._lr() * grad / sqrt(new_accum))

@@ -7,7 +7,7 @@ from typing import Any
 from graphflow.graph import Node, Variable
 from graphflow.ops.elementwise import sqrt
 from graphflow.ops.shape import cast
-from graphflow.ops.state import assign, assign_sub
+from graphflow.ops.state import assign, assign_add, assign_sub
 from graphflow.train.optimizer import Optimizer, _float
 
 
@@ -47,8 +47,9 @@ class AdamOptimizer(Optimizer):
         v = self._slot(var, "v", 0.0)
         # 1 - beta in the variable's dtype, rounded as `1 - beta_power` is, so the bias correction cancels exactly.
         one = dtype.type(1)
-        new_m = assign(m, m + (grad - m) * (one - dtype.type(self._beta1)))
-        new_v = assign(v, v + (grad * grad - v) * (one - dtype.type(self._beta2)))
+        # assign_add computes m + delta into a new array, TF-1's `m += (g - m)(1 - β1)`, with no copy to store.
+        new_m = assign_add(m, (grad - m) * (one - dtype.type(self._beta1)))
+        new_v = assign_add(v, (grad * grad - v) * (one - dtype.type(self._beta2)))
         return assign_sub(var, new_m * lr_t / (sqrt(new_v) + self._epsilon))
 
     def _finish(self) -> list[Node]:

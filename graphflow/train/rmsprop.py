@@ -6,7 +6,7 @@ from typing import Any
 
 from graphflow.graph import Node, Variable
 from graphflow.ops.elementwise import sqrt
-from graphflow.ops.state import assign, assign_sub
+from graphflow.ops.state import assign, assign_add, assign_sub
 from graphflow.train.optimizer import Optimizer
 
 
@@ -34,10 +34,10 @@ class RMSPropOptimizer(Optimizer):
         # TF-1's slot order (and so names): rms W/RMSProp, mg W/RMSProp_1 (centered only), momentum the last one.
         mg = self._slot(var, "mg", 0.0) if self._centered else None
         mom = self._slot(var, "momentum", 0.0)
-        new_ms = assign(ms, ms + (grad * grad - ms) * (1.0 - self._decay))
+        new_ms = assign_add(ms, (grad * grad - ms) * (1.0 - self._decay))
         denominator = new_ms
         if mg is not None:
-            new_mg = assign(mg, mg + (grad - mg) * (1.0 - self._decay))
+            new_mg = assign_add(mg, (grad - mg) * (1.0 - self._decay))
             denominator = new_ms - new_mg * new_mg
         new_mom = assign(mom, mom * self._momentum + self._lr() * grad / sqrt(denominator + self._epsilon))
         return assign_sub(var, new_mom)
