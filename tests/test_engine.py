@@ -387,3 +387,37 @@ def test_two_layer_mlp_variable_gradients_match_finite_differences():
                 sess.load_variable(var, value)
                 np.testing.assert_allclose(g, numeric, rtol=1e-6, atol=1e-9, err_msg=var.name)
                 assert np.abs(g).max() > 1e-3  # every layer actually receives a gradient
+
+
+def test_gradient_graph_sums_only_the_operand_that_broadcasting_stretched():
+    with gf.Graph().as_default() as graph:
+        x = gf.placeholder(gf.float64, [None, 4])
+        b = gf.placeholder(gf.float64, [4])
+        y = x + b
+        before = len(graph.nodes)
+        gx, gb = gf.gradients(gf.reduce_sum(y * y), [x, b])
+        added = [n for n in graph.nodes[before:] if n.type == "SumTo"]
+        assert [n.inputs[1] for n in added] == [b]  # x is never stretched by a (4,) operand: no sum for it
+        with gf.Session() as sess:
+            xv, bv = np.arange(8.0).reshape(2, 4), np.ones(4)
+            gxv, gbv = sess.run([gx, gb], {x: xv, b: bv})
+        np.testing.assert_allclose(gxv, 2 * (xv + bv))
+        np.testing.assert_allclose(gbv, (2 * (xv + bv)).sum(axis=0))
+
+
+@pytest.mark.parametrize(
+    ("x", "other", "expected"),
+    [
+        ((None, 4), (4,), True),
+        ((None, 4), (None, 4), False),  # either could be 1 at run time
+        ((3, 4), (1, 4), True),
+        ((1, 4), (3, 4), False),
+        ((4,), (None, 4), False),  # other has more axes
+        ((None, 4), (), True),
+        (None, (4,), False),
+    ],
+)
+def test_never_stretched_proof(x, other, expected):
+    from graphflow.ops._util import never_stretched
+
+    assert never_stretched(x, other) is expected

@@ -44,6 +44,18 @@ def broadcast_shape(*shapes: Shape, **attrs: Any) -> Shape:
     return tuple(result)
 
 
+def never_stretched(x: Shape, other: Shape) -> bool:
+    """Whether broadcasting `x` against `other` surely leaves x's shape as it is, whatever the unknown dimensions are.
+
+    Each of other's dimensions must be 1, or face a known dimension of x other than 1 (a valid broadcast then
+    leaves it), and x must have at least other's rank.
+    """
+    if x is None or other is None or len(x) < len(other):
+        return False
+    aligned = x[len(x) - len(other) :]
+    return all(o == 1 or (d is not None and d != 1) for d, o in zip(aligned, other, strict=True))
+
+
 def normalize_axis(axis: Any, what: str = "axis") -> tuple[int, ...] | None:
     """`axis` as a tuple of ints (None means every axis)."""
     if axis is None:

@@ -23,7 +23,7 @@ def add(x, y):
 @add.defgrad
 def _add_grad(op, g):
     x, y = op.inputs
-    return sum_to(g, x), sum_to(g, y)
+    return sum_to(g, x, op.inputs), sum_to(g, y, op.inputs)
 
 
 @defop("Sub", shape=broadcast_shape)
@@ -34,7 +34,7 @@ def subtract(x, y):
 @subtract.defgrad
 def _subtract_grad(op, g):
     x, y = op.inputs
-    return sum_to(g, x), sum_to(-g, y)
+    return sum_to(g, x, op.inputs), sum_to(-g, y, op.inputs)
 
 
 @defop("Mul", shape=broadcast_shape)
@@ -45,7 +45,7 @@ def multiply(x, y):
 @multiply.defgrad
 def _multiply_grad(op, g):
     x, y = op.inputs
-    return sum_to(g * y, x), sum_to(g * x, y)  # d(xy) = y dx + x dy
+    return sum_to(g * y, x, op.inputs), sum_to(g * x, y, op.inputs)  # d(xy) = y dx + x dy
 
 
 def _true_divide_dtype(*input_dtypes, **attrs):
@@ -61,7 +61,7 @@ def divide(x, y):
 @divide.defgrad
 def _divide_grad(op, g):
     x, y = op.inputs
-    return sum_to(g / y, x), sum_to(-g * op / y, y)  # d(x/y) = dx/y - (x/y) dy/y
+    return sum_to(g / y, x, op.inputs), sum_to(-g * op / y, y, op.inputs)  # d(x/y) = dx/y - (x/y) dy/y
 
 
 @defop("Neg", shape=same_shape)
@@ -126,7 +126,7 @@ def _power_grad(op, g):
     # d/dy x^y = x^y log x, taken as 0 where x <= 0 (as TF-1 does) so no NaN leaks from log of a non-positive x.
     positive = greater(x, zeros_like(x))
     log_x = where(positive, log(where(positive, x, ones_like(x))), zeros_like(x))
-    return sum_to(gx, x), sum_to(g * op * log_x, y)
+    return sum_to(gx, x, op.inputs), sum_to(g * op * log_x, y, op.inputs)
 
 
 @defop("Abs", shape=same_shape)
@@ -174,7 +174,7 @@ def _minimum_grad(op, g):
 def _route(x_wins: Node, g: Node, x: Node, y: Node) -> tuple[Node, Node]:
     """Sends g to x where `x_wins`, to y elsewhere, each summed down to its operand's shape."""
     zero = zeros_like(g)
-    return sum_to(where(x_wins, g, zero), x), sum_to(where(x_wins, zero, g), y)
+    return sum_to(where(x_wins, g, zero), x, (x, y)), sum_to(where(x_wins, zero, g), y, (x, y))
 
 
 @defop("AddN", shape=broadcast_shape)
@@ -187,7 +187,7 @@ def add_n_op(*xs):
 
 @add_n_op.defgrad
 def _add_n_grad(op, g):
-    return tuple(sum_to(g, x) for x in op.inputs)
+    return tuple(sum_to(g, x, op.inputs) for x in op.inputs)
 
 
 def add_n(inputs: list[Any], name: str | None = None) -> Node:
@@ -212,7 +212,7 @@ def select(condition, x, y):
 def _select_grad(op, g):
     condition, x, y = op.inputs
     zero = zeros_like(g)
-    return None, sum_to(select(condition, g, zero), x), sum_to(select(condition, zero, g), y)
+    return None, sum_to(select(condition, g, zero), x, op.inputs), sum_to(select(condition, zero, g), y, op.inputs)
 
 
 def where(condition: Any, x: Any = None, y: Any = None, name: str | None = None) -> Node:

@@ -34,12 +34,23 @@ def _expand_axes(axis: tuple[int, ...] | None, keepdims: bool) -> tuple[int, ...
 
 
 @defop("SumTo", shape=lambda t, like, **_: like)
-def sum_to(t, like):
+def sum_to_op(t, like):
     """Sums `t` down to the run-time shape of `like`, undoing broadcasting."""
     return _util.sum_to(t, like.shape)
 
 
-@sum_to.defgrad
+def sum_to(t: Node, like: Node, operands: tuple[Node, ...] = ()) -> Node:
+    """`t` summed down to the shape of `like`, the gradient of `like` in a broadcasting op on `operands`.
+
+    When the static shapes of `operands` prove that broadcasting never stretched `like`, `t` already has its shape
+    and is returned as it is, so the gradient graph holds no sum that does nothing.
+    """
+    if operands and all(_util.never_stretched(like.shape, x.shape) for x in operands if x is not like):
+        return t
+    return sum_to_op(t, like)
+
+
+@sum_to_op.defgrad
 def _sum_to_grad(op, g):
     t, _ = op.inputs
     return broadcast_like(g, t), None
@@ -83,8 +94,8 @@ def mean_op(x, *, axis, keepdims):
 def _mean_grad(op, g):
     (x,) = op.inputs
     axis = op.attrs["axis"]
-    spread = broadcast_like(g, x, axis=_expand_axes(axis, op.attrs["keepdims"]))
-    return (spread / reduced_size(x, axis),)
+    # Divide on the reduced side (often a scalar), then spread: d mean = broadcast(g / n).
+    return (broadcast_like(g / reduced_size(x, axis), x, axis=_expand_axes(axis, op.attrs["keepdims"])),)
 
 
 @defop("Max", shape=_util.reduced_shape)
