@@ -417,7 +417,7 @@ def _convert_feed(node: Node, value: Any) -> Array:
     else:
         try:
             array = np.asarray(value)
-        except ValueError as e:  # ragged nested lists
+        except Exception as e:  # ragged nested lists, or an object whose own conversion fails
             raise errors.InvalidArgumentError(
                 node, f"Cannot convert the value fed for '{node.name}' (which has {declared}) to an array: {e}"
             ) from None
@@ -428,11 +428,11 @@ def _convert_feed(node: Node, value: Any) -> Array:
                 f"'{node.name}', which has {declared}",
             )
         if dtype is not None and array.dtype != dtype:
-            if array.dtype.kind == "f" and dtype.kind in "biu" and not np.array_equal(array, np.round(array)):
+            if dtype.kind in "biu" and not _fits(array, dtype):
                 raise errors.InvalidArgumentError(
                     node,
-                    f"Cannot feed float values of shape {array.shape} ({_short(value)}) for '{node.name}', which "
-                    f"has {declared}",
+                    f"Cannot feed {array.dtype} values of shape {array.shape} ({_short(value)}) for '{node.name}', "
+                    f"which has {declared}: they are not whole numbers that {dtype} can hold",
                 )
             array = array.astype(dtype)
         elif dtype is None and array.dtype.kind in "biuf":
@@ -445,6 +445,18 @@ def _convert_feed(node: Node, value: Any) -> Array:
             node, f"Cannot feed value of shape {array.shape} for '{node.name}', which has shape {format_shape(shape)}"
         )
     return array
+
+
+def _fits(array: Array, dtype: np.dtype) -> bool:
+    """Whether converting `array` to the integer or bool `dtype` keeps every value (no fraction, wrap-around or NaN)."""
+    if array.size == 0:
+        return True
+    if array.dtype.kind == "f" and not (np.isfinite(array).all() and np.array_equal(array, np.round(array))):
+        return False
+    if dtype.kind == "b":
+        return bool(((array == 0) | (array == 1)).all())
+    info = np.iinfo(dtype)
+    return bool(info.min <= array.min() and array.max() <= info.max)
 
 
 def _short(value: Any) -> str:

@@ -231,7 +231,10 @@ def _parse_idx(data: bytes, path: Path) -> Array:
             f"{path}: truncated data: {promise}, but only {actual} bytes follow the header "
             f"({complete} complete items of {shape[0] if shape else 1})"
         )
-    values = np.frombuffer(data, dtype, count=count, offset=header).reshape(shape)
+    try:
+        values = np.frombuffer(data, dtype, count=count, offset=header).reshape(shape)
+    except ValueError as error:  # no data, but a dimension so large numpy cannot make even an empty array of it
+        raise MNISTFormatError(f"{path}: numpy cannot hold the dimensions {shape} the header gives: {error}") from None
     # astype copies, which also makes the result writable (frombuffer on bytes is read-only) and native-endian.
     return values.astype(dtype.newbyteorder("="))
 
