@@ -411,7 +411,6 @@ def _first(values: list[Any]) -> Any:
 def _convert_feed(node: Node, value: Any) -> Array:
     """The fed value as an array of the node's dtype, checked against its static shape."""
     dtype = node.dtype
-    declared = f"dtype {dtype_name(dtype)} and shape {format_shape(node.shape)}"
     if type(value) is np.ndarray and (dtype is None or value.dtype == dtype):
         array = value
     else:
@@ -419,20 +418,20 @@ def _convert_feed(node: Node, value: Any) -> Array:
             array = np.asarray(value)
         except Exception as e:  # ragged nested lists, or an object whose own conversion fails
             raise errors.InvalidArgumentError(
-                node, f"Cannot convert the value fed for '{node.name}' (which has {declared}) to an array: {e}"
+                node, f"Cannot convert the value fed for '{node.name}' (which has {_declared(node)}) to an array: {e}"
             ) from None
         if array.dtype.kind not in "biuf":
             raise errors.InvalidArgumentError(
                 node,
                 f"Cannot feed a value of type {array.dtype} and shape {array.shape} ({_short(value)}) for "
-                f"'{node.name}', which has {declared}",
+                f"'{node.name}', which has {_declared(node)}",
             )
         if dtype is not None and array.dtype != dtype:
             if dtype.kind in "biu" and not _fits(array, dtype):
                 raise errors.InvalidArgumentError(
                     node,
                     f"Cannot feed {array.dtype} values of shape {array.shape} ({_short(value)}) for '{node.name}', "
-                    f"which has {declared}: they are not whole numbers that {dtype} can hold",
+                    f"which has {_declared(node)}: they are not whole numbers that {dtype} can hold",
                 )
             array = array.astype(dtype)
         elif dtype is None and array.dtype.kind in "biuf":
@@ -445,6 +444,10 @@ def _convert_feed(node: Node, value: Any) -> Array:
             node, f"Cannot feed value of shape {array.shape} for '{node.name}', which has shape {format_shape(shape)}"
         )
     return array
+
+
+def _declared(node: Node) -> str:
+    return f"dtype {dtype_name(node.dtype)} and shape {format_shape(node.shape)}"
 
 
 def _fits(array: Array, dtype: np.dtype) -> bool:
@@ -466,9 +469,8 @@ def _short(value: Any) -> str:
 
 def _frozen(value: Any, var: Variable) -> Array:
     """A variable's stored value: an array of its dtype, read-only so no alias can change session state."""
-    array = np.asarray(value, dtype=var.dtype)
-    if array.flags.writeable:
-        array.flags.writeable = False
+    array = value if type(value) is np.ndarray and value.dtype == var.dtype else np.asarray(value, dtype=var.dtype)
+    array.flags.writeable = False
     return array
 
 

@@ -64,8 +64,8 @@ def _axis(axis: Any, dim: Any) -> int:
 
 @defop("Softmax", shape=same_shape)
 def softmax_op(x, *, axis):
-    e = np.exp(x - np.max(x, axis=axis, keepdims=True))  # shift by the max: exp never overflows
-    e /= np.sum(e, axis=axis, keepdims=True)
+    e = np.exp(x - np.maximum.reduce(x, axis=axis, keepdims=True))  # shift by the max: exp never overflows
+    e /= np.add.reduce(e, axis=axis, keepdims=True)
     return e
 
 
@@ -78,8 +78,8 @@ def _softmax_grad(op, g):
 
 @defop("LogSoftmax", shape=same_shape)
 def log_softmax_op(x, *, axis):
-    shifted = x - np.max(x, axis=axis, keepdims=True)
-    return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
+    shifted = x - np.maximum.reduce(x, axis=axis, keepdims=True)
+    return shifted - np.log(np.add.reduce(np.exp(shifted), axis=axis, keepdims=True))
 
 
 @log_softmax_op.defgrad

@@ -16,11 +16,6 @@ from graphflow.ops.shape import one_hot
 from graphflow.registry import constant, defop, same_dtype
 
 
-def _log_softmax(logits: np.ndarray) -> np.ndarray:
-    shifted = logits - np.max(logits, axis=-1, keepdims=True)
-    return shifted - np.log(np.sum(np.exp(shifted), axis=-1, keepdims=True))
-
-
 def _compatible(a: tuple | None, b: tuple | None) -> bool:
     """Whether two static shapes can be equal at run time."""
     if a is None or b is None:
@@ -38,7 +33,7 @@ def _xent_shape(labels, logits, **_):
 @defop("SoftmaxCrossEntropyWithLogits", shape=_xent_shape)
 def softmax_xent(labels, logits):
     """Per-example -sum(labels * log_softmax(logits)) over the last axis."""
-    return -np.sum(labels * _log_softmax(logits), axis=-1)
+    return -np.add.reduce(labels * log_softmax_op.forward(logits, axis=-1), axis=-1)
 
 
 @softmax_xent.defgrad
@@ -71,8 +66,9 @@ def sparse_softmax_xent_op(labels, logits):
     if labels.size and (labels.min() < 0 or labels.max() >= classes):
         bad = labels[(labels < 0) | (labels >= classes)].flat[0]
         raise ValueError(f"label {bad} is outside the valid range [0, {classes}) of the logits' last axis")
-    picked = np.take_along_axis(_log_softmax(logits), labels[..., None].astype(np.intp), axis=-1)
-    return -picked[..., 0]
+    log_p = log_softmax_op.forward(logits, axis=-1).reshape(-1, classes)
+    picked = log_p[np.arange(len(log_p)), labels.reshape(-1)]
+    return -picked.reshape(labels.shape)
 
 
 @sparse_softmax_xent_op.defgrad

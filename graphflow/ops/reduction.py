@@ -59,6 +59,8 @@ def _sum_to_grad(op, g):
 @defop("BroadcastLike", shape=lambda g, like, **_: like)
 def broadcast_like(g, like, *, axis=None):
     """Broadcasts `g` to the shape of `like`, first reinserting the reduced `axis` (as size-1 dimensions)."""
+    if g.shape == like.shape:
+        return g
     if axis is not None:
         g = np.expand_dims(g, _util.resolve_axes(axis, like.ndim))
     return np.broadcast_to(g, like.shape)
@@ -76,7 +78,7 @@ def _broadcast_like_grad(op, g):
 
 @defop("Sum", shape=_util.reduced_shape)
 def sum_op(x, *, axis, keepdims):
-    return np.sum(x, axis=axis, keepdims=keepdims)
+    return np.add.reduce(x, axis=axis, keepdims=keepdims)  # np.sum's own reduction, without its Python wrapper
 
 
 @sum_op.defgrad
@@ -100,7 +102,7 @@ def _mean_grad(op, g):
 
 @defop("Max", shape=_util.reduced_shape)
 def max_op(x, *, axis, keepdims):
-    return np.max(x, axis=axis, keepdims=keepdims)
+    return np.maximum.reduce(x, axis=axis, keepdims=keepdims)
 
 
 @max_op.defgrad
