@@ -38,7 +38,10 @@ def test_check_numerics_checks_the_gradient_too():
         (grad,) = gf.gradients(gf.reduce_sum(y), [x])
         with gf.Session() as sess:
             np.testing.assert_allclose(sess.run(grad, {x: [1.0, 4.0]}), [0.5, 0.25])
-            with np.errstate(all="ignore"), pytest.raises(gf.errors.InvalidArgumentError, match=r"in gradient\. sqrt input"):
+            with (
+                np.errstate(all="ignore"),
+                pytest.raises(gf.errors.InvalidArgumentError, match=r"in gradient\. sqrt input"),
+            ):
                 sess.run(grad, {x: [0.0, 4.0]})  # d sqrt(x) at 0 is inf
 
 
@@ -127,3 +130,32 @@ def test_a_loop_that_reuses_its_ops_is_not_warned_about():
             for _ in range(30):
                 sess.run(step)
             assert sess.run(v) == 30.0
+
+
+EXTREME = np.array([[1e30, -1e30, 0.0], [-1e30, -1e30, 1e30], [3.0, 1e30, -2.0]])
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        gf.sigmoid,
+        gf.tanh,
+        gf.nn.relu,
+        gf.nn.softmax,
+        gf.nn.log_softmax,
+        lambda z: gf.nn.softmax_cross_entropy_with_logits_v2(labels=np.eye(3)[[1, 0, 2]], logits=z),
+        lambda z: gf.nn.sparse_softmax_cross_entropy_with_logits(labels=np.array([1, 0, 2]), logits=z),
+        lambda z: gf.losses.softmax_cross_entropy(np.eye(3)[[2, 2, 0]], z),
+        lambda z: gf.losses.mean_squared_error(np.eye(3), gf.nn.softmax(z)),  # probabilities of exactly 0 and 1
+    ],
+    ids=["sigmoid", "tanh", "relu", "softmax", "log_softmax", "xent_v2", "sparse_xent", "losses.xent", "mse"],
+)
+def test_activations_and_losses_stay_finite_with_finite_gradients_on_inputs_of_1e30(build):
+    with gf.Graph().as_default():
+        z = gf.placeholder(gf.float64, [3, 3])
+        y = build(z)
+        (grad,) = gf.gradients(gf.reduce_sum(y), [z])
+        with gf.Session() as sess, np.errstate(over="raise", invalid="raise", divide="raise"):  # underflow to 0 is fine
+            value, gradient = sess.run([y, grad], {z: EXTREME})
+    assert np.isfinite(value).all()
+    assert np.isfinite(gradient).all()
