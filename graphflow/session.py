@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import threading
 import warnings
+from collections import Counter
 from collections.abc import Callable, Mapping
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
@@ -31,6 +33,7 @@ from graphflow.graph import (
 
 Array = np.ndarray
 GROWTH_WARNING_RUNS = 10
+NO_SPARES: Mapping = MappingProxyType({})
 Step = tuple[Callable[..., Any], tuple[int, ...], dict[str, Any], int, tuple[int, ...]]
 
 
@@ -48,6 +51,8 @@ class Plan:
         feeds: `(slot, node, key)` for each fed node the request needs; `key` is its key in the feed_dict.
         fetch_slots: the slot of each fetch.
         commits: `(variable, slot)`: the variable's new value at the end of a successful run.
+        buffers: `(slot, variable)`: where the variable's recycled buffer goes, for a variable updated once in the
+            plan; its update writes the new value there instead of into a newly allocated array.
         uninitialized: variables whose value the plan reads, to initialise before its first run in a session.
     """
 
@@ -68,6 +73,8 @@ class Plan:
         self.steps: list[Step] = []
         latest: dict[Variable, int] = {}  # the slot holding each variable's newest value within the run
         reads: set[Variable] = set()
+        self.buffers: list[tuple[int, Variable]] = []
+        updated = Counter(n.inputs[0] for n in self.nodes if isinstance(n, Operation) and n.opdef.ref is not None)
         for node in self.nodes:
             if node in fed:
                 continue
@@ -87,6 +94,10 @@ class Plan:
                         reads.add(ref)
                     args[0] = latest.get(ref, slot[ref])
                     latest[ref] = slot[node]
+                    if updated[ref] == 1:  # a second update would overwrite a value the first one handed on
+                        self.buffers.append((len(self.template), ref))
+                        args.append(len(self.template))
+                        self.template.append(None)
                 attrs = node.attrs
                 if node.opdef.needs_rng:
                     attrs = {k: v for k, v in attrs.items() if k != "seed"}
@@ -121,17 +132,24 @@ class Plan:
                 frees[index].append(s)
         self.steps = [(fn, args, attrs, out, tuple(frees[i])) for i, (fn, args, attrs, out, _) in enumerate(self.steps)]
 
-    def _fresh_env(self, values: Mapping[Variable, Array], feeds: list[Array]) -> list[Any]:
+    def _fresh_env(self, values: Mapping[Variable, Array], feeds: list[Array], spares: Mapping) -> list[Any]:
         env = self.template.copy()
         for s, var in self.variables:
             env[s] = values.get(var)
+        for s, var in self.buffers:
+            env[s] = spares.get(var)
         for (s, _, _), value in zip(self.feeds, feeds, strict=True):
             env[s] = value
         return env
 
-    def execute(self, values: Mapping[Variable, Array], feeds: list[Array]) -> tuple[list[Any], list[Array]]:
-        """Runs the steps. Returns the fetched values and the new value of each variable in `commits`."""
-        env = self._fresh_env(values, feeds)
+    def execute(
+        self, values: Mapping[Variable, Array], feeds: list[Array], spares: Mapping = NO_SPARES
+    ) -> tuple[list[Any], list[Array]]:
+        """Runs the steps. Returns the fetched values and the new value of each variable in `commits`.
+
+        `spares` maps variables to recycled buffers their updates may write into (see `buffers`).
+        """
+        env = self._fresh_env(values, feeds, spares)
         out = -1
         try:
             for fn, args, attrs, out, free in self.steps:
@@ -142,12 +160,14 @@ class Plan:
             raise self._failure(self.nodes[out], e) from e
         return [env[s] for s in self.fetch_slots], [env[s] for _, s in self.commits]
 
-    def execute_checked(self, values: Mapping[Variable, Array], feeds: list[Array]) -> tuple[list[Any], list[Array]]:
+    def execute_checked(
+        self, values: Mapping[Variable, Array], feeds: list[Array], spares: Mapping = NO_SPARES
+    ) -> tuple[list[Any], list[Array]]:
         """`execute` that also stops at the first op whose output holds NaN or Inf (`Session(debug_nans=True)`).
 
         A separate loop, so the plain one pays nothing for the check.
         """
-        env = self._fresh_env(values, feeds)
+        env = self._fresh_env(values, feeds, spares)
         for fn, args, attrs, out, free in self.steps:
             inputs = [env[s] for s in args]
             try:
@@ -195,6 +215,8 @@ class Session:
             raise ValueError(f"Session(target={target!r}): graphflow runs in-process only; leave target empty")
         self.graph = graph if graph is not None else get_default_graph()
         self._values: dict[Variable, Array] = {}
+        self._spares: dict[Variable, Array] = {}  # a recycled buffer per variable, for its next update
+        self._owned: set[Variable] = set()  # variables whose current value this session made and alone holds
         self._plans: dict[Any, Plan] = {}
         self._rngs: dict[Operation, np.random.Generator] = {}
         self._lock = threading.RLock()
@@ -238,9 +260,9 @@ class Session:
                 self._initialize(plan.uninitialized)
                 plan.uninitialized = []
         execute = plan.execute_checked if self.debug_nans else plan.execute
-        results, updates = execute(self._values, feeds)
+        results, updates = execute(self._values, feeds, self._spares)
         for (var, _), value in zip(plan.commits, updates, strict=True):
-            self._values[var] = _frozen(value, var)
+            self._commit(var, value)
         return rebuild([_writable(r) for r in results])
 
     def _note_growth(self) -> None:
@@ -295,11 +317,30 @@ class Session:
                 if initial is None:
                     initial = self.run(var.initial_value)
                 self._values[var] = _frozen(initial, var)
+                self._forget_buffers(var)
+
+    def _commit(self, var: Variable, value: Array) -> None:
+        """Stores an update's result as `var`'s value; the value it replaces becomes the buffer for the next update.
+
+        Only values this session made (update results) are recycled: an initial value may be shared with other
+        sessions, and a fetched value is always handed out as a copy, so nothing else holds a recycled buffer.
+        """
+        old = self._values.get(var)
+        self._values[var] = _frozen(value, var)
+        if var in self._owned and old is not None and old is not value:
+            old.flags.writeable = True
+            self._spares[var] = old
+        self._owned.add(var)
+
+    def _forget_buffers(self, var: Variable) -> None:
+        self._owned.discard(var)
+        self._spares.pop(var, None)
 
     def load_variable(self, var: Variable, value: Any) -> None:
         """Sets `var` in this session to `value` (converted to its dtype, checked against its shape)."""
         # A copy: freezing the caller's own array would make it read-only for them.
         self._values[var] = _frozen(np.array(_convert_feed(var, value), copy=True), var)
+        self._forget_buffers(var)
 
     # -- lifetime ------------------------------------------------------------------------------------------------
 
@@ -307,6 +348,7 @@ class Session:
         """Frees the session's variables and plans; using it afterwards raises RuntimeError."""
         self._closed = True
         self._values.clear()
+        self._spares.clear()
         self._plans.clear()
 
     def as_default(self) -> _DefaultSession:

@@ -573,3 +573,51 @@ def test_dense_layer_variable_names():
     assert names == ["dense/kernel", "dense/bias", "dense_1/kernel", "dense_1/bias", "named/kernel", "named/bias"]
     assert shapes == [(5, 3), (3,), (3, 2), (2,), (2, 2), (2,)]
     assert h.name.startswith("dense/") and y.name.startswith("dense_1/")
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# Recycled update buffers: a variable's old value becomes the buffer its next update writes into
+
+
+def test_updates_recycle_the_replaced_value_and_never_touch_shared_or_fetched_arrays():
+    with gf.Graph().as_default():
+        initial = np.array([1.0, 2.0, 3.0])
+        v = gf.Variable(initial, name="v")
+        step = v.assign_add(np.ones(3))
+        with gf.Session() as a, gf.Session() as b:
+            fetched = [a.run(step) for _ in range(4)]  # each fetch is the caller's own copy
+            for k, value in enumerate(fetched):
+                np.testing.assert_array_equal(value, initial + k + 1)
+            assert b.run(v).tolist() == [1.0, 2.0, 3.0]  # the initial value another session shares is untouched
+            buffers = {id(a._values[v]), id(a._spares[v])}
+            for _ in range(3):
+                a.run(step)
+                assert {id(a._values[v]), id(a._spares[v])} == buffers  # two buffers take turns, none allocated
+            assert not a._values[v].flags.writeable
+        np.testing.assert_array_equal(initial, [1.0, 2.0, 3.0])
+
+
+def test_a_failed_run_leaves_a_recycled_variable_as_it_was():
+    with gf.Graph().as_default():
+        v = gf.Variable(np.zeros(2), name="v")
+        x = gf.placeholder(gf.float64, [2], name="x")
+        step = v.assign_add(x)
+        late_failure = gf.group(step, gf.check_numerics(gf.log(x), "log"))  # fails after the update was written
+        with gf.Session() as sess, np.errstate(all="ignore"):
+            for _ in range(3):
+                sess.run(step, {x: [1.0, 1.0]})
+            with pytest.raises(gf.errors.InvalidArgumentError, match="log"):
+                sess.run(late_failure, {x: [-1.0, 5.0]})
+            assert sess.run(v).tolist() == [3.0, 3.0]
+            sess.run(step, {x: [1.0, 1.0]})
+            assert sess.run(v).tolist() == [4.0, 4.0]
+
+
+def test_two_updates_of_one_variable_in_a_run_each_hand_on_their_own_value():
+    with gf.Graph().as_default():
+        v = gf.Variable(np.zeros(2), name="v")
+        first, second = v.assign_add(np.ones(2)), v.assign_add(np.ones(2))
+        with gf.Session() as sess:
+            for k in range(3):
+                a, b = sess.run([first, second])
+                assert a.tolist() == [2 * k + 1] * 2 and b.tolist() == [2 * k + 2] * 2

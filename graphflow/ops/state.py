@@ -24,31 +24,43 @@ def _assign_shape(ref, value, **_):
     return ref
 
 
-def _checked(ref: np.ndarray | None, result: np.ndarray, value: np.ndarray) -> None:
-    """A variable keeps its shape: refuse a value (or a broadcast with it) that would change it."""
-    if ref is not None and ref.shape != np.shape(result):
-        raise ValueError(f"cannot assign a value of shape {np.shape(value)} to a variable of shape {ref.shape}")
+def _keeps_shape(ref: np.ndarray | None, value: np.ndarray, broadcast: bool) -> None:
+    """A variable keeps its shape: refuse a value that would change it (`broadcast`: one that stretches to it is
+    fine, as for assign_add)."""
+    shape = np.shape(value)
+    if ref is None or shape == ref.shape:
+        return
+    try:
+        fits = broadcast and np.broadcast_shapes(ref.shape, shape) == ref.shape
+    except ValueError:
+        fits = False
+    if not fits:
+        raise ValueError(f"cannot assign a value of shape {shape} to a variable of shape {ref.shape}")
+
+
+# Each update's `out` is a buffer the session recycles for the variable's next value (None: a new array). Writing
+# into it never touches the variable's current value, so a run that fails later still leaves the variable as it was.
 
 
 @defop("Assign", shape=_assign_shape, ref="write")
-def assign_op(ref, value):
-    _checked(ref, value, value)
-    # A copy, so the session's state never aliases an array the caller still holds.
-    return np.array(value, dtype=None if ref is None else ref.dtype, copy=True)
+def assign_op(ref, value, out=None):
+    _keeps_shape(ref, value, broadcast=False)
+    if out is None:  # a copy, so the session's state never aliases an array the caller still holds
+        return np.array(value, dtype=None if ref is None else ref.dtype, copy=True)
+    np.copyto(out, value)
+    return out
 
 
 @defop("AssignAdd", shape=_assign_shape, ref="update")
-def assign_add_op(ref, value):
-    result = ref + value
-    _checked(ref, result, value)
-    return result
+def assign_add_op(ref, value, out=None):
+    _keeps_shape(ref, value, broadcast=True)
+    return np.add(ref, value, out=out)
 
 
 @defop("AssignSub", shape=_assign_shape, ref="update")
-def assign_sub_op(ref, value):
-    result = ref - value
-    _checked(ref, result, value)
-    return result
+def assign_sub_op(ref, value, out=None):
+    _keeps_shape(ref, value, broadcast=True)
+    return np.subtract(ref, value, out=out)
 
 
 def _variable(ref: Any, what: str) -> Variable:
