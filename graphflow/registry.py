@@ -49,6 +49,9 @@ class OpDef:
         needs_rng: the forward takes `rng=` (a numpy Generator the session owns); the `seed` attr picks its seed.
         ref: for ops that change a variable (their first input): "write" when the forward ignores the old value
             (it may get None for a variable not yet initialised), "update" when it needs it.
+        ufunc: set when the forward is exactly this numpy ufunc applied to the inputs; a plan may then have it
+            write into an input whose last reader it is, instead of allocating.
+        views: the forward may return an input, or a view of one, instead of a new array.
     """
 
     name: str
@@ -57,6 +60,8 @@ class OpDef:
     dtype: DtypeRule = same_dtype
     needs_rng: bool = False
     ref: str | None = None
+    ufunc: np.ufunc | None = None
+    views: bool = False
 
     def __call__(self, *inputs: Any, name: str | None = None, **attrs: Any) -> Operation:
         graph = common_graph([x for x in inputs if isinstance(x, Node)], self.name)
@@ -86,13 +91,15 @@ def defop(
     dtype: DtypeRule = same_dtype,
     needs_rng: bool = False,
     ref: str | None = None,
+    ufunc: np.ufunc | None = None,
+    views: bool = False,
 ) -> Callable[[Callable[..., Any]], OpDef]:
     """Decorator registering `forward` as op type `name`; returns the `OpDef`, which builds nodes when called."""
 
     def register(forward: Callable[..., Any]) -> OpDef:
         if name in OPS:
             raise ValueError(f"op {name!r} is already registered")
-        OPS[name] = OpDef(name, forward, shape, dtype, needs_rng, ref)
+        OPS[name] = OpDef(name, forward, shape, dtype, needs_rng, ref, ufunc, views)
         OPS[name].__doc__ = forward.__doc__
         return OPS[name]
 

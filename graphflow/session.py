@@ -8,6 +8,7 @@ so two sessions on one graph are independent. Updates made by a run are committe
 
 from __future__ import annotations
 
+import functools
 import threading
 import warnings
 from collections import Counter
@@ -62,6 +63,7 @@ class Plan:
         feed_keys: list[Any],
         feed_nodes: list[Node],
         rng_for: Callable[[Operation], np.random.Generator],
+        in_place: bool = True,
     ) -> None:
         fed = set(feed_nodes)
         self.nodes = topo_order(fetches, cut=fed)
@@ -119,6 +121,8 @@ class Plan:
         self.commits = [(var, s) for var, s in latest.items()]
         self.uninitialized = sorted(reads - fed, key=lambda v: v.name)
         self._free_after_last_use({*self.fetch_slots, *(s for _, s in self.commits)})
+        if in_place:
+            self._write_in_place()
 
     def _free_after_last_use(self, keep: set[int]) -> None:
         """Sets each step's `free_slots`: the slots whose last reader it is (so memory is released early)."""
@@ -131,6 +135,25 @@ class Plan:
             if s not in keep:
                 frees[index].append(s)
         self.steps = [(fn, args, attrs, out, tuple(frees[i])) for i, (fn, args, attrs, out, _) in enumerate(self.steps)]
+
+    def _write_in_place(self) -> None:
+        """Lets an elementwise step write its result into an input it reads last, instead of allocating.
+
+        Only into a value another elementwise step made (a new array nobody else holds) and that no op which may
+        return a view reads (so no alias of it outlives this step).
+        """
+        made_by_ufunc = {out for _, _, _, out, _ in self.steps if self.nodes[out].opdef.ufunc is not None}
+        viewed = {s for _, args, _, out, _ in self.steps if self.nodes[out].opdef.views for s in args}
+        steps = []
+        for fn, args, attrs, out, free in self.steps:
+            ufunc = self.nodes[out].opdef.ufunc
+            if ufunc is not None:
+                for i, s in enumerate(args):
+                    if s in free and s in made_by_ufunc and s not in viewed:
+                        fn = functools.partial(_into_input, ufunc, i)
+                        break
+            steps.append((fn, args, attrs, out, free))
+        self.steps = steps
 
     def _fresh_env(self, values: Mapping[Variable, Array], feeds: list[Array], spares: Mapping) -> list[Any]:
         env = self.template.copy()
@@ -286,7 +309,9 @@ class Session:
         with self._lock:  # threads asking for the same new request at once compile it once
             plan = self._plans.get(key)
             if plan is None:
-                plan = self._plans[key] = Plan(fetch_nodes, feed_keys, feed_nodes, self._rng_for)
+                # A debugging session keeps every input intact, so its error messages can describe them.
+                plan = Plan(fetch_nodes, feed_keys, feed_nodes, self._rng_for, in_place=not self.debug_nans)
+                self._plans[key] = plan
         return plan
 
     def _resolve(self, item: Any, what: str) -> Node:
@@ -521,6 +546,16 @@ def _writable(value: Any) -> Any:
     if isinstance(value, np.ndarray) and not value.flags.writeable:
         return value.copy()
     return value
+
+
+def _into_input(ufunc: np.ufunc, i: int, *args: Any) -> Any:
+    """`ufunc(*args)` written into `args[i]` when that array has the result's shape and dtype."""
+    if type(args[i]) is np.ndarray:
+        try:
+            return ufunc(*args, out=args[i], casting="no")
+        except (TypeError, ValueError):  # the result needs another shape or dtype (a broadcast, a promotion)
+            pass
+    return ufunc(*args)
 
 
 def _non_finite(value: Any) -> bool:

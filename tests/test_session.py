@@ -6,6 +6,7 @@ Each test builds its own graph under `with gf.Graph().as_default():` so tests do
 
 from __future__ import annotations
 
+import functools
 from collections import OrderedDict, namedtuple
 
 import numpy as np
@@ -621,3 +622,23 @@ def test_two_updates_of_one_variable_in_a_run_each_hand_on_their_own_value():
             for k in range(3):
                 a, b = sess.run([first, second])
                 assert a.tolist() == [2 * k + 1] * 2 and b.tolist() == [2 * k + 2] * 2
+
+
+def test_elementwise_steps_write_into_inputs_they_read_last_but_never_into_shared_values():
+    with gf.Graph().as_default():
+        x = gf.placeholder(gf.float64, [3], name="x")
+        w = gf.Variable(np.array([1.0, 2.0, 3.0]), name="w")
+        t = gf.multiply(x, w, name="t")  # a new array
+        u = gf.add(gf.exp(t, name="e"), 1.0, name="u")  # may write into e's array: nothing else reads it
+        kept = gf.identity(t, name="kept")  # a view of t that is fetched, so t must never be overwritten
+        y = gf.square(t, name="y")
+        with gf.Session() as sess:
+            feed = np.array([0.5, 1.0, 2.0])
+            u_value, y_value, kept_value = sess.run([u, y, kept], {x: feed})
+            plan = sess._plans[((u, y, kept), frozenset({x}))]
+    np.testing.assert_allclose(u_value, np.exp(feed * [1, 2, 3]) + 1.0)
+    np.testing.assert_allclose(y_value, (feed * [1, 2, 3]) ** 2)
+    np.testing.assert_allclose(kept_value, feed * [1, 2, 3])
+    np.testing.assert_array_equal(feed, [0.5, 1.0, 2.0])  # a fed array is never written
+    in_place = {plan.nodes[out].name for fn, _, _, out, _ in plan.steps if isinstance(fn, functools.partial)}
+    assert in_place == {"u"}

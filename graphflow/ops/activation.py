@@ -24,7 +24,7 @@ def _sigmoid_grad(op, g):
     return (g * op * (1.0 - op),)  # d sigmoid = y (1 - y), reusing the forward output
 
 
-@defop("Tanh", shape=same_shape)
+@defop("Tanh", shape=same_shape, ufunc=np.tanh)
 def tanh(x):
     return np.tanh(x)
 

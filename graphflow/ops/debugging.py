@@ -8,7 +8,7 @@ from graphflow.ops._util import same_shape
 from graphflow.registry import defop
 
 
-@defop("CheckNumerics", shape=same_shape)
+@defop("CheckNumerics", shape=same_shape, views=True)
 def check_numerics(x, *, message):
     """`x` itself; raises naming what was found (the session adds the node's name) if x has NaN or Inf values."""
     if not np.isfinite(x).all():

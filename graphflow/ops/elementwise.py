@@ -15,7 +15,7 @@ from graphflow.ops.shape import ones_like, zeros_like
 from graphflow.registry import convert_inputs, defop, same_dtype
 
 
-@defop("Add", shape=broadcast_shape)
+@defop("Add", shape=broadcast_shape, ufunc=np.add)
 def add(x, y):
     return x + y
 
@@ -26,7 +26,7 @@ def _add_grad(op, g):
     return sum_to(g, x, op.inputs), sum_to(g, y, op.inputs)
 
 
-@defop("Sub", shape=broadcast_shape)
+@defop("Sub", shape=broadcast_shape, ufunc=np.subtract)
 def subtract(x, y):
     return x - y
 
@@ -37,7 +37,7 @@ def _subtract_grad(op, g):
     return sum_to(g, x, op.inputs), sum_to(-g, y, op.inputs)
 
 
-@defop("Mul", shape=broadcast_shape)
+@defop("Mul", shape=broadcast_shape, ufunc=np.multiply)
 def multiply(x, y):
     return x * y
 
@@ -53,7 +53,7 @@ def _true_divide_dtype(*input_dtypes, **attrs):
     return dtypes.float64 if dtype is not None and dtype.kind in "iub" else dtype  # TF-1 truediv of ints
 
 
-@defop("RealDiv", shape=broadcast_shape, dtype=_true_divide_dtype)
+@defop("RealDiv", shape=broadcast_shape, dtype=_true_divide_dtype, ufunc=np.true_divide)
 def divide(x, y):
     return np.true_divide(x, y)
 
@@ -64,7 +64,7 @@ def _divide_grad(op, g):
     return sum_to(g / y, x, op.inputs), sum_to(-g * op / y, y, op.inputs)  # d(x/y) = dx/y - (x/y) dy/y
 
 
-@defop("Neg", shape=same_shape)
+@defop("Neg", shape=same_shape, ufunc=np.negative)
 def negative(x):
     return np.negative(x)
 
@@ -74,7 +74,7 @@ def _negative_grad(op, g):
     return (-g,)
 
 
-@defop("Exp", shape=same_shape)
+@defop("Exp", shape=same_shape, ufunc=np.exp)
 def exp(x):
     return np.exp(x)
 
@@ -84,7 +84,7 @@ def _exp_grad(op, g):
     return (g * op,)  # d exp = exp, the output itself
 
 
-@defop("Log", shape=same_shape)
+@defop("Log", shape=same_shape, ufunc=np.log)
 def log(x):
     return np.log(x)
 
@@ -94,7 +94,7 @@ def _log_grad(op, g):
     return (g / op.inputs[0],)
 
 
-@defop("Square", shape=same_shape)
+@defop("Square", shape=same_shape, ufunc=np.square)
 def square(x):
     return np.square(x)
 
@@ -104,7 +104,7 @@ def _square_grad(op, g):
     return (g * (2.0 * op.inputs[0]),)
 
 
-@defop("Sqrt", shape=same_shape)
+@defop("Sqrt", shape=same_shape, ufunc=np.sqrt)
 def sqrt(x):
     return np.sqrt(x)
 
@@ -114,7 +114,7 @@ def _sqrt_grad(op, g):
     return (g * 0.5 / op,)  # d sqrt(x) = 1 / (2 sqrt(x))
 
 
-@defop("Pow", shape=broadcast_shape)
+@defop("Pow", shape=broadcast_shape, ufunc=np.power)
 def power(x, y):
     return np.power(x, y)
 
@@ -129,7 +129,7 @@ def _power_grad(op, g):
     return sum_to(gx, x, op.inputs), sum_to(g * op * log_x, y, op.inputs)
 
 
-@defop("Abs", shape=same_shape)
+@defop("Abs", shape=same_shape, ufunc=np.absolute)
 def absolute(x):
     return np.abs(x)
 
@@ -139,7 +139,7 @@ def _absolute_grad(op, g):
     return (g * sign(op.inputs[0]),)
 
 
-@defop("Sign", shape=same_shape)
+@defop("Sign", shape=same_shape, ufunc=np.sign)
 def sign(x):
     return np.sign(x)
 
@@ -149,7 +149,7 @@ def _sign_grad(op, g):
     return (None,)  # zero almost everywhere
 
 
-@defop("Maximum", shape=broadcast_shape)
+@defop("Maximum", shape=broadcast_shape, ufunc=np.maximum)
 def maximum(x, y):
     return np.maximum(x, y)
 
@@ -160,7 +160,7 @@ def _maximum_grad(op, g):
     return _route(greater_equal(x, y), g, x, y)  # ties go to x, as in TF-1
 
 
-@defop("Minimum", shape=broadcast_shape)
+@defop("Minimum", shape=broadcast_shape, ufunc=np.minimum)
 def minimum(x, y):
     return np.minimum(x, y)
 
@@ -177,7 +177,7 @@ def _route(x_wins: Node, g: Node, x: Node, y: Node) -> tuple[Node, Node]:
     return sum_to(where(x_wins, g, zero), x, (x, y)), sum_to(where(x_wins, zero, g), y, (x, y))
 
 
-@defop("AddN", shape=broadcast_shape)
+@defop("AddN", shape=broadcast_shape, views=True)  # one input is returned as it is
 def add_n_op(*xs):
     total = xs[0] + xs[1] if len(xs) > 1 else xs[0]
     for x in xs[2:]:

@@ -76,7 +76,7 @@ def _transpose_shape(x, *, perm):
     return tuple(x[p] for p in perm)
 
 
-@defop("Transpose", shape=_transpose_shape)
+@defop("Transpose", shape=_transpose_shape, views=True)
 def transpose_op(x, *, perm):
     return np.transpose(x, perm)
 

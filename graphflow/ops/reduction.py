@@ -33,7 +33,7 @@ def _expand_axes(axis: tuple[int, ...] | None, keepdims: bool) -> tuple[int, ...
 # --- sum_to and broadcast_like: the adjoint pair every broadcasting op's gradient uses ------------------------------
 
 
-@defop("SumTo", shape=lambda t, like, **_: like)
+@defop("SumTo", shape=lambda t, like, **_: like, views=True)
 def sum_to_op(t, like):
     """Sums `t` down to the run-time shape of `like`, undoing broadcasting."""
     return _util.sum_to(t, like.shape)
@@ -56,7 +56,7 @@ def _sum_to_grad(op, g):
     return broadcast_like(g, t), None
 
 
-@defop("BroadcastLike", shape=lambda g, like, **_: like)
+@defop("BroadcastLike", shape=lambda g, like, **_: like, views=True)
 def broadcast_like(g, like, *, axis=None):
     """Broadcasts `g` to the shape of `like`, first reinserting the reduced `axis` (as size-1 dimensions)."""
     if g.shape == like.shape:

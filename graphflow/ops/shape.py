@@ -24,7 +24,7 @@ def _reshape_shape(x, *, shape):
     return tuple(None if d == -1 else d for d in shape)
 
 
-@defop("Reshape", shape=_reshape_shape)
+@defop("Reshape", shape=_reshape_shape, views=True)
 def reshape_op(x, *, shape):
     return np.reshape(x, shape)
 
@@ -34,7 +34,7 @@ def _reshape_grad(op, g):
     return (reshape_like(g, op.inputs[0]),)
 
 
-@defop("ReshapeLike", shape=lambda t, like, **_: like)
+@defop("ReshapeLike", shape=lambda t, like, **_: like, views=True)
 def reshape_like(t, like):
     """Reshapes `t` to the run-time shape of `like` (the gradient of a reshape)."""
     return t.reshape(like.shape)
@@ -57,7 +57,7 @@ def _cast_dtype(x, *, dtype):
     return dtype
 
 
-@defop("Cast", shape=same_shape, dtype=_cast_dtype)
+@defop("Cast", shape=same_shape, dtype=_cast_dtype, views=True)  # no copy when the dtype already fits
 def cast_op(x, *, dtype):
     return x.astype(dtype, copy=False)
 
@@ -102,7 +102,7 @@ def one_hot(indices, depth, on_value=None, off_value=None, axis=None, dtype=None
     )
 
 
-@defop("Identity", shape=same_shape)
+@defop("Identity", shape=same_shape, views=True)
 def identity(x):
     return x
 
@@ -112,7 +112,7 @@ def _identity_grad(op, g):
     return (g,)
 
 
-@defop("StopGradient", shape=same_shape)
+@defop("StopGradient", shape=same_shape, views=True)
 def stop_gradient(x):
     """Passes `x` through; gradients do not flow back through it."""
     return x
