@@ -104,7 +104,9 @@ class Plan:
                 if node.opdef.needs_rng:
                     attrs = {k: v for k, v in attrs.items() if k != "seed"}
                     attrs["rng"] = rng_for(node)
-                self.steps.append((node.opdef.forward, tuple(args), attrs, slot[node], ()))
+                # An op registered as a ufunc is called as that ufunc: the same result, one Python frame fewer.
+                fn = node.opdef.ufunc or node.opdef.forward
+                self.steps.append((fn, tuple(args), attrs, slot[node], ()))
             elif isinstance(node, Variable):
                 self.variables.append((slot[node], node))
             elif isinstance(node, Constant):
@@ -176,7 +178,15 @@ class Plan:
         out = -1
         try:
             for fn, args, attrs, out, free in self.steps:
-                env[out] = fn(*[env[s] for s in args], **attrs)
+                # One- and two-input calls are spelled out: building an argument list costs more than a small op.
+                if attrs:
+                    env[out] = fn(*[env[s] for s in args], **attrs)
+                elif len(args) == 2:
+                    env[out] = fn(env[args[0]], env[args[1]])
+                elif len(args) == 1:
+                    env[out] = fn(env[args[0]])
+                else:
+                    env[out] = fn(*[env[s] for s in args])
                 for s in free:
                     env[s] = None
         except Exception as e:
