@@ -9,6 +9,7 @@ so two sessions on one graph are independent. Updates made by a run are committe
 from __future__ import annotations
 
 import functools
+import gc
 import threading
 import warnings
 from collections import Counter
@@ -319,8 +320,16 @@ class Session:
         with self._lock:  # threads asking for the same new request at once compile it once
             plan = self._plans.get(key)
             if plan is None:
-                # A debugging session keeps every input intact, so its error messages can describe them.
-                plan = Plan(fetch_nodes, feed_keys, feed_nodes, self._rng_for, in_place=not self.debug_nans)
+                # Compiling makes many small objects; a collection pass over a big graph meanwhile would cost more
+                # than the compile itself, and finds nothing to free.
+                collecting = gc.isenabled()
+                gc.disable()
+                try:
+                    # A debugging session keeps every input intact, so its error messages can describe them.
+                    plan = Plan(fetch_nodes, feed_keys, feed_nodes, self._rng_for, in_place=not self.debug_nans)
+                finally:
+                    if collecting:
+                        gc.enable()
                 self._plans[key] = plan
         return plan
 
