@@ -1,0 +1,158 @@
+"""What every benchmark worker shares: thread settings, the data, the initial weights and the batch order.
+
+Every framework trains the same network from the same initial arrays on the same batches in the same order, so a
+difference in time is a difference in the framework, not in the work. Nothing here imports a peer framework.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parent.parent
+THREADS = 2
+
+# Set before numpy, torch, TensorFlow or JAX start their thread pools (workers are started with them too).
+THREAD_ENV = {
+    "OMP_NUM_THREADS": str(THREADS),
+    "MKL_NUM_THREADS": str(THREADS),
+    "OPENBLAS_NUM_THREADS": str(THREADS),
+    "NUMEXPR_NUM_THREADS": str(THREADS),
+    "TF_NUM_INTRAOP_THREADS": str(THREADS),
+    "TF_NUM_INTEROP_THREADS": str(THREADS),
+    "TF_CPP_MIN_LOG_LEVEL": "2",
+    "XLA_FLAGS": "--xla_cpu_multi_thread_eigen=true",
+    "JAX_PLATFORMS": "cpu",
+    "PYTHONHASHSEED": "0",
+}
+
+if str(REPO) not in sys.path:  # graphflow from this checkout, whichever venv runs the benchmark
+    sys.path.insert(0, str(REPO))
+
+Array = np.ndarray
+
+# The minibatch network of issue 5: 784-256-10, ReLU, softmax cross-entropy, Adam.
+HIDDEN = 256
+LR = 1e-3
+BETA1, BETA2, EPSILON = 0.9, 0.999, 1e-8
+TARGET_ACCURACY = 0.975
+# The tutorial network: 784-50-10, sigmoid, squared error, full-batch gradient descent.
+TUTORIAL_HIDDEN = 50
+TUTORIAL_LR = 0.5
+
+_cache: dict = {}
+
+
+def raw_mnist(train_subset: int = 0, test_subset: int = 0) -> tuple[tuple[Array, Array], tuple[Array, Array]]:
+    """MNIST's uint8 images and labels, read once per process (optionally only the first images of each split)."""
+    key = ("raw", train_subset, test_subset)
+    if key not in _cache:
+        from graphflow.datasets import mnist as idx
+
+        (x_train, y_train), (x_test, y_test) = idx.load_data()
+        if train_subset:
+            x_train, y_train = x_train[:train_subset], y_train[:train_subset]
+        if test_subset:
+            x_test, y_test = x_test[:test_subset], y_test[:test_subset]
+        _cache[key] = (x_train, y_train), (x_test, y_test)
+    return _cache[key]
+
+
+def mnist(train_subset: int = 0, test_subset: int = 0) -> dict[str, Array]:
+    """MNIST as float32 pixel rows in [0, 1] and int64 labels, converted once per process."""
+    key = ("mnist", train_subset, test_subset)
+    if key not in _cache:
+        from graphflow.datasets import mnist as idx
+
+        (x_train, y_train), (x_test, y_test) = raw_mnist(train_subset, test_subset)
+        _cache[key] = {
+            "x_train": idx.preprocess(x_train, y_train, dtype=np.float32)[0],
+            "y_train": y_train.astype(np.int64),
+            "x_test": idx.preprocess(x_test, y_test, dtype=np.float32)[0],
+            "y_test": y_test.astype(np.int64),
+        }
+    return _cache[key]
+
+
+def tutorial_data(dtype: str, subset: int = 0) -> tuple[Array, Array, Array]:
+    """The tutorial's full batch: pixels (N, 784), one-hot targets (N, 10) and int64 labels, in `dtype`."""
+    from graphflow.datasets import mnist as idx
+
+    (x_train, y_train), _ = raw_mnist(subset)
+    x, y_onehot = idx.preprocess(x_train, y_train, dtype=dtype)
+    return x, y_onehot, y_train.astype(np.int64)
+
+
+def mlp_init(seed: int = 0) -> dict[str, Array]:
+    """Initial weights of the 784-256-10 network: He-normal hidden kernel, Glorot-uniform output kernel, zero biases.
+
+    Kernels are (in, out), as `gf.layers.dense` and TF store them.
+    """
+    rng = np.random.default_rng(seed)
+    limit = np.sqrt(6.0 / (HIDDEN + 10))
+    return {
+        "W1": (rng.standard_normal((784, HIDDEN)) * np.sqrt(2.0 / 784)).astype(np.float32),
+        "b1": np.zeros(HIDDEN, np.float32),
+        "W2": rng.uniform(-limit, limit, (HIDDEN, 10)).astype(np.float32),
+        "b2": np.zeros(10, np.float32),
+    }
+
+
+def tutorial_init(dtype: str) -> dict[str, Array]:
+    """The tutorial's initial weights (RandomState(123), normal(0, 0.1)); kernels are (out, in) as it stores them."""
+    rng = np.random.RandomState(123)
+    params = {
+        "W_h": rng.normal(0.0, 0.1, (TUTORIAL_HIDDEN, 784)),
+        "b_h": np.zeros(TUTORIAL_HIDDEN),
+        "W_out": rng.normal(0.0, 0.1, (10, TUTORIAL_HIDDEN)),
+        "b_out": np.zeros(10),
+    }
+    return {k: v.astype(dtype) for k, v in params.items()}
+
+
+def step_batches(batch: int, count: int = 8, seed: int = 1, subset: int = 0) -> list[tuple[Array, Array]]:
+    """`count` fixed minibatches of the training set (contiguous float32 rows, int64 labels) for step timing."""
+    data = mnist(subset)
+    n = len(data["x_train"])
+    rng = np.random.default_rng(seed)
+    out = []
+    for _ in range(count):
+        index = np.sort(rng.choice(n, size=min(batch, n), replace=False))
+        out.append((np.ascontiguousarray(data["x_train"][index]), data["y_train"][index]))
+    return out
+
+
+def epoch_order(n: int, epoch: int, seed: int = 0) -> Array:
+    """The shuffled order of epoch `epoch`; every framework visits the batches in this order."""
+    return np.random.default_rng([seed, epoch]).permutation(n)
+
+
+def chain_length(nodes: int) -> int:
+    """Iterations of `x = x * 1.0001 + 0.0001` making a graph of `nodes` nodes (4 each: 2 ops, 2 constants)."""
+    return max(1, nodes // 4)
+
+
+def status_mib(field: str) -> float:
+    """A memory field of /proc/self/status (VmRSS, VmHWM, ...) in MiB; NaN where there is no /proc."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return float("nan")
+
+
+def rss_mib() -> float:
+    """This process's resident set size now, in MiB (Linux)."""
+    return status_mib("VmRSS")
+
+
+def peak_rss_mib() -> float:
+    """This process's peak resident set size so far, in MiB."""
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
