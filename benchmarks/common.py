@@ -7,6 +7,7 @@ difference in time is a difference in the framework, not in the work. Nothing he
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -156,3 +157,86 @@ def peak_rss_mib() -> float:
     import resource
 
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# Runner pieces the framework modules share
+
+
+def time_session_runs(run, fetch, feed: dict, n: int) -> dict:
+    """`n` calls of `run(fetch, feed)` (a session's `run`, graphflow or TF-1) with one fixed feed, timed."""
+    start = time.perf_counter()
+    for _ in range(n):
+        run(fetch, feed)
+    return {"seconds": time.perf_counter() - start}
+
+
+class SessionStepRunner:
+    """The timed loop of a session-based training step (graphflow and TF-1), for a subclass that sets `sess`, `net`
+    (with "train", "x" and "labels"), `batches` and `i`: `n` runs of the train op, fed the next batches in turn."""
+
+    def run(self, n: int) -> dict:
+        run, train, x, labels, batches = (
+            self.sess.run,
+            self.net["train"],
+            self.net["x"],
+            self.net["labels"],
+            self.batches,
+        )
+        start = time.perf_counter()
+        for k in range(self.i, self.i + n):
+            xb, yb = batches[k % len(batches)]
+            run(train, {x: xb, labels: yb})
+        seconds = time.perf_counter() - start
+        self.i += n
+        return {"seconds": seconds}
+
+
+class MemoryRunner:
+    """Peak memory of `iterations` tutorial iterations of a framework's `tutorial_runner` (see memory.measure).
+
+    `memory_fields` selects what the tutorial runner takes as `data` from `tutorial_data`'s (pixels, one-hot, labels).
+    """
+
+    def __init__(self, tutorial_runner, memory_fields: slice, dtype: str, subset: int, iterations: int, **_) -> None:
+        self.tutorial_runner, self.fields = tutorial_runner, memory_fields
+        self.dtype, self.subset, self.iterations = dtype, subset, iterations
+
+    def run(self, n: int) -> dict:
+        from memory import measure
+
+        def prepare():
+            return tutorial_data(self.dtype, self.subset)[self.fields]
+
+        def train(data):
+            self.tutorial_runner(self.dtype, data=data, warmup=self.iterations)
+
+        return measure(prepare, train)
+
+
+# The runner class of each workload in a framework module (the memory workload reuses its TutorialRunner), and how it
+# is built from the workload's parameters.
+_RUNNERS = {
+    "mlp_step": ("StepRunner", lambda cls, p: cls(p["batch"], p.get("subset", 0))),
+    "tutorial": ("TutorialRunner", lambda cls, p: cls(p["dtype"], p.get("subset", 0))),
+    "accuracy": ("AccuracyRunner", lambda cls, p: cls(**p)),
+    "chain": ("ChainRunner", lambda cls, p: cls(p["iterations"])),
+    "fixed_cost": ("FixedCostRunner", lambda cls, p: cls()),
+    "first_compile": ("FirstCompileRunner", lambda cls, p: cls(p["nodes"])),
+    "memory": ("TutorialRunner", lambda cls, p: MemoryRunner(cls, **p)),
+}
+
+
+def setup(workload: str, params: dict, module: dict, memory_fields: slice = slice(2)):
+    """Builds the runner of `workload` from the runner classes of a framework module (its `globals()`).
+
+    A workload whose class the module lacks, or a `variant` of the training step, raises NotImplementedError (a
+    framework with variants handles them before calling this). `memory_fields` is what the module's TutorialRunner
+    takes as `data` from `tutorial_data`'s (pixels, one-hot, labels).
+    """
+    if workload not in _RUNNERS or _RUNNERS[workload][0] not in module:
+        raise NotImplementedError(workload)
+    if workload == "mlp_step" and params.get("variant"):
+        raise NotImplementedError(params["variant"])
+    name, build = _RUNNERS[workload]
+    return build(module[name], dict(params, memory_fields=memory_fields) if workload == "memory" else params)

@@ -217,37 +217,5 @@ class FirstCompileRunner:
         return {"seconds": total}
 
 
-class MemoryRunner:
-    def __init__(self, dtype: str, subset: int, iterations: int, **_) -> None:
-        self.dtype, self.subset, self.iterations = dtype, subset, iterations
-
-    def run(self, n: int) -> dict:
-        from memory import measure
-
-        def prepare():
-            return common.tutorial_data(self.dtype, self.subset)[:2]
-
-        def train(data):
-            TutorialRunner(self.dtype, data=data, warmup=self.iterations)
-
-        return measure(prepare, train)
-
-
 def setup(workload: str, params: dict):
-    if workload == "mlp_step":
-        if params.get("variant"):
-            raise NotImplementedError(params["variant"])
-        return StepRunner(params["batch"], params.get("subset", 0))
-    if workload == "tutorial":
-        return TutorialRunner(params["dtype"], params.get("subset", 0))
-    if workload == "accuracy":
-        return AccuracyRunner(**params)
-    if workload == "chain":
-        return ChainRunner(params["iterations"])
-    if workload == "fixed_cost":
-        return FixedCostRunner()
-    if workload == "first_compile":
-        return FirstCompileRunner(params["nodes"])
-    if workload == "memory":
-        return MemoryRunner(**params)
-    raise NotImplementedError(workload)
+    return common.setup(workload, params, globals())

@@ -277,35 +277,9 @@ class FixedCostRunner:
         return {"seconds": time.perf_counter() - start}
 
 
-class MemoryRunner:
-    """Peak memory of the tutorial's in-place iteration (the numpy side of the memory comparison)."""
-
-    def __init__(self, dtype: str, subset: int, iterations: int) -> None:
-        self.dtype, self.subset, self.iterations = dtype, subset, iterations
-
-    def run(self, n: int) -> dict:
-        from memory import measure
-
-        def prepare():
-            return common.tutorial_data(self.dtype, self.subset)[:2]
-
-        def train(data):
-            TutorialRunner(self.dtype, data=data, warmup=self.iterations)
-
-        return measure(prepare, train)
-
-
 def setup(workload: str, params: dict):
-    if workload == "mlp_step":
+    if workload == "mlp_step":  # run.py asks numpy for no training-step variant
         return StepRunner(params["batch"], params.get("subset", 0))
     if workload == "tutorial":
         return TutorialRunner(params["dtype"], params.get("subset", 0), params.get("variant") == "matmuls")
-    if workload == "accuracy":
-        return AccuracyRunner(**params)
-    if workload == "chain":
-        return ChainRunner(params["iterations"])
-    if workload == "fixed_cost":
-        return FixedCostRunner()
-    if workload == "memory":
-        return MemoryRunner(**params)
-    raise NotImplementedError(workload)
+    return common.setup(workload, params, globals())

@@ -49,7 +49,7 @@ def build_mlp() -> dict:
     }
 
 
-class StepRunner:
+class StepRunner(common.SessionStepRunner):
     def __init__(self, batch: int, subset: int = 0, warmup: int = 5) -> None:
         common.mnist(subset)
         self.batches = common.step_batches(batch, subset=subset)
@@ -61,22 +61,6 @@ class StepRunner:
         self.sess.run(init)
         self.i = 0
         self.run(warmup)
-
-    def run(self, n: int) -> dict:
-        run, train, x, labels, batches = (
-            self.sess.run,
-            self.net["train"],
-            self.net["x"],
-            self.net["labels"],
-            self.batches,
-        )
-        start = time.perf_counter()
-        for k in range(self.i, self.i + n):
-            xb, yb = batches[k % len(batches)]
-            run(train, {x: xb, labels: yb})
-        seconds = time.perf_counter() - start
-        self.i += n
-        return {"seconds": seconds}
 
     def weights(self) -> dict[str, np.ndarray]:
         return self.sess.run(self.net["weights"])
@@ -104,11 +88,7 @@ class TutorialRunner:
         self.run(warmup)
 
     def run(self, n: int) -> dict:
-        run, train, feed = self.sess.run, self.train, self.feed
-        start = time.perf_counter()
-        for _ in range(n):
-            run(train, feed)
-        return {"seconds": time.perf_counter() - start}
+        return common.time_session_runs(self.sess.run, self.train, self.feed, n)
 
     def weights(self) -> dict[str, np.ndarray]:
         return self.sess.run(self.vars)
@@ -162,11 +142,7 @@ class ChainRunner:
         self.run(2)
 
     def run(self, n: int) -> dict:
-        run, y, feed = self.sess.run, self.y, {self.x: self.value}
-        start = time.perf_counter()
-        for _ in range(n):
-            run(y, feed)
-        return {"seconds": time.perf_counter() - start}
+        return common.time_session_runs(self.sess.run, self.y, {self.x: self.value}, n)
 
 
 class FixedCostRunner:
@@ -207,37 +183,5 @@ class FirstCompileRunner:
         return {"seconds": total}
 
 
-class MemoryRunner:
-    def __init__(self, dtype: str, subset: int, iterations: int, **_) -> None:
-        self.dtype, self.subset, self.iterations = dtype, subset, iterations
-
-    def run(self, n: int) -> dict:
-        from memory import measure
-
-        def prepare():
-            return common.tutorial_data(self.dtype, self.subset)
-
-        def train(data):
-            TutorialRunner(self.dtype, data=data, warmup=self.iterations)
-
-        return measure(prepare, train)
-
-
 def setup(workload: str, params: dict):
-    if workload == "mlp_step":
-        if params.get("variant"):
-            raise NotImplementedError(params["variant"])
-        return StepRunner(params["batch"], params.get("subset", 0))
-    if workload == "tutorial":
-        return TutorialRunner(params["dtype"], params.get("subset", 0))
-    if workload == "accuracy":
-        return AccuracyRunner(**params)
-    if workload == "chain":
-        return ChainRunner(params["iterations"])
-    if workload == "fixed_cost":
-        return FixedCostRunner()
-    if workload == "first_compile":
-        return FirstCompileRunner(params["nodes"])
-    if workload == "memory":
-        return MemoryRunner(**params)
-    raise NotImplementedError(workload)
+    return common.setup(workload, params, globals(), memory_fields=slice(None))  # (pixels, one-hot, labels)
