@@ -34,7 +34,7 @@ if str(REPO) not in sys.path:  # graphflow from this checkout, whichever venv ru
 
 Array = np.ndarray
 
-# The minibatch network of issue 5: 784-256-10, ReLU, softmax cross-entropy, Adam.
+# The minibatch network the performance goals are stated for: 784-256-10, ReLU, softmax cross-entropy, Adam.
 HIDDEN = 256
 LR = 1e-3
 BETA1, BETA2, EPSILON = 0.9, 0.999, 1e-8

@@ -1,4 +1,4 @@
-"""graphflow's benchmark suite (issue 5): graphflow against hand-written numpy and the frameworks people would pick.
+"""graphflow's benchmark suite: graphflow against hand-written numpy and the frameworks people would pick.
 
     python benchmarks/run.py                      # everything, peers included when installed (10-15 minutes)
     python benchmarks/run.py --quick              # a seconds-long smoke run without peers (CI)
@@ -810,7 +810,7 @@ def write_report(path: Path, args, meta: dict, results: dict) -> str:
     # 6. compile
     if "compile" in results:
         r = results["compile"]
-        b("## 6. Plan compile time by graph size (for issue 6)")
+        b("## 6. Plan compile time by graph size")
         b("")
         b(
             "A chain graph of N nodes (`x * 1.0001 + 0.0001` repeated: 2 ops and 2 constants each). *Build* is "
@@ -836,7 +836,7 @@ def write_report(path: Path, args, meta: dict, results: dict) -> str:
             )
         b("")
 
-    add("## Issue 5 goals")
+    add("## Performance goals")
     add("")
     add("| goal | measured | target | status |")
     add("|---|---|---|---|")

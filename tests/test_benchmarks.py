@@ -38,7 +38,7 @@ def test_the_report_has_every_section(quick_run):
     for heading in (
         "# graphflow benchmarks",
         "## Machine and versions",
-        "## Issue 5 goals",
+        "## Performance goals",
         "## 1. Training step",
         "## 2. The tutorial's full-batch iteration",
         "## 3. Time to 97.5% MNIST test accuracy",
@@ -61,7 +61,7 @@ def test_the_machine_and_versions_are_recorded(quick_run):
 
 def test_every_goal_has_a_status(quick_run):
     text, _ = quick_run
-    goals = text.split("## Issue 5 goals")[1].split("\n## ")[0]
+    goals = text.split("## Performance goals")[1].split("\n## ")[0]
     rows = [line for line in goals.splitlines() if line.startswith("| ") and not line.startswith("| goal")]
     assert len(rows) >= 15  # 9 step ratios, 2 tutorial, 1 accuracy, 3 overhead, 2 memory
     for row in rows:
