@@ -192,6 +192,14 @@ class SessionStepRunner:
         return {"seconds": seconds}
 
 
+class AccuracyRunnerBase:
+    """Time to a test accuracy: the data and settings every framework's runner keeps; each defines `run`."""
+
+    def __init__(self, subset: int, test_subset: int, batch: int, max_steps: int, eval_every: int, target: float, **_):
+        self.data = mnist(subset, test_subset)
+        self.cfg = (batch, max_steps, eval_every, target)
+
+
 class MemoryRunner:
     """Peak memory of `iterations` tutorial iterations of a framework's `tutorial_runner` (see memory.measure).
 

@@ -105,11 +105,7 @@ class TutorialRunner:
             return {names[v.name]: self.sess.run(v) for v in gf.trainable_variables() if v.name in names}
 
 
-class AccuracyRunner:
-    def __init__(self, subset: int, test_subset: int, batch: int, max_steps: int, eval_every: int, target: float):
-        self.data = common.mnist(subset, test_subset)
-        self.cfg = (batch, max_steps, eval_every, target)
-
+class AccuracyRunner(common.AccuracyRunnerBase):
     def run(self, n: int) -> dict:
         from fw_numpy import time_to_accuracy
 

@@ -188,11 +188,7 @@ class TutorialRunner:
         return self.params
 
 
-class AccuracyRunner:
-    def __init__(self, subset: int, test_subset: int, batch: int, max_steps: int, eval_every: int, target: float):
-        self.data = common.mnist(subset, test_subset)
-        self.cfg = (batch, max_steps, eval_every, target)
-
+class AccuracyRunner(common.AccuracyRunnerBase):
     def run(self, n: int) -> dict:
         batch, max_steps, eval_every, target = self.cfg
         d = self.data

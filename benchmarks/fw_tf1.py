@@ -94,11 +94,7 @@ class TutorialRunner:
         return self.sess.run(self.vars)
 
 
-class AccuracyRunner:
-    def __init__(self, subset, test_subset, batch, max_steps, eval_every, target, **_):
-        self.data = common.mnist(subset, test_subset)
-        self.cfg = (batch, max_steps, eval_every, target)
-
+class AccuracyRunner(common.AccuracyRunnerBase):
     def run(self, n: int) -> dict:
         from fw_numpy import time_to_accuracy
 

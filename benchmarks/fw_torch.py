@@ -133,11 +133,7 @@ class TutorialRunner:
         return {k: v.detach().numpy().copy() for k, v in self.params.items()}
 
 
-class AccuracyRunner:
-    def __init__(self, subset, test_subset, batch, max_steps, eval_every, target, **_):
-        self.data = common.mnist(subset, test_subset)
-        self.cfg = (batch, max_steps, eval_every, target)
-
+class AccuracyRunner(common.AccuracyRunnerBase):
     def run(self, n: int) -> dict:
         from fw_numpy import time_to_accuracy
 
