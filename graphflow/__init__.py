@@ -139,8 +139,3 @@ def get_collection(key: str, scope: str | None = None) -> list:
 
 def add_to_collection(name: str, value) -> None:
     get_default_graph().add_to_collection(name, value)
-
-
-def shape_of(x) -> tuple:
-    """The static shape of `x` as a tuple (None for unknown dimensions)."""
-    return tuple(as_node(x).shape)

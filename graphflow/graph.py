@@ -92,7 +92,6 @@ class Graph:
         self._gradient_overrides: dict[str, str] = {}
         self._op_seeds = itertools.count(1)
         self._finalized = False
-        self._lock = threading.Lock()
 
     def __repr__(self) -> str:
         return f"<gf.Graph #{self.serial} with {len(self._nodes)} nodes>"

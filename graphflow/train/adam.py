@@ -53,4 +53,5 @@ class AdamOptimizer(Optimizer):
         return assign_sub(var, new_m * lr_t / (sqrt(new_v) + self._epsilon))
 
     def _finish(self) -> list[Node]:
-        return [assign(p, p * beta) for p, beta in zip(self._extra, (self._beta1, self._beta2), strict=True)]
+        powers = (("beta1_power", self._beta1), ("beta2_power", self._beta2))
+        return [assign(self._non_slots[name], self._non_slots[name] * beta) for name, beta in powers]

@@ -34,7 +34,7 @@ class Optimizer:
         self._learning_rate = learning_rate
         self._name = name
         self._slots: dict[tuple[str, Variable], Variable] = {}
-        self._extra: list[Variable] = []
+        self._non_slots: dict[str, Variable] = {}
 
     def compute_gradients(
         self,
@@ -129,9 +129,10 @@ class Optimizer:
 
     def _non_slot(self, name: str, initial: float, dtype: np.dtype) -> Variable:
         """State shared by every variable (e.g. `beta1_power`), created once in the graph's root scope."""
-        for var in self._extra:
-            if var.name.split("/")[-1].startswith(name):
-                return var
+        if name not in self._non_slots:
+            with get_default_graph().name_scope(None):
+                self._non_slots[name] = Variable(np.asarray(initial, dtype=dtype), False, name=name)
+        return self._non_slots[name]
         graph = get_default_graph()
         with graph.name_scope(None):
             var = Variable(np.asarray(initial, dtype=dtype), False, name=name)
@@ -147,7 +148,7 @@ class Optimizer:
 
     def variables(self) -> list[Variable]:
         """Every variable this optimizer created (slots and shared state)."""
-        return [*self._slots.values(), *self._extra]
+        return [*self._slots.values(), *self._non_slots.values()]
 
     def _lr(self) -> Any:
         return self._learning_rate
