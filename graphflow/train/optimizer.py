@@ -133,11 +133,6 @@ class Optimizer:
             with get_default_graph().name_scope(None):
                 self._non_slots[name] = Variable(np.asarray(initial, dtype=dtype), False, name=name)
         return self._non_slots[name]
-        graph = get_default_graph()
-        with graph.name_scope(None):
-            var = Variable(np.asarray(initial, dtype=dtype), False, name=name)
-        self._extra.append(var)
-        return var
 
     def get_slot(self, var: Variable, name: str) -> Variable | None:
         """The slot variable `name` (e.g. "m" for Adam) of `var`, or None."""
