@@ -49,6 +49,10 @@ class OpDef:
         needs_rng: the forward takes `rng=` (a numpy Generator the session owns); the `seed` attr picks its seed.
         ref: for ops that change a variable (their first input): "write" when the forward ignores the old value
             (it may get None for a variable not yet initialised), "update" when it needs it.
+        updates: with `ref`, how many leading inputs are variables the op changes (a fused optimizer update changes
+            a variable and its slots). The forward gets one more argument per changed variable, a buffer it may
+            write that variable's new value into (or None), and returns the new values: one array, or a tuple when
+            it changes several. The op's own output is the first variable's new value.
         ufunc: set when the forward is exactly this numpy ufunc applied to the inputs; a plan may then have it
             write into an input whose last reader it is, instead of allocating.
         views: the forward may return an input, or a view of one, instead of a new array.
@@ -62,6 +66,7 @@ class OpDef:
     ref: str | None = None
     ufunc: np.ufunc | None = None
     views: bool = False
+    updates: int = 1
 
     def __call__(self, *inputs: Any, name: str | None = None, **attrs: Any) -> Operation:
         graph = common_graph([x for x in inputs if isinstance(x, Node)], self.name)
@@ -93,13 +98,14 @@ def defop(
     ref: str | None = None,
     ufunc: np.ufunc | None = None,
     views: bool = False,
+    updates: int = 1,
 ) -> Callable[[Callable[..., Any]], OpDef]:
     """Decorator registering `forward` as op type `name`; returns the `OpDef`, which builds nodes when called."""
 
     def register(forward: Callable[..., Any]) -> OpDef:
         if name in OPS:
             raise ValueError(f"op {name!r} is already registered")
-        OPS[name] = OpDef(name, forward, shape, dtype, needs_rng, ref, ufunc, views)
+        OPS[name] = OpDef(name, forward, shape, dtype, needs_rng, ref, ufunc, views, updates)
         OPS[name].__doc__ = forward.__doc__
         return OPS[name]
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import gc
+import operator
 import threading
 import warnings
 from collections import Counter
@@ -77,16 +78,17 @@ class Plan:
         latest: dict[Variable, int] = {}  # the slot holding each variable's newest value within the run
         reads: set[Variable] = set()
         self.buffers: list[tuple[int, Variable]] = []
-        updated = Counter(n.inputs[0] for n in self.nodes if isinstance(n, Operation) and n.opdef.ref is not None)
+        self._owner: dict[int, Operation] = {}  # the op behind each slot past the nodes' (buffers, extra results)
+        updated = Counter(ref for n in self.nodes if isinstance(n, Operation) for ref in _changed(n))
         for node in self.nodes:
             if node in fed:
                 continue
             if isinstance(node, Operation):
                 args = [slot[i] for i in node.inputs]
-                value_inputs = node.inputs[1:] if node.opdef.ref is not None else node.inputs
-                reads.update(i for i in value_inputs if isinstance(i, Variable))
-                if node.opdef.ref is not None:
-                    ref = node.inputs[0]
+                changed = _changed(node)
+                reads.update(i for i in node.inputs[len(changed) :] if isinstance(i, Variable))
+                outs = [slot[node]]  # where each changed variable's new value goes; the first is the op's own
+                for k, ref in enumerate(changed):
                     if ref in fed:
                         raise errors.InvalidArgumentError(
                             node,
@@ -95,19 +97,29 @@ class Plan:
                         )
                     if node.opdef.ref == "update":
                         reads.add(ref)
-                    args[0] = latest.get(ref, slot[ref])
-                    latest[ref] = slot[node]
-                    if updated[ref] == 1:  # a second update would overwrite a value the first one handed on
-                        self.buffers.append((len(self.template), ref))
-                        args.append(len(self.template))
-                        self.template.append(None)
+                    args[k] = latest.get(ref, slot[ref])
+                    if k:
+                        outs.append(self._extra_slot(node))
+                    latest[ref] = outs[k]
+                for ref in changed:
+                    # The slot of a recycled buffer to write the new value into; it holds None when a second update
+                    # of the variable would overwrite a value the first one handed on.
+                    buffer = self._extra_slot(node)
+                    if updated[ref] == 1:
+                        self.buffers.append((buffer, ref))
+                    args.append(buffer)
                 attrs = node.attrs
                 if node.opdef.needs_rng:
                     attrs = {k: v for k, v in attrs.items() if k != "seed"}
                     attrs["rng"] = rng_for(node)
                 # An op registered as a ufunc is called as that ufunc: the same result, one Python frame fewer.
                 fn = node.opdef.ufunc or node.opdef.forward
-                self.steps.append((fn, tuple(args), attrs, slot[node], ()))
+                if len(outs) == 1:
+                    self.steps.append((fn, tuple(args), attrs, outs[0], ()))
+                else:  # the forward returns a tuple of new values, which the next steps hand out one by one
+                    results = self._extra_slot(node)
+                    self.steps.append((fn, tuple(args), attrs, results, ()))
+                    self.steps += [(operator.itemgetter(k), (results,), {}, out, ()) for k, out in enumerate(outs)]
             elif isinstance(node, Variable):
                 self.variables.append((slot[node], node))
             elif isinstance(node, Constant):
@@ -127,6 +139,16 @@ class Plan:
         if in_place:
             self._write_in_place()
 
+    def _extra_slot(self, op: Operation) -> int:
+        """A new slot past the nodes' own, for a value `op` makes or uses besides its output."""
+        self.template.append(None)
+        self._owner[len(self.template) - 1] = op
+        return len(self.template) - 1
+
+    def node_at(self, slot: int) -> Node:
+        """The node whose value `slot` holds, or the op that made or uses it."""
+        return self.nodes[slot] if slot < len(self.nodes) else self._owner[slot]
+
     def _free_after_last_use(self, keep: set[int]) -> None:
         """Sets each step's `free_slots`: the slots whose last reader it is (so memory is released early)."""
         last_reader: dict[int, int] = {}
@@ -145,11 +167,11 @@ class Plan:
         Only into a value another elementwise step made (a new array nobody else holds) and that no op which may
         return a view reads (so no alias of it outlives this step).
         """
-        made_by_ufunc = {out for _, _, _, out, _ in self.steps if self.nodes[out].opdef.ufunc is not None}
-        viewed = {s for _, args, _, out, _ in self.steps if self.nodes[out].opdef.views for s in args}
+        made_by_ufunc = {out for _, _, _, out, _ in self.steps if self.node_at(out).opdef.ufunc is not None}
+        viewed = {s for _, args, _, out, _ in self.steps if self.node_at(out).opdef.views for s in args}
         steps = []
         for fn, args, attrs, out, free in self.steps:
-            ufunc = self.nodes[out].opdef.ufunc
+            ufunc = self.node_at(out).opdef.ufunc
             if ufunc is not None:
                 for i, s in enumerate(args):
                     if s in free and s in made_by_ufunc and s not in viewed:
@@ -191,7 +213,7 @@ class Plan:
                 for s in free:
                     env[s] = None
         except Exception as e:
-            raise self._failure(self.nodes[out], e) from e
+            raise self._failure(self.node_at(out), e) from e
         return [env[s] for s in self.fetch_slots], [env[s] for _, s in self.commits]
 
     def execute_checked(
@@ -207,17 +229,17 @@ class Plan:
             try:
                 env[out] = fn(*inputs, **attrs)
             except Exception as e:
-                raise self._failure(self.nodes[out], e) from e
+                raise self._failure(self.node_at(out), e) from e
             if _non_finite(env[out]):
-                raise self._non_finite_error(self.nodes[out], env[out], inputs)
+                raise self._non_finite_error(self.node_at(out), env[out], inputs)
             for s in free:
                 env[s] = None
         return [env[s] for s in self.fetch_slots], [env[s] for _, s in self.commits]
 
     def _non_finite_error(self, node: Node, value: Array, inputs: list[Any]) -> errors.OpError:
-        lines = [
-            f"  input {i} '{x.name}': {_summary(v)}" for i, (x, v) in enumerate(zip(node.inputs, inputs, strict=True))
-        ]
+        # `inputs` may go on past the node's inputs with the buffers an update writes into; those are not described.
+        described = zip(node.inputs, inputs[: len(node.inputs)], strict=True)
+        lines = [f"  input {i} '{x.name}': {_summary(v)}" for i, (x, v) in enumerate(described)]
         return errors.InvalidArgumentError(
             node,
             f"{node.type} '{node.name}' produced {_summary(value)}; it is the first op of this run to do so. "
@@ -560,6 +582,13 @@ def _frozen(value: Any, var: Variable) -> Array:
     return array
 
 
+def _changed(node: Node) -> tuple[Variable, ...]:
+    """The variables an op changes: its first `opdef.updates` inputs, if it is an update; none otherwise."""
+    if isinstance(node, Operation) and node.opdef.ref is not None:
+        return node.inputs[: node.opdef.updates]
+    return ()
+
+
 def _writable(value: Any) -> Any:
     """Fetched arrays that belong to the session (variables, constants) are handed out as copies."""
     if isinstance(value, np.ndarray) and not value.flags.writeable:
@@ -578,7 +607,9 @@ def _into_input(ufunc: np.ufunc, i: int, *args: Any) -> Any:
 
 
 def _non_finite(value: Any) -> bool:
-    """Whether a step's output is a float array (or number) with a NaN or Inf in it."""
+    """Whether a step's output is a float array (or number) with a NaN or Inf in it, or a tuple holding one."""
+    if type(value) is tuple:
+        return any(_non_finite(v) for v in value)
     array = np.asarray(value) if value is not None else None
     return array is not None and array.dtype.kind == "f" and not np.isfinite(array).all()
 

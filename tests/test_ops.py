@@ -341,7 +341,9 @@ CASES: list[Case] = [
 ]
 
 NONDIFF = {"ArgMax", "Equal", "NotEqual", "Greater", "GreaterEqual", "Less", "LessEqual", "OneHot", "StopGradient"}
-STATEFUL = {"Assign", "AssignAdd", "AssignSub", "NoOp", "RandomStandardNormal", "RandomUniform", "TruncatedNormal"}
+STATEFUL = {
+    "ApplyAdam", "Assign", "AssignAdd", "AssignSub", "NoOp", "RandomStandardNormal", "RandomUniform", "TruncatedNormal"
+}  # fmt: skip
 
 
 def _registered_ops() -> set[str]:

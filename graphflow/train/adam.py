@@ -7,7 +7,8 @@ from typing import Any
 from graphflow.graph import Node, Variable
 from graphflow.ops.elementwise import sqrt
 from graphflow.ops.shape import cast
-from graphflow.ops.state import assign, assign_add, assign_sub
+from graphflow.ops.state import assign
+from graphflow.ops.training import apply_adam
 from graphflow.train.optimizer import Optimizer, _float
 
 
@@ -45,12 +46,8 @@ class AdamOptimizer(Optimizer):
         lr_t = self._step_size(dtype)
         m = self._slot(var, "m", 0.0)
         v = self._slot(var, "v", 0.0)
-        # 1 - beta in the variable's dtype, rounded as `1 - beta_power` is, so the bias correction cancels exactly.
-        one = dtype.type(1)
-        # assign_add computes m + delta into a new array, TF-1's `m += (g - m)(1 - β1)`, with no copy to store.
-        new_m = assign_add(m, (grad - m) * (one - dtype.type(self._beta1)))
-        new_v = assign_add(v, (grad * grad - v) * (one - dtype.type(self._beta2)))
-        return assign_sub(var, new_m * lr_t / (sqrt(new_v) + self._epsilon))
+        # One fused op changes var, m and v in one pass over memory (graphflow/ops/training.py has the loop).
+        return apply_adam(var, m, v, lr_t, grad, beta1=self._beta1, beta2=self._beta2, epsilon=self._epsilon)
 
     def _finish(self) -> list[Node]:
         powers = (("beta1_power", self._beta1), ("beta2_power", self._beta2))

@@ -1,0 +1,115 @@
+"""Fused optimizer updates: one op computes the new values of a variable and of its slots (TF-1's ApplyAdam).
+
+Written with graph ops, Adam's update is a dozen elementwise steps, each one a full pass over the variable's memory.
+Here it is one loop over the elements, compiled by numba the first time a plan runs it (and cached on disk), so each
+array is read once and each new value written once. The loop is the optimizer's equations, in the variable's dtype:
+float32 and float64 run as they are; other float dtypes (float16) are computed in float32 and rounded back.
+
+Like every update, these ops write into the buffers the session hands them (or into new arrays), never into the
+variable's current value, so a run that fails later leaves the variables as they were.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from graphflow.ops.state import _assign_shape
+from graphflow.registry import defop
+
+KERNEL_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+def _jit(kernel: Callable[..., None]) -> Callable[..., None]:
+    """`kernel` compiled with numba when first called: importing numba takes about 0.4 s, which only a plan that
+    runs a fused update pays. The compiled loop is cached on disk, so later processes skip the compile too."""
+    compiled = None
+
+    @functools.wraps(kernel)
+    def call(*args: Any) -> None:
+        nonlocal compiled
+        if compiled is None:
+            import numba
+
+            compiled = numba.njit(cache=True, nogil=True, error_model="numpy")(kernel)
+        compiled(*args)
+
+    return call
+
+
+def _update(
+    kernel: Callable[..., None], state: Sequence[np.ndarray], reads: Sequence[Any], scalars: Sequence[Any], buffers
+) -> tuple[np.ndarray, ...]:
+    """Runs `kernel(*state, *reads, *scalars, *new_state)` on flat arrays and returns the new state.
+
+    `state` is the variable and its slots; their new values go into `buffers` (one per state array, None for a new
+    array). `reads` (the gradient) are broadcast to the variable's shape; `scalars` are cast to its dtype.
+    """
+    var = state[0]
+    dtype = compute_dtype(var.dtype)
+    if dtype != var.dtype:  # float16: compute in float32, then round into the variable's dtype
+        wide = _update(kernel, [s.astype(dtype) for s in state], reads, scalars, [None] * len(state))
+        return tuple(w.astype(var.dtype) if b is None else _copied(b, w) for w, b in zip(wide, buffers, strict=True))
+    new = [np.empty_like(s) if b is None else b for s, b in zip(state, buffers, strict=True)]
+    kernel(
+        *[s.reshape(-1) for s in state],
+        *[_flat(r, dtype, var.shape) for r in reads],
+        *[dtype.type(c) for c in scalars],
+        *[n.reshape(-1) for n in new],
+    )
+    return tuple(new)
+
+
+def _flat(array: Any, dtype: np.dtype, shape: tuple[int, ...]) -> np.ndarray:
+    """`array` as a flat array of `dtype` with one element per element of `shape` (broadcast if need be)."""
+    if type(array) is np.ndarray and array.dtype == dtype and array.shape == shape:
+        return array.reshape(-1)
+    return np.ravel(np.broadcast_to(np.asarray(array, dtype), shape))
+
+
+def compute_dtype(dtype: np.dtype) -> np.dtype:
+    """The dtype a fused update computes in for a variable of `dtype`."""
+    return dtype if dtype in KERNEL_DTYPES else np.dtype(np.float32)
+
+
+def _copied(buffer: np.ndarray, value: np.ndarray) -> np.ndarray:
+    np.copyto(buffer, value, casting="same_kind")
+    return buffer
+
+
+def _update_shape(var, *inputs, **_):
+    """The variable's shape; its slots must have it too (the gradient may broadcast to it)."""
+    for shape in inputs:
+        _assign_shape(var, shape)
+    return var
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# Adam
+
+
+@_jit
+def _adam(var, m, v, grad, lr_t, one_minus_beta1, one_minus_beta2, epsilon, new_var, new_m, new_v):
+    for i in range(var.size):
+        g = grad[i]
+        m_i = m[i] + (g - m[i]) * one_minus_beta1
+        v_i = v[i] + (g * g - v[i]) * one_minus_beta2
+        new_m[i] = m_i
+        new_v[i] = v_i
+        new_var[i] = var[i] - m_i * lr_t / (np.sqrt(v_i) + epsilon)
+
+
+def _adam_shape(var, m, v, lr_t, grad, **_):
+    return _update_shape(var, m, v)
+
+
+@defop("ApplyAdam", shape=_adam_shape, ref="update", updates=3)
+def apply_adam(var, m, v, lr_t, grad, var_out=None, m_out=None, v_out=None, *, beta1, beta2, epsilon):
+    """Adam's step for `var` and its moments `m`, `v` (TF-1's ApplyAdam): m ← m + (g − m)(1 − β1);
+    v ← v + (g² − v)(1 − β2); var ← var − lr_t · m / (√v + ε), where `lr_t` has the bias correction folded in."""
+    real = compute_dtype(var.dtype).type
+    scalars = (lr_t, real(1) - real(beta1), real(1) - real(beta2), epsilon)
+    return _update(_adam, (var, m, v), (grad,), scalars, (var_out, m_out, v_out))

@@ -1,0 +1,163 @@
+"""The fused optimizer updates (graphflow/ops/training.py) and the plan steps that run ops changing several variables.
+
+The compiled loop is checked against the same equations written with numpy, bit for bit in float32 and float64, and
+each of the plan's promises for updates (new values handed on in order, buffers recycled, nothing changed by a
+failed run, errors naming the op) is checked for an op that changes three variables at once.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import graphflow as gf
+from graphflow.ops.training import apply_adam
+
+BETA1, BETA2, EPSILON = 0.9, 0.999, 1e-8
+
+
+def adam_reference(var, m, v, lr_t, grad, dtype):
+    """TF-1's ApplyAdam in numpy, one operation at a time in `dtype`."""
+    var, m, v, grad = (np.asarray(a, dtype) for a in (var, m, v, grad))
+    one = dtype.type(1)
+    m = m + (grad - m) * (one - dtype.type(BETA1))
+    v = v + (grad * grad - v) * (one - dtype.type(BETA2))
+    var = var - m * dtype.type(lr_t) / (np.sqrt(v) + dtype.type(EPSILON))
+    return var, m, v
+
+
+def random_state(shape, dtype, seed=0):
+    rng = np.random.default_rng(seed)
+    var, grad = rng.standard_normal((2, *shape)).astype(dtype)
+    m = (rng.standard_normal(shape) * 0.1).astype(dtype)
+    v = (rng.random(shape) * 0.01).astype(dtype)
+    return var, m, v, grad
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", [(), (7,), (33, 5), (2, 3, 4)])
+def test_apply_adam_is_the_numpy_equations_bit_for_bit(dtype, shape):
+    dtype = np.dtype(dtype)
+    var, m, v, grad = random_state(shape, dtype)
+    lr_t = dtype.type(0.0123)
+    buffers = [np.full(shape, np.nan, dtype) for _ in range(3)]
+    got = apply_adam.forward(var, m, v, lr_t, grad, *buffers, beta1=BETA1, beta2=BETA2, epsilon=EPSILON)
+    want = adam_reference(var, m, v, lr_t, grad, dtype)
+    for g, w, b in zip(got, want, buffers, strict=True):
+        assert g is b and g.dtype == dtype and g.shape == shape  # written into the buffers it was given
+        np.testing.assert_array_equal(g, w)
+    # Without buffers it returns new arrays, and never writes into its inputs.
+    before = [a.copy() for a in (var, m, v, grad)]
+    fresh = apply_adam.forward(var, m, v, lr_t, grad, beta1=BETA1, beta2=BETA2, epsilon=EPSILON)
+    for f, w in zip(fresh, want, strict=True):
+        np.testing.assert_array_equal(f, w)
+    for a, b in zip((var, m, v, grad), before, strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_apply_adam_on_float16_computes_in_float32_and_rounds():
+    var, m, v, grad = random_state((6, 3), np.float16)
+    buffers = [np.empty((6, 3), np.float16) for _ in range(3)]
+    got = apply_adam.forward(var, m, v, np.float16(0.01), grad, *buffers, beta1=BETA1, beta2=BETA2, epsilon=EPSILON)
+    wide = adam_reference(var, m, v, np.float32(np.float16(0.01)), grad, np.dtype(np.float32))
+    for g, w, b in zip(got, wide, buffers, strict=True):
+        assert g is b and g.dtype == np.float16
+        np.testing.assert_array_equal(g, w.astype(np.float16))
+
+
+def test_apply_adam_broadcasts_a_smaller_gradient_and_rejects_one_that_does_not_fit():
+    var, m, v, _ = random_state((4, 3), np.float32)
+    row = np.float32([1.0, -2.0, 0.5])
+    got = apply_adam.forward(var, m, v, np.float32(0.1), row, beta1=BETA1, beta2=BETA2, epsilon=EPSILON)
+    want = adam_reference(var, m, v, 0.1, np.broadcast_to(row, (4, 3)), np.dtype(np.float32))
+    np.testing.assert_array_equal(got[0], want[0])
+    with pytest.raises(ValueError, match="broadcast"):
+        apply_adam.forward(var, m, v, np.float32(0.1), np.ones(4, np.float32), beta1=0.9, beta2=0.999, epsilon=1e-8)
+
+
+def test_apply_adam_refuses_slots_of_another_shape_when_built():
+    with gf.Graph().as_default():
+        var = gf.Variable(np.zeros((3, 2), np.float32), name="w")
+        m = gf.Variable(np.zeros((3, 2), np.float32), name="m")
+        v = gf.Variable(np.zeros((2, 3), np.float32), name="v")
+        with pytest.raises(ValueError, match=r"shape \(2, 3\).*shape \(3, 2\)"):
+            apply_adam(var, m, v, 0.1, np.ones((3, 2), np.float32), beta1=BETA1, beta2=BETA2, epsilon=EPSILON)
+
+
+def _adam_graph(dtype=gf.float32):
+    w = gf.Variable(np.array([1.0, -2.0, 3.0], dtype), name="w")
+    m = gf.Variable(np.zeros(3, dtype), trainable=False, name="m")
+    v = gf.Variable(np.zeros(3, dtype), trainable=False, name="v")
+    g = gf.placeholder(dtype, [3], name="g")
+    step = apply_adam(w, m, v, gf.constant(0.5, dtype), g, beta1=BETA1, beta2=BETA2, epsilon=EPSILON, name="step")
+    return w, m, v, g, step
+
+
+def test_a_session_runs_apply_adam_fetches_the_new_variable_and_stores_all_three():
+    with gf.Graph().as_default():
+        w, m, v, g, step = _adam_graph()
+        dtype = np.dtype(np.float32)
+        state = (np.float32([1.0, -2.0, 3.0]), np.zeros(3, dtype), np.zeros(3, dtype))
+        with gf.Session() as sess:
+            for k in range(4):
+                grad = np.float32([0.5, -1.0, 2.0]) * (k + 1)
+                fetched = sess.run(step, {g: grad})
+                state = adam_reference(*state, 0.5, grad, dtype)
+                np.testing.assert_array_equal(fetched, state[0])
+                for var, want in zip((w, m, v), state, strict=True):
+                    np.testing.assert_array_equal(sess.run(var), want)
+            # The new values go into two buffers per variable that take turns: no allocation in the steady state.
+            buffers = {var: {id(sess._values[var]), id(sess._spares[var])} for var in (w, m, v)}
+            sess.run(step, {g: np.ones(3, np.float32)})
+            assert {var: {id(sess._values[var]), id(sess._spares[var])} for var in (w, m, v)} == buffers
+
+
+def test_two_fused_updates_of_the_same_variables_in_one_run_apply_in_order():
+    with gf.Graph().as_default():
+        w, m, v, g, first = _adam_graph(gf.float64)
+        second = apply_adam(w, m, v, 0.25, g * 2.0, beta1=BETA1, beta2=BETA2, epsilon=EPSILON, name="second")
+        dtype = np.dtype(np.float64)
+        grad = np.array([1.0, 2.0, -3.0])
+        with gf.Session() as sess:
+            a, b = sess.run([first, second], {g: grad})
+            after_first = adam_reference([1.0, -2.0, 3.0], np.zeros(3), np.zeros(3), 0.5, grad, dtype)
+            after_second = adam_reference(*after_first, 0.25, grad * 2.0, dtype)
+            np.testing.assert_array_equal(a, after_first[0])
+            np.testing.assert_array_equal(b, after_second[0])
+            np.testing.assert_array_equal(sess.run(m), after_second[1])
+            np.testing.assert_array_equal(sess.run(v), after_second[2])
+
+
+def test_a_run_that_fails_after_a_fused_update_changes_none_of_its_variables():
+    with gf.Graph().as_default():
+        w, m, v, g, step = _adam_graph()
+        late = gf.group(step, gf.check_numerics(gf.log(g), "late log"))
+        with gf.Session() as sess, np.errstate(all="ignore"):
+            sess.run(step, {g: np.ones(3, np.float32)})
+            before = sess.run([w, m, v])
+            with pytest.raises(gf.errors.InvalidArgumentError, match="late log"):
+                sess.run(late, {g: np.float32([-1.0, 1.0, 1.0])})
+            for var, old in zip((w, m, v), before, strict=True):
+                np.testing.assert_array_equal(sess.run(var), old)
+
+
+def test_a_failing_fused_update_names_itself():
+    with gf.Graph().as_default():
+        w = gf.Variable(np.zeros(3, np.float32), name="w")
+        m, v = gf.Variable(np.zeros(3, np.float32), name="m"), gf.Variable(np.zeros(3, np.float32), name="v")
+        g = gf.placeholder(gf.float32, name="g")  # no static shape, so a gradient that does not fit gets this far
+        step = apply_adam(w, m, v, 0.5, g, beta1=BETA1, beta2=BETA2, epsilon=EPSILON, name="step")
+        with gf.Session() as sess:
+            with pytest.raises(gf.errors.InvalidArgumentError, match=r"ApplyAdam 'step' failed.*broadcast"):
+                sess.run(step, {g: np.ones(4, np.float32)})
+            np.testing.assert_array_equal(sess.run(w), np.zeros(3))
+
+
+def test_debug_nans_stops_at_the_fused_update_that_makes_a_nan_and_changes_nothing():
+    with gf.Graph().as_default():
+        w, _, _, g, step = _adam_graph()
+        with gf.Session(debug_nans=True) as sess:
+            with pytest.raises(gf.errors.InvalidArgumentError, match="ApplyAdam 'step' produced") as info:
+                sess.run(step, {g: np.float32([1.0, np.nan, 1.0])})
+            assert "input 4 'g': shape (3,) float32, 1 NaN" in str(info.value)
+            np.testing.assert_array_equal(sess.run(w), [1.0, -2.0, 3.0])
