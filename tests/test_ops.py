@@ -18,6 +18,7 @@ import pytest
 
 import graphflow as gf
 from graphflow.ops import broadcast_like, relu_grad, sum_to
+from graphflow.ops.loss import sparse_softmax_xent_grad
 from graphflow.ops.reduction import reduced_size_op
 from graphflow.ops.shape import reshape_like
 from graphflow.registry import OPS
@@ -43,6 +44,11 @@ def np_xent(labels, logits):
 
 def np_sparse_xent(logits, labels):
     return -np.take_along_axis(np_log_softmax(logits), labels[..., None], axis=-1)[..., 0]
+
+
+def np_sparse_xent_grad(g, logits, labels):
+    target = np.eye(logits.shape[-1])[labels]
+    return g[..., None] * (np.exp(np_log_softmax(logits)) - target)
 
 
 def np_sigmoid(x):
@@ -263,6 +269,21 @@ CASES: list[Case] = [
         ((2, 3, 4),),
         extra=(LABELS_2D.astype(np.int32),),
         label="rank-2 int32 labels",
+    ),
+    Case(
+        "SparseSoftmaxCrossEntropyWithLogitsGrad",
+        lambda g, logits, labels: sparse_softmax_xent_grad(g, labels, logits),
+        np_sparse_xent_grad,
+        ((5,), (5, 4)),
+        extra=(LABELS,),
+    ),
+    Case(
+        "SparseSoftmaxCrossEntropyWithLogitsGrad",
+        lambda g, logits, labels: sparse_softmax_xent_grad(g, labels, logits),
+        np_sparse_xent_grad,
+        ((2, 3), (2, 3, 4)),
+        extra=(LABELS_2D,),
+        label="rank 3",
     ),
     # linear algebra and shapes
     Case("MatMul", gf.matmul, np.matmul, ((3, 4), (4, 2))),

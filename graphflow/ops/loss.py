@@ -63,25 +63,60 @@ def _sparse_xent_dtype(labels, logits, **_):
 def sparse_softmax_xent_op(labels, logits):
     """Per-example -log_softmax(logits)[label] for integer class labels."""
     classes = logits.shape[-1]
-    if labels.size and (labels.min() < 0 or labels.max() >= classes):
-        bad = labels[(labels < 0) | (labels >= classes)].flat[0]
-        raise ValueError(f"label {bad} is outside the valid range [0, {classes}) of the logits' last axis")
+    _check_labels(labels, classes)
     log_p = log_softmax_op.forward(logits, axis=-1).reshape(-1, classes)
     picked = log_p[np.arange(len(log_p)), labels.reshape(-1)]
     return -picked.reshape(labels.shape)
 
 
+def _check_labels(labels, classes: int) -> None:
+    if labels.size and (labels.min() < 0 or labels.max() >= classes):
+        bad = labels[(labels < 0) | (labels >= classes)].flat[0]
+        raise ValueError(f"label {bad} is outside the valid range [0, {classes}) of the logits' last axis")
+
+
 @sparse_softmax_xent_op.defgrad
 def _sparse_softmax_xent_grad(op, g):
     labels, logits = op.inputs
+    return None, sparse_softmax_xent_grad(g, labels, logits)
+
+
+def _sparse_xent_grad_shape(g, labels, logits, **_):
+    return logits
+
+
+@defop("SparseSoftmaxCrossEntropyWithLogitsGrad", shape=_sparse_xent_grad_shape, dtype=lambda g, labels, logits: logits)
+def sparse_softmax_xent_grad(g, labels, logits):
+    """The cross-entropy's gradient for the logits, g · (softmax(logits) − one_hot(labels)), in one op: one new
+    array, the labels' entries lowered by one in place (TF computes it alongside the loss, as its second output)."""
+    classes = logits.shape[-1]
+    _check_labels(labels, classes)
+    d = softmax_op.forward(logits, axis=-1)
+    rows = d.reshape(-1, classes)  # a view: d is a new contiguous array
+    rows[np.arange(len(rows)), labels.reshape(-1)] -= 1
+    d *= np.expand_dims(g, -1)
+    return d
+
+
+@sparse_softmax_xent_grad.defgrad
+def _sparse_softmax_xent_grad_grad(op, gg):
+    # out = g · (p − y) with p = softmax(logits): linear in g; in the logits, softmax's gradient applied to g · gg.
+    g, labels, logits = op.inputs
+    p = softmax_op(logits, axis=-1)
+    target = one_hot(labels, _classes(op, logits), dtype=logits.dtype or dtypes.float32)
+    d_g = sum_op(gg * (p - target), axis=(-1,), keepdims=False)
+    h = gg * broadcast_like(g, logits, axis=(-1,))
+    return d_g, None, p * (h - sum_op(h * p, axis=(-1,), keepdims=True))
+
+
+def _classes(op, logits: Node) -> int:
     depth = None if logits.shape is None else logits.shape[-1]
     if depth is None:
         raise ValueError(
             f"'{op.name}': the gradient needs the number of classes, but the logits' last dimension is unknown; "
             "give the logits a static shape (e.g. from a dense layer)"
         )
-    target = one_hot(labels, depth, dtype=logits.dtype or dtypes.float32)
-    return None, broadcast_like(g, logits, axis=(-1,)) * (softmax_op(logits, axis=-1) - target)
+    return depth
 
 
 def sparse_softmax_xent(labels: Any, logits: Any, name: str | None = None) -> Node:
