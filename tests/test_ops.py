@@ -363,7 +363,8 @@ CASES: list[Case] = [
 
 NONDIFF = {"ArgMax", "Equal", "NotEqual", "Greater", "GreaterEqual", "Less", "LessEqual", "OneHot", "StopGradient"}
 STATEFUL = {
-    "ApplyAdam", "Assign", "AssignAdd", "AssignSub", "NoOp", "RandomStandardNormal", "RandomUniform", "TruncatedNormal"
+    "ApplyAdagrad", "ApplyAdam", "ApplyCenteredRMSProp", "ApplyGradientDescent", "ApplyMomentum", "ApplyRMSProp",
+    "Assign", "AssignAdd", "AssignSub", "NoOp", "RandomStandardNormal", "RandomUniform", "TruncatedNormal",
 }  # fmt: skip
 
 

@@ -37,11 +37,19 @@ from graphflow.ops.shape import (
     zeros_like,
 )
 from graphflow.ops.state import assign, assign_add, assign_sub, group, no_op
-from graphflow.ops.training import apply_adam
+from graphflow.ops.training import (
+    apply_adagrad,
+    apply_adam,
+    apply_centered_rmsprop,
+    apply_gradient_descent,
+    apply_momentum,
+    apply_rmsprop,
+)
 
 __all__ = [
-    "absolute", "add", "add_n", "apply_adam", "argmax", "assign", "assign_add", "assign_sub", "broadcast_like",
-    "cast", "divide", "equal", "exp", "greater", "greater_equal", "group", "identity", "less", "less_equal", "log",
+    "absolute", "add", "add_n", "apply_adagrad", "apply_adam", "apply_centered_rmsprop", "apply_gradient_descent",
+    "apply_momentum", "apply_rmsprop", "argmax", "assign", "assign_add", "assign_sub", "broadcast_like", "cast",
+    "divide", "equal", "exp", "greater", "greater_equal", "group", "identity", "less", "less_equal", "log",
     "log_softmax", "matmul", "maximum", "minimum", "multiply", "negative", "no_op", "not_equal", "one_hot", "ones",
     "ones_like", "power", "random_normal", "random_uniform", "reduce_max", "reduce_mean", "reduce_sum", "relu",
     "relu_grad", "reshape", "set_random_seed", "sigmoid", "sign", "softmax", "softmax_xent", "sparse_softmax_xent",

@@ -113,3 +113,116 @@ def apply_adam(var, m, v, lr_t, grad, var_out=None, m_out=None, v_out=None, *, b
     real = compute_dtype(var.dtype).type
     scalars = (lr_t, real(1) - real(beta1), real(1) - real(beta2), epsilon)
     return _update(_adam, (var, m, v), (grad,), scalars, (var_out, m_out, v_out))
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# Gradient descent, momentum, RMSProp, Adagrad
+
+
+@_jit
+def _gradient_descent(var, grad, lr, new_var):
+    for i in range(var.size):
+        new_var[i] = var[i] - lr * grad[i]
+
+
+def _var_shape(var, lr, grad, **_):
+    return _update_shape(var)
+
+
+@defop("ApplyGradientDescent", shape=_var_shape, ref="update")
+def apply_gradient_descent(var, lr, grad, var_out=None):
+    """var ← var − lr · grad (TF-1's ApplyGradientDescent)."""
+    return _update(_gradient_descent, (var,), (grad,), (lr,), (var_out,))[0]
+
+
+@_jit
+def _momentum(var, accum, grad, lr, momentum, new_var, new_accum):
+    for i in range(var.size):
+        a = accum[i] * momentum + grad[i]
+        new_accum[i] = a
+        new_var[i] = var[i] - a * lr
+
+
+@_jit
+def _nesterov_momentum(var, accum, grad, lr, momentum, new_var, new_accum):
+    for i in range(var.size):
+        a = accum[i] * momentum + grad[i]
+        new_accum[i] = a
+        new_var[i] = var[i] - (grad[i] * lr + a * momentum * lr)
+
+
+def _slots_shape(var, accum, lr, grad, *rest, **_):
+    return _update_shape(var, accum)
+
+
+@defop("ApplyMomentum", shape=_slots_shape, ref="update", updates=2)
+def apply_momentum(var, accum, lr, grad, momentum, var_out=None, accum_out=None, *, use_nesterov=False):
+    """accum ← momentum · accum + grad; var ← var − lr · accum, or with `use_nesterov`
+    var ← var − (lr · grad + lr · momentum · accum) (TF-1's ApplyMomentum)."""
+    kernel = _nesterov_momentum if use_nesterov else _momentum
+    return _update(kernel, (var, accum), (grad,), (lr, momentum), (var_out, accum_out))
+
+
+@_jit
+def _adagrad(var, accum, grad, lr, new_var, new_accum):
+    for i in range(var.size):
+        g = grad[i]
+        a = accum[i] + g * g
+        new_accum[i] = a
+        new_var[i] = var[i] - lr * g / np.sqrt(a)
+
+
+@defop("ApplyAdagrad", shape=_slots_shape, ref="update", updates=2)
+def apply_adagrad(var, accum, lr, grad, var_out=None, accum_out=None):
+    """accum ← accum + grad²; var ← var − lr · grad / √accum (TF-1's ApplyAdagrad)."""
+    return _update(_adagrad, (var, accum), (grad,), (lr,), (var_out, accum_out))
+
+
+@_jit
+def _rmsprop(var, ms, mom, grad, lr, one_minus_decay, momentum, epsilon, new_var, new_ms, new_mom):
+    for i in range(var.size):
+        g = grad[i]
+        s = ms[i] + (g * g - ms[i]) * one_minus_decay
+        p = mom[i] * momentum + lr * g / np.sqrt(s + epsilon)
+        new_ms[i] = s
+        new_mom[i] = p
+        new_var[i] = var[i] - p
+
+
+def _rmsprop_shape(var, ms, mom, lr, grad, *rest, **_):
+    return _update_shape(var, ms, mom)
+
+
+@defop("ApplyRMSProp", shape=_rmsprop_shape, ref="update", updates=3)
+def apply_rmsprop(var, ms, mom, lr, grad, var_out=None, ms_out=None, mom_out=None, *, decay, momentum, epsilon):
+    """ms ← ms + (grad² − ms)(1 − decay); mom ← momentum · mom + lr · grad / √(ms + ε); var ← var − mom
+    (TF-1's ApplyRMSProp)."""
+    scalars = (lr, 1.0 - decay, momentum, epsilon)
+    return _update(_rmsprop, (var, ms, mom), (grad,), scalars, (var_out, ms_out, mom_out))
+
+
+@_jit
+def _centered_rmsprop(var, ms, mg, mom, grad, lr, one_minus_decay, momentum, epsilon, new_var, new_ms, new_mg, new_mom):
+    for i in range(var.size):
+        g = grad[i]
+        s = ms[i] + (g * g - ms[i]) * one_minus_decay
+        a = mg[i] + (g - mg[i]) * one_minus_decay
+        p = mom[i] * momentum + lr * g / np.sqrt(s - a * a + epsilon)
+        new_ms[i] = s
+        new_mg[i] = a
+        new_mom[i] = p
+        new_var[i] = var[i] - p
+
+
+def _centered_rmsprop_shape(var, ms, mg, mom, lr, grad, *rest, **_):
+    return _update_shape(var, ms, mg, mom)
+
+
+@defop("ApplyCenteredRMSProp", shape=_centered_rmsprop_shape, ref="update", updates=4)
+def apply_centered_rmsprop(
+    var, ms, mg, mom, lr, grad, var_out=None, ms_out=None, mg_out=None, mom_out=None, *, decay, momentum, epsilon
+):
+    """RMSProp with ms − mg² in place of ms, where mg ← mg + (grad − mg)(1 − decay) is the running mean of the
+    gradient (TF-1's ApplyCenteredRMSProp)."""
+    scalars = (lr, 1.0 - decay, momentum, epsilon)
+    return _update(_centered_rmsprop, (var, ms, mg, mom), (grad,), scalars, (var_out, ms_out, mg_out, mom_out))

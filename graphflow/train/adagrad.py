@@ -5,8 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from graphflow.graph import Node, Variable
-from graphflow.ops.elementwise import sqrt
-from graphflow.ops.state import assign_add, assign_sub
+from graphflow.ops.training import apply_adagrad
 from graphflow.train.optimizer import Optimizer
 
 
@@ -27,5 +26,4 @@ class AdagradOptimizer(Optimizer):
 
     def _apply_dense(self, grad: Node, var: Variable) -> Node:
         accum = self._slot(var, "accumulator", self._initial)
-        new_accum = assign_add(accum, grad * grad)
-        return assign_sub(var, self._lr() * grad / sqrt(new_accum))
+        return apply_adagrad(var, accum, self._lr(), grad)

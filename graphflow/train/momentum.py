@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from graphflow.graph import Node, Variable
-from graphflow.ops.state import assign, assign_sub
+from graphflow.ops.training import apply_momentum
 from graphflow.train.optimizer import Optimizer
 
 
@@ -29,8 +29,4 @@ class MomentumOptimizer(Optimizer):
 
     def _apply_dense(self, grad: Node, var: Variable) -> Node:
         accum = self._slot(var, "momentum", 0.0)
-        lr, momentum = self._lr(), self._momentum
-        new_accum = assign(accum, accum * momentum + grad)
-        if self._use_nesterov:
-            return assign_sub(var, grad * lr + new_accum * momentum * lr)
-        return assign_sub(var, new_accum * lr)
+        return apply_momentum(var, accum, self._lr(), grad, self._momentum, use_nesterov=self._use_nesterov)

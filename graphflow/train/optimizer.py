@@ -15,7 +15,8 @@ import numpy as np
 from graphflow import dtypes
 from graphflow.gradients import gradients
 from graphflow.graph import Node, Variable, get_default_graph
-from graphflow.ops.state import assign_add, assign_sub, group
+from graphflow.ops.state import assign_add, group
+from graphflow.ops.training import apply_gradient_descent
 
 GradsAndVars = list[tuple["Node | None", Variable]]
 
@@ -156,7 +157,7 @@ class GradientDescentOptimizer(Optimizer):
         super().__init__(learning_rate, use_locking, name)
 
     def _apply_dense(self, grad: Node, var: Variable) -> Node:
-        return assign_sub(var, self._lr() * grad)
+        return apply_gradient_descent(var, self._lr(), grad)
 
 
 def _float(dtype: np.dtype | None) -> np.dtype:

@@ -5,8 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from graphflow.graph import Node, Variable
-from graphflow.ops.elementwise import sqrt
-from graphflow.ops.state import assign, assign_add, assign_sub
+from graphflow.ops.training import apply_centered_rmsprop, apply_rmsprop
 from graphflow.train.optimizer import Optimizer
 
 
@@ -34,10 +33,7 @@ class RMSPropOptimizer(Optimizer):
         # TF-1's slot order (and so names): rms W/RMSProp, mg W/RMSProp_1 (centered only), momentum the last one.
         mg = self._slot(var, "mg", 0.0) if self._centered else None
         mom = self._slot(var, "momentum", 0.0)
-        new_ms = assign_add(ms, (grad * grad - ms) * (1.0 - self._decay))
-        denominator = new_ms
+        hyper = {"decay": self._decay, "momentum": self._momentum, "epsilon": self._epsilon}
         if mg is not None:
-            new_mg = assign_add(mg, (grad - mg) * (1.0 - self._decay))
-            denominator = new_ms - new_mg * new_mg
-        new_mom = assign(mom, mom * self._momentum + self._lr() * grad / sqrt(denominator + self._epsilon))
-        return assign_sub(var, new_mom)
+            return apply_centered_rmsprop(var, ms, mg, mom, self._lr(), grad, **hyper)
+        return apply_rmsprop(var, ms, mom, self._lr(), grad, **hyper)
