@@ -554,6 +554,39 @@ def test_one_hot():
     assert p.dtype == np.float32 and c.dtype == np.float64
 
 
+def test_one_hot_of_indices_out_of_range_is_a_row_of_off_values_in_any_rank():
+    indices = np.array([[0, -1, 3], [4, 2, -7]])
+    with gf.Graph().as_default():
+        hot = gf.one_hot(indices, 4, on_value=2, off_value=-1, dtype=gf.int32)
+        middle = gf.one_hot(indices, 4, axis=1)
+        h, m = _run([hot, middle])
+    want = np.where(np.equal.outer(indices, np.arange(4)), 2, -1)
+    np.testing.assert_array_equal(h, want)
+    np.testing.assert_array_equal(m, np.moveaxis(np.equal.outer(indices, np.arange(4)), -1, 1).astype(np.float32))
+    assert h.dtype == np.int32 and h.shape == (2, 3, 4) and m.shape == (2, 4, 3)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.float16, np.int64])
+@pytest.mark.parametrize("shape", [(7,), (6, 5), (200, 3), (3, 200), (2, 3, 4), (0, 4), (5, 1)])
+def test_sums_agree_with_numpy_over_every_axis_combination(dtype, shape):
+    """Sum runs some reductions as products with a vector of ones (`_util.add_reduce`); every case must agree with
+    np.add.reduce in value, shape and dtype, on contiguous and transposed inputs."""
+    from itertools import combinations
+
+    from graphflow.ops._util import add_reduce
+
+    x = np.random.default_rng(3).standard_normal(shape).astype(dtype)
+    axes = [None] + [c for r in range(1, len(shape) + 1) for c in combinations(range(len(shape)), r)]
+    for array in (x, x.T):
+        for axis in axes + [tuple(a - len(shape) for a in c) for c in axes[1:]]:
+            for keepdims in (False, True):
+                want = np.add.reduce(array, axis=axis, keepdims=keepdims)
+                got = add_reduce(array, axis, keepdims)
+                assert got.shape == want.shape and got.dtype == want.dtype, (axis, keepdims)
+                tolerance = 1e-2 if dtype == np.float16 else 1e-5
+                np.testing.assert_allclose(got, want, rtol=tolerance, atol=tolerance, err_msg=str((axis, keepdims)))
+
+
 def test_stop_gradient_forward():
     check_forward(gf.stop_gradient, lambda x: x, [(3, 4)])
 

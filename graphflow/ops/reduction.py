@@ -78,7 +78,7 @@ def _broadcast_like_grad(op, g):
 
 @defop("Sum", shape=_util.reduced_shape)
 def sum_op(x, *, axis, keepdims):
-    return np.add.reduce(x, axis=axis, keepdims=keepdims)  # np.sum's own reduction, without its Python wrapper
+    return _util.add_reduce(x, axis, keepdims)
 
 
 @sum_op.defgrad
