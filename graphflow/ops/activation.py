@@ -16,7 +16,12 @@ from graphflow.registry import defop
 
 @defop("Sigmoid", shape=same_shape)
 def sigmoid(x):
-    return 0.5 * (1.0 + np.tanh(0.5 * x))  # 1/(1+e^-x) without overflow for large |x|
+    # 1/(1+e^-x) as 0.5 (1 + tanh(x/2)), which never overflows; the last three steps work in the first one's array.
+    y = np.asarray(np.multiply(x, 0.5))  # asarray: a 0-d input gives a numpy scalar, which has no buffer to reuse
+    np.tanh(y, out=y)
+    y += 1.0
+    y *= 0.5
+    return y
 
 
 @sigmoid.defgrad
