@@ -80,11 +80,16 @@ def _copied(buffer: np.ndarray, value: np.ndarray) -> np.ndarray:
     return buffer
 
 
-def _update_shape(var, *inputs, **_):
-    """The variable's shape; its slots must have it too (the gradient may broadcast to it)."""
-    for shape in inputs:
-        _assign_shape(var, shape)
-    return var
+def _state_shape(count: int):
+    """The shape rule of an update of `count` state arrays (the variable and its slots, its first inputs): the
+    variable's shape, which its slots must have too (the gradient may broadcast to it)."""
+
+    def rule(var, *inputs, **_):
+        for shape in inputs[: count - 1]:
+            _assign_shape(var, shape)
+        return var
+
+    return rule
 
 
 # --------------------------------------------------------------------------------------------------------------------
@@ -102,11 +107,7 @@ def _adam(var, m, v, grad, lr_t, one_minus_beta1, one_minus_beta2, epsilon, new_
         new_var[i] = var[i] - m_i * lr_t / (np.sqrt(v_i) + epsilon)
 
 
-def _adam_shape(var, m, v, lr_t, grad, **_):
-    return _update_shape(var, m, v)
-
-
-@defop("ApplyAdam", shape=_adam_shape, ref="update", updates=3)
+@defop("ApplyAdam", shape=_state_shape(3), ref="update", updates=3)
 def apply_adam(var, m, v, lr_t, grad, var_out=None, m_out=None, v_out=None, *, beta1, beta2, epsilon):
     """Adam's step for `var` and its moments `m`, `v` (TF-1's ApplyAdam): m ← m + (g − m)(1 − β1);
     v ← v + (g² − v)(1 − β2); var ← var − lr_t · m / (√v + ε), where `lr_t` has the bias correction folded in."""
@@ -119,11 +120,7 @@ def apply_adam(var, m, v, lr_t, grad, var_out=None, m_out=None, v_out=None, *, b
 # Gradient descent, momentum, RMSProp, Adagrad
 
 
-def _var_shape(var, lr, grad, **_):
-    return _update_shape(var)
-
-
-@defop("ApplyGradientDescent", shape=_var_shape, ref="update")
+@defop("ApplyGradientDescent", shape=_state_shape(1), ref="update")
 def apply_gradient_descent(var, lr, grad, var_out=None):
     """var ← var − lr · grad (TF-1's ApplyGradientDescent). Two numpy passes, in the variable's dtype: a compiled
     loop would save one pass, not worth loading a compiler (about 100 MB) for plain gradient descent."""
@@ -147,11 +144,7 @@ def _nesterov_momentum(var, accum, grad, lr, momentum, new_var, new_accum):
         new_var[i] = var[i] - (grad[i] * lr + a * momentum * lr)
 
 
-def _slots_shape(var, accum, lr, grad, *rest, **_):
-    return _update_shape(var, accum)
-
-
-@defop("ApplyMomentum", shape=_slots_shape, ref="update", updates=2)
+@defop("ApplyMomentum", shape=_state_shape(2), ref="update", updates=2)
 def apply_momentum(var, accum, lr, grad, momentum, var_out=None, accum_out=None, *, use_nesterov=False):
     """accum ← momentum · accum + grad; var ← var − lr · accum, or with `use_nesterov`
     var ← var − (lr · grad + lr · momentum · accum) (TF-1's ApplyMomentum)."""
@@ -168,7 +161,7 @@ def _adagrad(var, accum, grad, lr, new_var, new_accum):
         new_var[i] = var[i] - lr * g / np.sqrt(a)
 
 
-@defop("ApplyAdagrad", shape=_slots_shape, ref="update", updates=2)
+@defop("ApplyAdagrad", shape=_state_shape(2), ref="update", updates=2)
 def apply_adagrad(var, accum, lr, grad, var_out=None, accum_out=None):
     """accum ← accum + grad²; var ← var − lr · grad / √accum (TF-1's ApplyAdagrad)."""
     return _update(_adagrad, (var, accum), (grad,), (lr,), (var_out, accum_out))
@@ -185,11 +178,7 @@ def _rmsprop(var, ms, mom, grad, lr, one_minus_decay, momentum, epsilon, new_var
         new_var[i] = var[i] - p
 
 
-def _rmsprop_shape(var, ms, mom, lr, grad, *rest, **_):
-    return _update_shape(var, ms, mom)
-
-
-@defop("ApplyRMSProp", shape=_rmsprop_shape, ref="update", updates=3)
+@defop("ApplyRMSProp", shape=_state_shape(3), ref="update", updates=3)
 def apply_rmsprop(var, ms, mom, lr, grad, var_out=None, ms_out=None, mom_out=None, *, decay, momentum, epsilon):
     """ms ← ms + (grad² − ms)(1 − decay); mom ← momentum · mom + lr · grad / √(ms + ε); var ← var − mom
     (TF-1's ApplyRMSProp)."""
@@ -210,11 +199,7 @@ def _centered_rmsprop(var, ms, mg, mom, grad, lr, one_minus_decay, momentum, eps
         new_var[i] = var[i] - p
 
 
-def _centered_rmsprop_shape(var, ms, mg, mom, lr, grad, *rest, **_):
-    return _update_shape(var, ms, mg, mom)
-
-
-@defop("ApplyCenteredRMSProp", shape=_centered_rmsprop_shape, ref="update", updates=4)
+@defop("ApplyCenteredRMSProp", shape=_state_shape(4), ref="update", updates=4)
 def apply_centered_rmsprop(
     var, ms, mg, mom, lr, grad, var_out=None, ms_out=None, mg_out=None, mom_out=None, *, decay, momentum, epsilon
 ):
