@@ -49,13 +49,15 @@ class Plan:
 
     Attributes:
         nodes: the node each slot holds, in topological order (slot i holds nodes[i]).
-        steps: one `(fn, arg_slots, attrs, out_slot, free_slots)` per operation, in order.
+        steps: one `(fn, arg_slots, attrs, out_slot, free_slots)` per operation, in order; an op that changes several
+            variables (a fused optimizer update) is followed by one step per variable that hands out its new value.
         variables: `(slot, variable)` for each variable the plan reads.
         feeds: `(slot, node, key)` for each fed node the request needs; `key` is its key in the feed_dict.
         fetch_slots: the slot of each fetch.
         commits: `(variable, slot)`: the variable's new value at the end of a successful run.
         buffers: `(slot, variable)`: where the variable's recycled buffer goes, for a variable updated once in the
-            plan; its update writes the new value there instead of into a newly allocated array.
+            plan; its update writes the new value there instead of into a newly allocated array. Slots past the
+            nodes' own (buffers, a multi-variable update's results) belong to an op: see `node_at`.
         uninitialized: variables whose value the plan reads, to initialise before its first run in a session.
     """
 

@@ -81,11 +81,12 @@ def _sparse_softmax_xent_grad(op, g):
     return None, sparse_softmax_xent_grad(g, labels, logits)
 
 
-def _sparse_xent_grad_shape(g, labels, logits, **_):
+def _like_logits(g, labels, logits, **_):
+    """The gradient's shape or dtype rule: those of the logits."""
     return logits
 
 
-@defop("SparseSoftmaxCrossEntropyWithLogitsGrad", shape=_sparse_xent_grad_shape, dtype=lambda g, labels, logits: logits)
+@defop("SparseSoftmaxCrossEntropyWithLogitsGrad", shape=_like_logits, dtype=_like_logits)
 def sparse_softmax_xent_grad(g, labels, logits):
     """The cross-entropy's gradient for the logits, g · (softmax(logits) − one_hot(labels)), in one op: one new
     array, the labels' entries lowered by one in place (TF computes it alongside the loss, as its second output)."""
