@@ -55,6 +55,9 @@ class OpDef:
             it changes several. The op's own output is the first variable's new value.
         ufunc: set when the forward is exactly this numpy ufunc applied to the inputs; a plan may then have it
             write into an input whose last reader it is, instead of allocating.
+        out: the forward takes `out=`, an array to write its result into (as a ufunc's `out=`: numpy checks its
+            shape before anything is written), and otherwise returns a new array. Like `ufunc`, it lets a plan
+            write the result into an input the op reads last, and later steps write into the result.
         views: the forward may return an input, or a view of one, instead of a new array.
     """
 
@@ -67,6 +70,7 @@ class OpDef:
     ufunc: np.ufunc | None = None
     views: bool = False
     updates: int = 1
+    out: bool = False
 
     def __call__(self, *inputs: Any, name: str | None = None, **attrs: Any) -> Operation:
         graph = common_graph([x for x in inputs if isinstance(x, Node)], self.name)
@@ -99,13 +103,14 @@ def defop(
     ufunc: np.ufunc | None = None,
     views: bool = False,
     updates: int = 1,
+    out: bool = False,
 ) -> Callable[[Callable[..., Any]], OpDef]:
     """Decorator registering `forward` as op type `name`; returns the `OpDef`, which builds nodes when called."""
 
     def register(forward: Callable[..., Any]) -> OpDef:
         if name in OPS:
             raise ValueError(f"op {name!r} is already registered")
-        OPS[name] = OpDef(name, forward, shape, dtype, needs_rng, ref, ufunc, views, updates)
+        OPS[name] = OpDef(name, forward, shape, dtype, needs_rng, ref, ufunc, views, updates, out)
         OPS[name].__doc__ = forward.__doc__
         return OPS[name]
 

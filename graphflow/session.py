@@ -33,6 +33,7 @@ from graphflow.graph import (
     get_default_graph,
     topo_order,
 )
+from graphflow.ops._util import compatible
 
 Array = np.ndarray
 GROWTH_WARNING_RUNS = 10
@@ -164,20 +165,22 @@ class Plan:
         self.steps = [(fn, args, attrs, out, tuple(frees[i])) for i, (fn, args, attrs, out, _) in enumerate(self.steps)]
 
     def _write_in_place(self) -> None:
-        """Lets an elementwise step write its result into an input it reads last, instead of allocating.
+        """Lets a step write its result into an input it reads last, instead of allocating.
 
-        Only into a value another elementwise step made (a new array nobody else holds) and that no op which may
-        return a view reads (so no alias of it outlives this step).
+        The step's op must be able to (`ufunc` or `out` in its registration), and the input must be a new array
+        another such step made (so nobody else holds it), read by no op that may return a view of it (so no alias of
+        it outlives this step), and of the result's dtype and, as far as static shapes tell, its shape.
         """
-        made_by_ufunc = {out for _, _, _, out, _ in self.steps if self.node_at(out).opdef.ufunc is not None}
+        fresh = {out for _, _, _, out, _ in self.steps if _writes_out(self.node_at(out))}
         viewed = {s for _, args, _, out, _ in self.steps if self.node_at(out).opdef.views for s in args}
         steps = []
         for fn, args, attrs, out, free in self.steps:
-            ufunc = self.node_at(out).opdef.ufunc
-            if ufunc is not None:
+            node = self.node_at(out)
+            if _writes_out(node):
                 for i, s in enumerate(args):
-                    if s in free and s in made_by_ufunc and s not in viewed:
-                        fn = functools.partial(_into_input, ufunc, i)
+                    if s in free and s in fresh and s not in viewed and _can_hold(self.nodes[s], node):
+                        ufunc = node.opdef.ufunc
+                        fn = functools.partial(*((_into_input, ufunc) if ufunc else (_forward_into_input, fn)), i)
                         break
             steps.append((fn, args, attrs, out, free))
         self.steps = steps
@@ -598,6 +601,16 @@ def _writable(value: Any) -> Any:
     return value
 
 
+def _writes_out(node: Node) -> bool:
+    """Whether `node` is an op whose forward can write its result into a given array (and otherwise makes a new one)."""
+    return isinstance(node, Operation) and (node.opdef.ufunc is not None or node.opdef.out)
+
+
+def _can_hold(value: Node, result: Node) -> bool:
+    """Whether `value`'s array may hold `result`: the same dtype, and static shapes that can be equal."""
+    return value.dtype is not None and value.dtype == result.dtype and compatible(value.shape, result.shape)
+
+
 def _into_input(ufunc: np.ufunc, i: int, *args: Any) -> Any:
     """`ufunc(*args)` written into `args[i]` when that array has the result's shape and dtype."""
     if type(args[i]) is np.ndarray:
@@ -606,6 +619,16 @@ def _into_input(ufunc: np.ufunc, i: int, *args: Any) -> Any:
         except (TypeError, ValueError):  # the result needs another shape or dtype (a broadcast, a promotion)
             pass
     return ufunc(*args)
+
+
+def _forward_into_input(forward: Callable[..., Any], i: int, *args: Any, **attrs: Any) -> Any:
+    """`forward(*args, **attrs)` written into `args[i]` (its `out=`) when that array has the result's shape."""
+    if type(args[i]) is np.ndarray:
+        try:
+            return forward(*args, out=args[i], **attrs)
+        except ValueError:  # the result needs another shape (a broadcast); numpy checked before writing
+            pass
+    return forward(*args, **attrs)
 
 
 def _non_finite(value: Any) -> bool:

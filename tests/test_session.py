@@ -642,3 +642,53 @@ def test_elementwise_steps_write_into_inputs_they_read_last_but_never_into_share
     np.testing.assert_array_equal(feed, [0.5, 1.0, 2.0])  # a fed array is never written
     in_place = {plan.nodes[out].name for fn, _, _, out, _ in plan.steps if isinstance(fn, functools.partial)}
     assert in_place == {"u"}
+
+
+def _written_into(plan, op_type: str) -> list[int | None]:
+    """For each step of `op_type` in `plan`, the input it writes its result into (None: a new array)."""
+    return [
+        fn.args[1] if isinstance(fn, functools.partial) else None
+        for fn, _, _, out, _ in plan.steps
+        if plan.node_at(out).type == op_type
+    ]
+
+
+def test_a_dense_layer_and_its_gradient_work_in_the_arrays_of_the_steps_before_them():
+    rng = np.random.default_rng(0)
+    w1_value, w2_value = rng.standard_normal((6, 5)).astype(np.float32), rng.standard_normal((5, 3)).astype(np.float32)
+    with gf.Graph().as_default():
+        x = gf.placeholder(gf.float32, [None, 6], name="x")
+        labels = gf.placeholder(gf.int64, [None], name="labels")
+        w1, w2 = gf.Variable(w1_value, name="w1"), gf.Variable(w2_value, name="w2")
+        pre = gf.matmul(x, w1, name="pre")
+        hidden = gf.nn.relu(pre + 0.1, name="hidden")
+        logits = gf.matmul(hidden, w2, name="logits") + 0.2
+        loss = gf.reduce_mean(gf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=logits))
+        fetches = [pre, *gf.gradients(loss, [w1, w2])]  # `pre` is fetched: its bias add must not write into it
+        feed = {x: rng.standard_normal((4, 6)).astype(np.float32), labels: np.array([0, 2, 1, 2])}
+        with gf.Session() as fast, gf.Session(debug_nans=True) as plain:  # debug_nans plans allocate every result
+            got, want = fast.run(fetches, feed), plain.run(fetches, feed)
+            plan = next(iter(fast._plans.values()))
+    for g, w in zip(got, want, strict=True):
+        np.testing.assert_array_equal(g, w)
+    np.testing.assert_array_equal(got[0], feed[x] @ w1_value)
+    assert _written_into(plan, "Add") == [None, 0]  # the logits' bias add writes into its matmul's array
+    assert _written_into(plan, "Relu") == [0]  # into the bias add's array
+    assert _written_into(plan, "SparseSoftmaxCrossEntropyWithLogitsGrad") == [2]  # into the logits'
+    assert _written_into(plan, "ReluGrad") == [0]  # into the gradient from the matmul above
+
+
+def test_a_step_planned_in_place_allocates_when_the_run_time_shapes_broadcast():
+    from graphflow.ops.activation import relu_grad
+
+    with gf.Graph().as_default():
+        g, x = gf.placeholder(gf.float64, None, name="g"), gf.placeholder(gf.float64, None, name="x")
+        e = gf.exp(g, name="e")  # a new array, read last by relu_grad: planned in place, shapes unknown
+        y = relu_grad(e, x)
+        with gf.Session() as sess:
+            small = sess.run(y, {g: [0.0, 1.0], x: [1.0, -1.0]})  # same shapes: written into e's array
+            wide = sess.run(y, {g: [0.0, 1.0], x: [[1.0, -1.0], [-1.0, 1.0]]})  # e is broadcast: a new array
+            plan = next(iter(sess._plans.values()))
+    assert _written_into(plan, "ReluGrad") == [0]
+    np.testing.assert_array_equal(small, [1.0, 0.0])
+    np.testing.assert_array_equal(wide, [[1.0, 0.0], [0.0, np.e]])

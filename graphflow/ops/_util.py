@@ -21,6 +21,13 @@ def same_shape(x: Shape, **attrs: Any) -> Shape:
     return x
 
 
+def compatible(a: Shape, b: Shape) -> bool:
+    """Whether two static shapes can be equal at run time."""
+    if a is None or b is None:
+        return True
+    return len(a) == len(b) and all(x is None or y is None or x == y for x, y in zip(a, b, strict=True))
+
+
 def scalar_shape(*shapes: Shape, **attrs: Any) -> Shape:
     return ()
 

@@ -10,21 +10,15 @@ import numpy as np
 
 from graphflow import dtypes
 from graphflow.graph import Node, get_default_graph
+from graphflow.ops._util import compatible
 from graphflow.ops.activation import log_softmax_op, softmax_op
 from graphflow.ops.reduction import broadcast_like, sum_op
 from graphflow.ops.shape import one_hot
 from graphflow.registry import constant, defop, same_dtype
 
 
-def _compatible(a: tuple | None, b: tuple | None) -> bool:
-    """Whether two static shapes can be equal at run time."""
-    if a is None or b is None:
-        return True
-    return len(a) == len(b) and all(x is None or y is None or x == y for x, y in zip(a, b, strict=True))
-
-
 def _xent_shape(labels, logits, **_):
-    if not _compatible(labels, logits):
+    if not compatible(labels, logits):
         raise ValueError(f"labels {tuple(labels)} and logits {tuple(logits)} must have the same shape")
     shape = logits if logits is not None else labels
     return None if shape is None else tuple(shape[:-1])
@@ -48,7 +42,7 @@ def _softmax_xent_grad(op, g):
 def _sparse_xent_shape(labels, logits, **_):
     if logits is not None and len(logits) < 1:
         raise ValueError("logits must have rank >= 1")
-    if logits is not None and not _compatible(labels, tuple(logits[:-1])):
+    if logits is not None and not compatible(labels, tuple(logits[:-1])):
         raise ValueError(f"labels {tuple(labels)} must have the shape of logits {tuple(logits)} without the last axis")
     return None if logits is None else tuple(logits[:-1])
 
@@ -86,15 +80,14 @@ def _like_logits(g, labels, logits, **_):
     return logits
 
 
-@defop("SparseSoftmaxCrossEntropyWithLogitsGrad", shape=_like_logits, dtype=_like_logits)
-def sparse_softmax_xent_grad(g, labels, logits):
-    """The cross-entropy's gradient for the logits, g · (softmax(logits) − one_hot(labels)), in one op: one new
-    array, the labels' entries lowered by one in place (TF computes it alongside the loss, as its second output)."""
-    classes = logits.shape[-1]
-    _check_labels(labels, classes)
-    d = softmax_op.forward(logits, axis=-1)
-    rows = d.reshape(-1, classes)  # a view: d is a new contiguous array
-    rows[np.arange(len(rows)), labels.reshape(-1)] -= 1
+@defop("SparseSoftmaxCrossEntropyWithLogitsGrad", shape=_like_logits, dtype=_like_logits, out=True)
+def sparse_softmax_xent_grad(g, labels, logits, out=None):
+    """The cross-entropy's gradient for the logits, g · (softmax(logits) − one_hot(labels)), in one op: one array
+    (a new one, or `out`), the labels' entries lowered by one in place (TF computes it alongside the loss, as its
+    second output)."""
+    _check_labels(labels, logits.shape[-1])  # before anything is written into `out`
+    d = softmax_op.forward(logits, axis=-1, out=out)
+    d[(*np.indices(labels.shape, sparse=True), labels)] -= 1
     d *= np.expand_dims(g, -1)
     return d
 
