@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from graphflow.graph import Node
-from graphflow.ops._util import same_shape
+from graphflow.ops._util import add_reduce, max_reduce, same_shape
 from graphflow.ops.elementwise import exp
 from graphflow.ops.reduction import sum_op
 from graphflow.ops.shape import zeros_like
@@ -71,8 +71,8 @@ def _axis(axis: Any, dim: Any) -> int:
 
 @defop("Softmax", shape=same_shape, out=True)
 def softmax_op(x, *, axis, out=None):
-    e = np.exp(x - np.maximum.reduce(x, axis=axis, keepdims=True), out=out)  # shift by the max: never overflows
-    e /= np.add.reduce(e, axis=axis, keepdims=True)
+    e = np.exp(x - max_reduce(x, axis, keepdims=True), out=out)  # shifted by the max: exp never overflows
+    e /= add_reduce(e, (axis,), keepdims=True)
     return e
 
 
@@ -85,8 +85,8 @@ def _softmax_grad(op, g):
 
 @defop("LogSoftmax", shape=same_shape)
 def log_softmax_op(x, *, axis):
-    shifted = x - np.maximum.reduce(x, axis=axis, keepdims=True)
-    return shifted - np.log(np.add.reduce(np.exp(shifted), axis=axis, keepdims=True))
+    shifted = x - max_reduce(x, axis, keepdims=True)
+    return shifted - np.log(add_reduce(np.exp(shifted), (axis,), keepdims=True))
 
 
 @log_softmax_op.defgrad

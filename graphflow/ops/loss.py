@@ -56,11 +56,13 @@ def _sparse_xent_dtype(labels, logits, **_):
 @defop("SparseSoftmaxCrossEntropyWithLogits", shape=_sparse_xent_shape, dtype=_sparse_xent_dtype)
 def sparse_softmax_xent_op(labels, logits):
     """Per-example -log_softmax(logits)[label] for integer class labels."""
-    classes = logits.shape[-1]
-    _check_labels(labels, classes)
-    log_p = log_softmax_op.forward(logits, axis=-1).reshape(-1, classes)
-    picked = log_p[np.arange(len(log_p)), labels.reshape(-1)]
-    return -picked.reshape(labels.shape)
+    _check_labels(labels, logits.shape[-1])
+    return -log_softmax_op.forward(logits, axis=-1)[_label_entries(labels)]
+
+
+def _label_entries(labels: np.ndarray) -> tuple[np.ndarray, ...]:
+    """The index of each label's entry in an array of the logits' shape: row by row, the labelled class."""
+    return (*np.indices(labels.shape, sparse=True), labels)
 
 
 def _check_labels(labels, classes: int) -> None:
@@ -87,7 +89,7 @@ def sparse_softmax_xent_grad(g, labels, logits, out=None):
     second output)."""
     _check_labels(labels, logits.shape[-1])  # before anything is written into `out`
     d = softmax_op.forward(logits, axis=-1, out=out)
-    d[(*np.indices(labels.shape, sparse=True), labels)] -= 1
+    d[_label_entries(labels)] -= 1
     d *= np.expand_dims(g, -1)
     return d
 

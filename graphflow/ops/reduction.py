@@ -102,7 +102,7 @@ def _mean_grad(op, g):
 
 @defop("Max", shape=_util.reduced_shape)
 def max_op(x, *, axis, keepdims):
-    return np.maximum.reduce(x, axis=axis, keepdims=keepdims)
+    return _util.max_reduce(x, axis, keepdims)
 
 
 @max_op.defgrad
