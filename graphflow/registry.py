@@ -58,6 +58,8 @@ class OpDef:
         out: the forward takes `out=`, an array to write its result into (as a ufunc's `out=`: numpy checks its
             shape before anything is written), and otherwise returns a new array. Like `ufunc`, it lets a plan
             write the result into an input the op reads last, and later steps write into the result.
+        fresh: the forward always returns a new array nothing else holds, which later steps may write into (implied
+            by `ufunc` and `out`; `MatMul` has it alone, as writing a product into one of its factors saves nothing).
         views: the forward may return an input, or a view of one, instead of a new array.
     """
 
@@ -71,6 +73,7 @@ class OpDef:
     views: bool = False
     updates: int = 1
     out: bool = False
+    fresh: bool = False
 
     def __call__(self, *inputs: Any, name: str | None = None, **attrs: Any) -> Operation:
         graph = common_graph([x for x in inputs if isinstance(x, Node)], self.name)
@@ -104,13 +107,14 @@ def defop(
     views: bool = False,
     updates: int = 1,
     out: bool = False,
+    fresh: bool = False,
 ) -> Callable[[Callable[..., Any]], OpDef]:
     """Decorator registering `forward` as op type `name`; returns the `OpDef`, which builds nodes when called."""
 
     def register(forward: Callable[..., Any]) -> OpDef:
         if name in OPS:
             raise ValueError(f"op {name!r} is already registered")
-        OPS[name] = OpDef(name, forward, shape, dtype, needs_rng, ref, ufunc, views, updates, out)
+        OPS[name] = OpDef(name, forward, shape, dtype, needs_rng, ref, ufunc, views, updates, out, fresh)
         OPS[name].__doc__ = forward.__doc__
         return OPS[name]
 

@@ -171,7 +171,7 @@ class Plan:
         another such step made (so nobody else holds it), read by no op that may return a view of it (so no alias of
         it outlives this step), and of the result's dtype and, as far as static shapes tell, its shape.
         """
-        fresh = {out for _, _, _, out, _ in self.steps if _writes_out(self.node_at(out))}
+        fresh = {out for _, _, _, out, _ in self.steps if _makes_new(self.node_at(out))}
         viewed = {s for _, args, _, out, _ in self.steps if self.node_at(out).opdef.views for s in args}
         steps = []
         for fn, args, attrs, out, free in self.steps:
@@ -604,6 +604,11 @@ def _writable(value: Any) -> Any:
 def _writes_out(node: Node) -> bool:
     """Whether `node` is an op whose forward can write its result into a given array (and otherwise makes a new one)."""
     return isinstance(node, Operation) and (node.opdef.ufunc is not None or node.opdef.out)
+
+
+def _makes_new(node: Node) -> bool:
+    """Whether `node` is an op whose result is always a new array, which nothing else holds."""
+    return _writes_out(node) or (isinstance(node, Operation) and node.opdef.fresh)
 
 
 def _can_hold(value: Node, result: Node) -> bool:

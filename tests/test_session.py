@@ -676,6 +676,7 @@ def test_a_dense_layer_and_its_gradient_work_in_the_arrays_of_the_steps_before_t
     assert _written_into(plan, "Relu") == [0]  # into the bias add's array
     assert _written_into(plan, "SparseSoftmaxCrossEntropyWithLogitsGrad") == [2]  # into the logits'
     assert _written_into(plan, "ReluGrad") == [0]  # into the gradient from the matmul above
+    assert set(_written_into(plan, "MatMul")) == {None}  # a product never goes into one of its factors
 
 
 def test_a_step_planned_in_place_allocates_when_the_run_time_shapes_broadcast():
