@@ -4,6 +4,7 @@ input's shape, and `sum_to` sums a broadcast result down to an operand's shape. 
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -61,7 +62,7 @@ def broadcast_like(g, like, *, axis=None):
     """Broadcasts `g` to the shape of `like`, first reinserting the reduced `axis` (as size-1 dimensions)."""
     if g.shape == like.shape:
         return g
-    if axis is not None:
+    if axis is not None and g.ndim:  # a 0-d g (the gradient of a full mean) needs no axes put back
         g = np.expand_dims(g, _util.resolve_axes(axis, like.ndim))
     return np.broadcast_to(g, like.shape)
 
@@ -119,7 +120,7 @@ def _max_grad(op, g):
 @defop("ReducedSize", shape=_util.scalar_shape)
 def reduced_size_op(x, *, axis):
     """How many elements a reduction over `axis` combines into one, as a scalar of x's dtype."""
-    count = x.size if axis is None else int(np.prod([x.shape[a] for a in axis]))
+    count = x.size if axis is None else math.prod(x.shape[a] for a in axis)
     return np.asarray(count, dtype=x.dtype)
 
 
