@@ -55,9 +55,11 @@ class OpDef:
             it changes several. The op's own output is the first variable's new value.
         ufunc: set when the forward is exactly this numpy ufunc applied to the inputs; a plan may then have it
             write into an input whose last reader it is, instead of allocating.
-        out: the forward takes `out=`, an array to write its result into (as a ufunc's `out=`: numpy checks its
-            shape before anything is written), and otherwise returns a new array. Like `ufunc`, it lets a plan
-            write the result into an input the op reads last, and later steps write into the result.
+        out: the forward takes `out=`, an array to write its result into, and otherwise returns a new array. Its
+            first write into `out` must be a numpy call that checks shape and casting first, so that a forward that
+            raises (TypeError, ValueError) has written nothing; the plan then calls it again without `out`. Like
+            `ufunc`, it lets a plan write the result into an input the op reads last, and later steps write into the
+            result.
         fresh: the forward always returns a new array nothing else holds, which later steps may write into (implied
             by `ufunc` and `out`; `MatMul` has it alone, as writing a product into one of its factors saves nothing).
         views: the forward may return an input, or a view of one, instead of a new array.

@@ -167,9 +167,9 @@ class Plan:
     def _write_in_place(self) -> None:
         """Lets a step write its result into an input it reads last, instead of allocating.
 
-        The step's op must be able to (`ufunc` or `out` in its registration), and the input must be a new array
-        another such step made (so nobody else holds it), read by no op that may return a view of it (so no alias of
-        it outlives this step), and of the result's dtype and, as far as static shapes tell, its shape.
+        The step's op must be able to (`ufunc` or `out` in its registration), and the input must be a new array made
+        by such a step or a `fresh` op (so nobody else holds it), read by no op that may return a view of it (so no
+        alias of it outlives this step), and of the result's dtype and, as far as static shapes tell, its shape.
         """
         fresh = {out for _, _, _, out, _ in self.steps if _makes_new(self.node_at(out))}
         viewed = {s for _, args, _, out, _ in self.steps if self.node_at(out).opdef.views for s in args}
@@ -180,7 +180,10 @@ class Plan:
                 for i, s in enumerate(args):
                     if s in free and s in fresh and s not in viewed and _can_hold(self.nodes[s], node):
                         ufunc = node.opdef.ufunc
-                        fn = functools.partial(*((_into_input, ufunc) if ufunc else (_forward_into_input, fn)), i)
+                        if ufunc is not None:
+                            fn = functools.partial(_into_input, ufunc, i)
+                        else:
+                            fn = functools.partial(_forward_into_input, fn, i)
                         break
             steps.append((fn, args, attrs, out, free))
         self.steps = steps
@@ -631,7 +634,7 @@ def _forward_into_input(forward: Callable[..., Any], i: int, *args: Any, **attrs
     if type(args[i]) is np.ndarray:
         try:
             return forward(*args, out=args[i], **attrs)
-        except ValueError:  # the result needs another shape (a broadcast); numpy checked before writing
+        except (TypeError, ValueError):  # the result needs another shape or dtype; numpy checked before writing
             pass
     return forward(*args, **attrs)
 

@@ -154,7 +154,7 @@ def max_reduce(x: np.ndarray, axis: int | tuple[int, ...] | None, keepdims: bool
     numpy reduces a last axis row by row, paying a loop set-up per row (1,024 rows of 10: 47 us); along the first
     axis each pass takes a whole contiguous row (8 us, copy included). The maximum is exact either way.
     """
-    axes = (axis,) if isinstance(axis, int) else axis
+    axes = axis if axis is None or isinstance(axis, tuple) else (axis,)
     if not (x.ndim >= 2 and axes is not None and len(axes) == 1 and axes[0] in (-1, x.ndim - 1)):
         return np.maximum.reduce(x, axis=axis, keepdims=keepdims)  # not the last axis alone
     if x.shape[-1] > NARROW_ROW or not x.flags.c_contiguous:
