@@ -693,3 +693,16 @@ def test_a_step_planned_in_place_allocates_when_the_run_time_shapes_broadcast():
     assert _written_into(plan, "ReluGrad") == [0]
     np.testing.assert_array_equal(small, [1.0, 0.0])
     np.testing.assert_array_equal(wide, [[1.0, 0.0], [0.0, np.e]])
+
+
+def test_a_step_planned_in_place_allocates_when_its_result_cannot_be_cast_into_the_input():
+    with gf.Graph().as_default():
+        x = gf.placeholder(gf.int64, [2, 3], name="x")
+        doubled = x * 2  # a new int64 array, read last by the softmax: planned in place
+        y = gf.nn.softmax(doubled)
+        with gf.Session() as sess:
+            got = sess.run(y, {x: [[0, 1, 2], [3, 3, 3]]})
+            plan = next(iter(sess._plans.values()))
+    assert _written_into(plan, "Softmax") == [0]
+    e = np.exp(np.array([[0, 2, 4], [6, 6, 6]]) - [[4], [6]])
+    np.testing.assert_allclose(got, e / e.sum(axis=1, keepdims=True))
