@@ -412,3 +412,21 @@ def test_restore_after_the_corruption_tests_still_gives_the_saved_values(small_c
     w, b, step = graph.get_collection("variables")
     np.testing.assert_array_equal(sess.run(w), np.linspace(-1, 1, 12).reshape(3, 4))
     assert sess.run(b).dtype == np.float32 and sess.run(step) == 0
+
+
+def test_a_failed_state_write_leaves_the_keep_forever_schedule_as_it_was(tmp_path, monkeypatch):
+    with gf.Graph().as_default():
+        gf.Variable(np.zeros(2), name="w")
+        saver = gf.train.Saver(max_to_keep=1, keep_checkpoint_every_n_hours=1e-9)  # every checkpoint is due
+        with gf.Session() as sess:
+            saver.save(sess, str(tmp_path / "m"), global_step=1)
+            schedule = saver._next_keep_time
+
+            def broken(*args, **kwargs):
+                raise OSError(28, "No space left on device")
+
+            monkeypatch.setattr(saver_module, "_write_state", broken)
+            with pytest.raises(OSError):
+                saver.save(sess, str(tmp_path / "m"), global_step=2)  # would keep checkpoint 1 for good
+            assert saver._next_keep_time == schedule
+            assert saver.last_checkpoints == [str(tmp_path / "m-1")]

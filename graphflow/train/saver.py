@@ -1,9 +1,9 @@
 """Checkpoints: `Saver` writes a session's variable values to a `.npz` file and restores them (TF-1 `tf.train.Saver`).
 
 On disk, `save(sess, "run/model.ckpt", global_step=100)` writes `run/model.ckpt-100.npz` and returns the prefix
-`run/model.ckpt-100`, as TF-1 returns a prefix; `restore` and `latest_checkpoint` take the prefix or the file name. The
-file is a zip archive that `np.load` can read: one `<variable name>.npy` entry per variable (no pickles), and
-`__manifest__.json` holding the format name and version, the graphflow version, the global step and each variable's
+`run/model.ckpt-100`, as TF-1 returns a prefix; `restore` takes the prefix or the file name, `latest_checkpoint` the
+folder. The file is a zip archive that `np.load` can read: one `<variable name>.npy` entry per variable (no pickles),
+and `__manifest__.json` holding the format name and version, the graphflow version, the global step and each variable's
 name, shape and dtype. The zip comment, the last 81 bytes of the file, is `graphflow-sha256:` followed by 64 hex
 digits: the SHA-256 of every byte before those digits (the tag included), so truncation and flipped bytes anywhere in
 the file are detected before anything is parsed. A save writes a temporary file in the same folder, fsyncs it and
@@ -36,6 +36,7 @@ from typing import IO, Any, NamedTuple
 import numpy as np
 
 from graphflow.graph import Graph, Node, Variable, format_shape, get_default_graph
+from graphflow.ops._util import compatible
 
 Array = np.ndarray
 
@@ -191,9 +192,10 @@ class Saver:
         _write_checkpoint(prefix + EXTENSION, dict(zip(names, values, strict=True)), step)
         if write_state:
             with self._lock:
-                kept, doomed = self._kept_after(prefix)
+                kept, doomed, next_keep_time = self._kept_after(prefix)
                 _write_state(folder, latest_filename, prefix, [p for p, _ in kept], [t for _, t in kept])
-                self._last = kept  # only once the state file names them, and before deleting any file
+                # Only once the state file names them, and before deleting any file.
+                self._last, self._next_keep_time = kept, next_keep_time
                 for old in doomed:
                     _remove(old + EXTENSION)
         return prefix
@@ -253,7 +255,7 @@ class Saver:
                     f"'{name}': dtype mismatch: the variable is {want_dtype} {format_shape(want_shape)}, "
                     f"the checkpoint holds {value.dtype} {format_shape(value.shape)}"
                 )
-            elif not _fits(want_shape, value.shape):
+            elif not compatible(want_shape, value.shape):
                 if self._reshape and want_shape is not None and want_shape.num_elements() == value.size:
                     value = value.reshape(tuple(want_shape))
                 else:
@@ -273,20 +275,22 @@ class Saver:
             )
         return values
 
-    def _kept_after(self, prefix: str) -> tuple[list[tuple[str, float]], list[str]]:
-        """The checkpoints kept once `prefix` is the newest, and the prefixes whose files must then be deleted."""
+    def _kept_after(self, prefix: str) -> tuple[list[tuple[str, float]], list[str], float]:
+        """The checkpoints kept once `prefix` is the newest, the prefixes whose files must then be deleted, and the
+        time after which the next checkpoint leaving the window is kept for good. Changes nothing itself."""
+        next_keep_time = self._next_keep_time
         if not self._max_to_keep:
-            return [(prefix, time.time())], []
+            return [(prefix, time.time())], [], next_keep_time
         kept = [(p, t) for p, t in self._last if p != prefix]
         kept.append((prefix, time.time()))
         doomed = []
         while len(kept) > self._max_to_keep:
             old, stamp = kept.pop(0)
-            if self._keep_hours and stamp > self._next_keep_time:
-                self._next_keep_time += self._keep_hours * 3600
+            if self._keep_hours and stamp > next_keep_time:
+                next_keep_time += self._keep_hours * 3600
             else:
                 doomed.append(old)
-        return kept, doomed
+        return kept, doomed, next_keep_time
 
 
 # --------------------------------------------------------------------------------------------------------------------
@@ -578,12 +582,6 @@ def _step_value(sess: Any, global_step: int | Node) -> int:
     if not exact:
         raise ValueError(f"global_step must be an integer (or a node holding one), got {value!r}")
     return step
-
-
-def _fits(want: tuple | None, got: tuple) -> bool:
-    if want is None:
-        return True
-    return len(want) == len(got) and all(w is None or w == g for w, g in zip(want, got, strict=True))
 
 
 def _named_variables(var_list: Any) -> dict[str, Variable]:
