@@ -149,6 +149,28 @@ def test_apply_adam_refuses_slots_of_another_shape_when_built():
             apply_adam(var, m, v, 0.1, np.ones((3, 2), np.float32), beta1=BETA1, beta2=BETA2, epsilon=EPSILON)
 
 
+RMS = {"decay": 0.95, "momentum": 0.9, "epsilon": 1e-6}
+BUILDERS = {  # each fused update built as a graph op: (build(state, lr, grad), number of state arrays)
+    "adam": (lambda st, lr, g: apply_adam(*st, lr, g, beta1=BETA1, beta2=BETA2, epsilon=EPSILON), 3),
+    "gd": (lambda st, lr, g: training.apply_gradient_descent(*st, lr, g), 1),
+    "momentum": (lambda st, lr, g: training.apply_momentum(*st, lr, g, 0.9), 2),
+    "adagrad": (lambda st, lr, g: training.apply_adagrad(*st, lr, g), 2),
+    "rmsprop": (lambda st, lr, g: training.apply_rmsprop(*st, lr, g, **RMS), 3),
+    "centered": (lambda st, lr, g: training.apply_centered_rmsprop(*st, lr, g, **RMS), 4),
+}
+
+
+@pytest.mark.parametrize("name", BUILDERS)
+def test_every_fused_update_refuses_a_gradient_that_cannot_broadcast_to_its_variable_when_built(name):
+    build, count = BUILDERS[name]
+    with gf.Graph().as_default():
+        state = [gf.Variable(np.zeros((3, 2), np.float32), name=f"s{k}") for k in range(count)]
+        lr = gf.constant(0.1, gf.float32)
+        build(state, lr, gf.placeholder(gf.float32, [2], name="row"))  # broadcasts to the variable: accepted
+        with pytest.raises(ValueError, match=r"gradient of shape \(3, 3\) cannot update a variable of shape \(3, 2\)"):
+            build(state, lr, gf.placeholder(gf.float32, [3, 3], name="wrong"))
+
+
 def _adam_graph(dtype=gf.float32):
     w = gf.Variable(np.array([1.0, -2.0, 3.0], dtype), name="w")
     m = gf.Variable(np.zeros(3, dtype), trainable=False, name="m")

@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from graphflow.ops._util import broadcast_shape, compatible
 from graphflow.ops.state import _assign_shape, _keeps_shape
 from graphflow.registry import defop
 
@@ -82,11 +83,20 @@ def _copied(buffer: np.ndarray, value: np.ndarray) -> np.ndarray:
 
 def _state_shape(count: int):
     """The shape rule of an update of `count` state arrays (the variable and its slots, its first inputs): the
-    variable's shape, which its slots must have too (the gradient may broadcast to it)."""
+    variable's shape, which its slots must have too, and which the gradient must broadcast to. As in TF's Apply*
+    ops, the gradient follows the slots and the learning rate."""
 
     def rule(var, *inputs, **_):
         for shape in inputs[: count - 1]:
             _assign_shape(var, shape)
+        grad = inputs[count]
+        if var is not None and grad is not None:
+            try:
+                fits = compatible(broadcast_shape(var, grad), var)
+            except ValueError:
+                fits = False
+            if not fits:
+                raise ValueError(f"a gradient of shape {tuple(grad)} cannot update a variable of shape {tuple(var)}")
         return var
 
     return rule
