@@ -320,3 +320,32 @@ def test_example_script_runs_headless(tmp_path):
         if p.suffix == ".png":
             assert p.read_bytes().startswith(PNG_SIGNATURE)
     assert nx.read_graphml(tmp_path / "xor.graphml").number_of_nodes() > 40
+
+
+def test_saving_training_pictures_leaves_pyplot_and_the_backend_alone(tmp_path):
+    code = f"""
+import sys, numpy as np
+import matplotlib
+def backend():  # the setting as stored: reading rcParams["backend"] itself would import pyplot to resolve it
+    return dict.__getitem__(matplotlib.rcParams, "backend")
+before = backend()
+from graphflow.viz import plots
+out = {str(tmp_path)!r}
+rng = np.random.default_rng(0)
+labels = rng.integers(0, 10, 20)
+written = [
+    plots.decision_boundary(lambda p: np.column_stack([p[:, 0] > 0, p[:, 0] <= 0]).astype(float),
+                            rng.standard_normal((8, 2)), np.arange(8) % 2, out + "/boundary.png"),
+    plots.training_curves({{"loss": [1.0, 0.5], "accuracy": [0.5, 0.9]}}, [1, 2], out + "/curves.png"),
+    plots.image_grid(rng.random((4, 784)), labels[:4], labels[:4], out + "/grid.png"),
+    plots.confusion_matrix(labels, labels[::-1], out + "/confusion.svg"),
+    plots.weight_tiles(rng.standard_normal((784, 8)), out + "/weights.png"),
+]
+print(len(written), "matplotlib.pyplot" in sys.modules, backend() == before)
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["5", "False", "True"]
+    for name in ("boundary.png", "curves.png", "grid.png", "weights.png"):
+        assert (tmp_path / name).read_bytes().startswith(PNG_SIGNATURE)
+    assert (tmp_path / "confusion.svg").read_text(encoding="utf-8").lstrip().startswith("<?xml")

@@ -1,8 +1,9 @@
 """Training pictures for the examples: decision boundaries, loss and accuracy curves, image grids, confusion matrices
 and weight tiles. matplotlib is imported inside each function, so importing this module is cheap.
 
-Every function draws into a new figure and either saves it (`path`, PNG or SVG by extension, with the Agg backend so
-it works without a display) or shows it (`path=None`), and returns the path written, if any.
+Every function draws into a new figure and either saves it (`path`, PNG or SVG by extension, rendered by Agg without
+pyplot, so it needs no display and leaves the process's backend alone) or shows it with pyplot (`path=None`), and
+returns the path written, if any.
 """
 
 from __future__ import annotations
@@ -13,29 +14,28 @@ from typing import Any
 
 import numpy as np
 
+from graphflow.viz.drawing import _new_figure
+
 RED_BLUE = ("red", "blue")
 
 
-def _pyplot(path: Path | str | None) -> Any:
-    import matplotlib
-
-    if path is not None:
-        matplotlib.use("Agg")  # saving needs no display; a window is opened only when asked to show
-    import matplotlib.pyplot as plt
-
-    return plt
+def _subplots(path: Path | str | None, rows: int, columns: int, figsize: tuple[float, float]) -> tuple[Any, Any]:
+    """A new figure with a grid of axes: a pyplot figure to show (`path=None`), else an Agg figure to save."""
+    fig = _new_figure(figsize, dpi=100, show=path is None)
+    return fig, fig.subplots(rows, columns)
 
 
-def _finish(plt: Any, fig: Any, path: Path | str | None) -> Path | None:
+def _finish(fig: Any, path: Path | str | None) -> Path | None:
     fig.tight_layout()
     if path is None:
+        import matplotlib.pyplot as plt
+
         plt.show()
         plt.close(fig)
         return None
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=100)
-    plt.close(fig)
     return path
 
 
@@ -53,11 +53,10 @@ def decision_boundary(
         predict: maps an (n, 2) array of points to (n, 2) class probabilities.
         points: (n, 2) training points; labels: (n,) with 0 for red and 1 for blue.
     """
-    plt = _pyplot(path)
     lo, hi = points.min(axis=0) - margin, points.max(axis=0) + margin
     xs, ys = np.meshgrid(np.linspace(lo[0], hi[0], 200), np.linspace(lo[1], hi[1], 200))
     p_blue = predict(np.column_stack([xs.ravel(), ys.ravel()]))[:, 1].reshape(xs.shape)
-    fig, ax = plt.subplots(figsize=(5.5, 5))
+    fig, ax = _subplots(path, 1, 1, figsize=(5.5, 5))
     ax.contourf(xs, ys, p_blue, levels=np.linspace(0, 1, 11), cmap="RdBu", alpha=0.35)
     ax.contour(xs, ys, p_blue, levels=[0.5], colors="k", linewidths=1)
     for label, colour in enumerate(RED_BLUE):
@@ -65,7 +64,7 @@ def decision_boundary(
         ax.scatter(points[chosen, 0], points[chosen, 1], c=colour, edgecolors="k", linewidths=0.5, s=30)
     ax.set(title=title, xlabel="$x_1$", ylabel="$x_2$")
     ax.set_aspect("equal")
-    return _finish(plt, fig, path)
+    return _finish(fig, path)
 
 
 def training_curves(
@@ -77,8 +76,7 @@ def training_curves(
         history: series such as "train_loss", "test_loss", "train_accuracy", "test_accuracy".
         x: the x value (epoch or iteration) of each entry.
     """
-    plt = _pyplot(path)
-    fig, (loss_ax, acc_ax) = plt.subplots(1, 2, figsize=(10, 4))
+    fig, (loss_ax, acc_ax) = _subplots(path, 1, 2, figsize=(10, 4))
     for key, values in history.items():
         ax = loss_ax if key.endswith("loss") else acc_ax
         ax.plot(x[: len(values)], values, label=key.replace("_", " "))
@@ -87,22 +85,21 @@ def training_curves(
     for ax in (loss_ax, acc_ax):
         ax.grid(alpha=0.3)
         ax.legend()
-    return _finish(plt, fig, path)
+    return _finish(fig, path)
 
 
 def image_grid(
     images: np.ndarray, labels: np.ndarray, predictions: np.ndarray, path: Path | str | None = None, columns: int = 8
 ) -> Path | None:
     """Images (n, 28, 28) with their true and predicted labels; mistakes are titled in red."""
-    plt = _pyplot(path)
     rows = int(np.ceil(len(images) / columns))
-    fig, axes = plt.subplots(rows, columns, figsize=(1.4 * columns, 1.6 * rows))
+    fig, axes = _subplots(path, rows, columns, figsize=(1.4 * columns, 1.6 * rows))
     for ax, image, label, guess in zip(np.ravel(axes), images, labels, predictions, strict=False):
         ax.imshow(image.reshape(28, 28), cmap="gray_r")
         ax.set_title(f"{label} → {guess}", color="black" if label == guess else "red", fontsize=9)
     for ax in np.ravel(axes):
         ax.axis("off")
-    return _finish(plt, fig, path)
+    return _finish(fig, path)
 
 
 def confusion_matrix(
@@ -111,14 +108,13 @@ def confusion_matrix(
     """Counts of (true, predicted) pairs, with the counts written in the cells."""
     counts = np.zeros((classes, classes), np.int64)
     np.add.at(counts, (labels, predictions), 1)
-    plt = _pyplot(path)
-    fig, ax = plt.subplots(figsize=(6.5, 5.5))
+    fig, ax = _subplots(path, 1, 1, figsize=(6.5, 5.5))
     image = ax.imshow(counts, cmap="Blues")
     fig.colorbar(image, ax=ax)
     for (i, j), n in np.ndenumerate(counts):
         ax.text(j, i, str(n), ha="center", va="center", fontsize=7, color="white" if n > counts.max() / 2 else "black")
     ax.set(title="confusion matrix", xlabel="predicted", ylabel="true", xticks=range(classes), yticks=range(classes))
-    return _finish(plt, fig, path)
+    return _finish(fig, path)
 
 
 def weight_tiles(
@@ -126,13 +122,12 @@ def weight_tiles(
 ) -> Path | None:
     """The first layer's weights (784, units) shown as one 28x28 tile per hidden unit (at most `limit`)."""
     units = min(kernel.shape[1], limit)
-    plt = _pyplot(path)
     rows = int(np.ceil(units / columns))
-    fig, axes = plt.subplots(rows, columns, figsize=(columns, rows))
+    fig, axes = _subplots(path, rows, columns, figsize=(columns, rows))
     scale = np.abs(kernel[:, :units]).max()
     for k, ax in enumerate(np.ravel(axes)):
         ax.axis("off")
         if k < units:
             ax.imshow(kernel[:, k].reshape(28, 28), cmap="RdBu", vmin=-scale, vmax=scale)
     fig.suptitle(f"first-layer weights ({units} units; red negative, blue positive)")
-    return _finish(plt, fig, path)
+    return _finish(fig, path)
