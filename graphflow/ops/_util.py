@@ -1,5 +1,5 @@
-"""Shape helpers shared by the ops: static shape rules for graph building, and the numpy side of sums (`add_reduce`,
-`sum_to`).
+"""Shape helpers shared by the ops: static shape rules for graph building, and the numpy side of reductions
+(`add_reduce`, `sum_to`, `max_reduce`).
 
 Static shapes are tuples with None for a dimension known only at run time; a shape of None means the rank itself is
 unknown. Every rule accepts both and raises ValueError when the known parts cannot agree.

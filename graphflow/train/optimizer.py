@@ -1,8 +1,9 @@
 """The optimizer base class: `minimize` = `apply_gradients(compute_gradients(loss))`, with TF-1 signatures.
 
-Each optimizer defines only its update rule, `_apply_dense(grad, var)`, written with graph ops (`assign`,
-`assign_sub`, arithmetic). The gradient nodes and the updates are built once, when the train op is built; running
-the train op replays one plan holding the forward pass, the gradients and the updates. Slot state (momenta, Adam's
+Each optimizer defines only its update rule, `_apply_dense(grad, var)`, which builds one of TF-1's fused update ops
+(`ApplyAdam`, `ApplyMomentum`, ... in graphflow/ops/training.py) on the variable and its slots. The gradient nodes
+and the updates are built once, when the train op is built; running the train op replays one plan holding the
+forward pass, the gradients and the updates. Slot state (momenta, Adam's
 moments) is kept in non-trainable variables, so it lives in the session next to the variables it serves.
 """
 

@@ -14,8 +14,6 @@ from typing import Any
 
 from graphflow.graph import Graph, Node, Operation, Variable, common_graph, format_shape, topo_order
 
-KINDS = ("placeholder", "variable", "constant", "operation")
-
 _GRADIENT_SCOPE = re.compile(r"gradients(_\d+)?")
 _GRAD_YS = re.compile(r"grad_ys(_\d+)?")
 

@@ -241,7 +241,7 @@ def _png_bytes(fig: Any) -> bytes:
 def _save(fig: Any, path: str | os.PathLike) -> None:
     ext = os.path.splitext(os.fspath(path))[1].lower().lstrip(".")
     if ext not in ("png", "svg", "pdf", "jpg", "jpeg"):
-        raise ValueError(f"cannot tell the image format from {os.fspath(path)!r}: use .png, .svg or .pdf")
+        raise ValueError(f"cannot tell the image format from {os.fspath(path)!r}: use .png, .svg, .pdf or .jpg")
     if fig.canvas is None or type(fig.canvas).__name__ == "FigureCanvasBase":
         from matplotlib.backends.backend_agg import FigureCanvasAgg
 
