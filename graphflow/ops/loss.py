@@ -11,7 +11,7 @@ import numpy as np
 from graphflow import dtypes
 from graphflow.graph import Node, get_default_graph
 from graphflow.ops._util import compatible
-from graphflow.ops.activation import log_softmax_op, softmax_op
+from graphflow.ops.activation import _softmax_grad, log_softmax_op, softmax_op
 from graphflow.ops.reduction import broadcast_like, sum_op
 from graphflow.ops.shape import one_hot
 from graphflow.registry import constant, defop, same_dtype
@@ -101,8 +101,8 @@ def _sparse_softmax_xent_grad_grad(op, gg):
     p = softmax_op(logits, axis=-1)
     target = one_hot(labels, _classes(op, logits), dtype=logits.dtype or dtypes.float32)
     d_g = sum_op(gg * (p - target), axis=(-1,), keepdims=False)
-    h = gg * broadcast_like(g, logits, axis=(-1,))
-    return d_g, None, p * (h - sum_op(h * p, axis=(-1,), keepdims=True))
+    (d_logits,) = _softmax_grad(p, gg * broadcast_like(g, logits, axis=(-1,)))
+    return d_g, None, d_logits
 
 
 def _classes(op, logits: Node) -> int:

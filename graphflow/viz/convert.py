@@ -258,12 +258,13 @@ def to_networkx(graph_or_fetches: Any, multigraph: bool = False) -> Any:
     return G
 
 
-def as_networkx(graph_or_fetches: Any) -> Any:
-    """A networkx graph made by `to_networkx` is used as it is; anything else is converted."""
+def as_networkx(graph_or_fetches: Any, multigraph: bool = False) -> Any:
+    """A networkx graph made by `to_networkx` is used as it is; anything else is converted (`multigraph`: one edge
+    per input, see `to_networkx`)."""
     nx = require_networkx()
     if isinstance(graph_or_fetches, nx.Graph):
         return graph_or_fetches
-    return to_networkx(graph_or_fetches)
+    return to_networkx(graph_or_fetches, multigraph=multigraph)
 
 
 def top_scope(name: str) -> str:

@@ -30,14 +30,7 @@ def write_graphml(graph_or_fetches: Any, path: str | os.PathLike, multigraph: bo
         path: the file to write.
         multigraph: one edge per input (see `to_networkx`).
     """
-    nx = require_networkx()
-    if isinstance(graph_or_fetches, nx.Graph):
-        G = graph_or_fetches
-    else:
-        from graphflow.viz.convert import to_networkx
-
-        G = to_networkx(graph_or_fetches, multigraph=multigraph)
-    nx.write_graphml(G, os.fspath(path))
+    require_networkx().write_graphml(as_networkx(graph_or_fetches, multigraph), os.fspath(path))
 
 
 def quote(text: Any) -> str:
