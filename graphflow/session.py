@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from graphflow import dtypes, errors
+from graphflow import errors
 from graphflow.graph import (
     Constant,
     Graph,
@@ -550,8 +550,6 @@ def _convert_feed(node: Node, value: Any) -> Array:
                     f"which has {_declared(node)}: they are not whole numbers that {dtype} can hold",
                 )
             array = array.astype(dtype)
-        elif dtype is None and array.dtype.kind in "biuf":
-            dtypes.as_dtype(array.dtype)
     shape = node.shape
     if shape is not None and (
         array.ndim != len(shape) or any(d is not None and d != a for d, a in zip(shape, array.shape, strict=True))
