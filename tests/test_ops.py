@@ -18,7 +18,8 @@ import pytest
 
 import graphflow as gf
 from graphflow.ops import broadcast_like, relu_grad, sum_to
-from graphflow.ops.loss import sparse_softmax_xent_grad
+from graphflow.ops.activation import relu
+from graphflow.ops.loss import sparse_softmax_xent_grad, sparse_softmax_xent_op
 from graphflow.ops.reduction import reduced_size_op
 from graphflow.ops.shape import reshape_like
 from graphflow.registry import OPS
@@ -861,3 +862,82 @@ def test_sparse_xent_rejects_float_labels():
         gf.nn.sparse_softmax_cross_entropy_with_logits(
             labels=gf.constant(np.zeros(3)), logits=gf.constant(np.zeros((3, 4)))
         )
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# Compiled loops: the sparse cross-entropy and relu agree with numpy's formulas, and write nothing when they refuse
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+def test_sparse_xent_loop_agrees_with_numpy_in_every_float_dtype(dtype):
+    rng = np.random.default_rng(3)
+    logits = rng.normal(0, 3, (4, 6, 5)).astype(dtype)
+    logits[0, 0, 2] = np.nan  # a NaN row gives NaN, as numpy's max propagates it
+    labels = rng.integers(0, 5, (4, 6))
+    g = rng.normal(size=(4, 6)).astype(dtype)
+    wide = logits.astype(np.float64)
+    loss = sparse_softmax_xent_op.forward(labels, logits)
+    grad = sparse_softmax_xent_grad.forward(g, labels, logits)
+    assert loss.dtype == dtype and loss.shape == (4, 6) and grad.dtype == dtype and grad.shape == logits.shape
+    tol = {np.float16: 2e-3, np.float32: 2e-6, np.float64: 1e-13}[dtype]
+    np.testing.assert_allclose(loss, np_sparse_xent(wide, labels), rtol=tol, atol=tol)
+    np.testing.assert_allclose(grad, np_sparse_xent_grad(g.astype(np.float64), wide, labels), rtol=tol, atol=tol)
+    assert np.isnan(loss[0, 0]) and np.isnan(grad[0, 0]).all() and not np.isnan(grad[0, 1:]).any()
+
+
+def test_sparse_xent_gradient_written_into_its_logits_equals_a_new_array():
+    rng = np.random.default_rng(4)
+    logits = rng.normal(size=(7, 10)).astype(np.float32)
+    labels, g = rng.integers(0, 10, 7), rng.normal(size=7).astype(np.float32)
+    expected = sparse_softmax_xent_grad.forward(g, labels, logits)
+    into = logits.copy()
+    assert sparse_softmax_xent_grad.forward(g, labels, into, out=into) is into
+    np.testing.assert_array_equal(into, expected)
+
+
+@pytest.mark.parametrize(
+    "labels, out, error",
+    [
+        (np.array([0, 10, 1]), np.zeros((3, 10), np.float32), "label 10 is outside the valid range"),
+        (np.array([0, 1, 2]), np.zeros((3, 9), np.float32), "out must be"),
+        (np.array([0, 1, 2]), np.zeros((3, 10), np.float64), "out must be"),
+        (np.array([0, 1]), np.zeros((3, 10), np.float32), "labels of shape"),
+    ],
+    ids=["label out of range", "out of another shape", "out of another dtype", "labels of another shape"],
+)
+def test_sparse_xent_gradient_refuses_before_writing_into_out(labels, out, error):
+    logits = np.arange(30, dtype=np.float32).reshape(3, 10)
+    before = out.copy()
+    with pytest.raises(ValueError, match=error):
+        sparse_softmax_xent_grad.forward(np.ones(3, np.float32), labels, logits, out=out)
+    np.testing.assert_array_equal(out, before)
+
+
+def test_sparse_xent_rejects_integer_logits_when_built():
+    with gf.Graph().as_default(), pytest.raises(TypeError, match=r"logits must be floating point.*gf\.cast"):
+        gf.nn.sparse_softmax_cross_entropy_with_logits(labels=[0], logits=gf.constant(np.array([[1, 2]], np.int32)))
+
+
+SPECIAL = np.array([-0.0, 0.0, -1.5, 2.5, np.nan, -np.inf, np.inf, 1e-30, -1e-30])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_relu_loops_agree_with_numpy_bit_for_bit(dtype):
+    x = np.resize(SPECIAL, (4, 9)).astype(dtype)
+    g = np.resize(SPECIAL[::-1], (4, 9)).astype(dtype)
+    with np.errstate(invalid="ignore"):  # inf · 0 is NaN in both
+        pairs = [
+            (relu.forward(x), np.maximum(x, 0)),
+            (relu_grad.forward(g, x), np.multiply(g, x > 0)),
+            (relu.forward(x[:, ::2]), np.maximum(x[:, ::2], 0)),  # not contiguous: numpy's formula itself
+            (relu_grad.forward(g[0], x), np.multiply(g[0], x > 0)),  # a broadcast gradient: numpy's formula
+        ]
+        into = g.copy()
+        assert relu_grad.forward(into, x, out=into) is into
+        expected = np.multiply(g, x > 0)
+    for ours, numpys in pairs:
+        assert ours.dtype == numpys.dtype and ours.shape == numpys.shape
+        np.testing.assert_array_equal(ours, numpys)
+        np.testing.assert_array_equal(np.signbit(ours), np.signbit(numpys))  # -0.0 and 0.0 too
+    np.testing.assert_array_equal(into, expected)
+    np.testing.assert_array_equal(relu.forward(np.array([-2, 3])), [0, 3])  # integers: numpy's maximum

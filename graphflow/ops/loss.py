@@ -10,7 +10,7 @@ import numpy as np
 
 from graphflow import dtypes
 from graphflow.graph import Node, get_default_graph
-from graphflow.ops._util import compatible
+from graphflow.ops._util import compatible, compute_dtype, jit
 from graphflow.ops.activation import _softmax_grad, log_softmax_op, softmax_op
 from graphflow.ops.reduction import broadcast_like, sum_op
 from graphflow.ops.shape import one_hot
@@ -50,25 +50,89 @@ def _sparse_xent_shape(labels, logits, **_):
 def _sparse_xent_dtype(labels, logits, **_):
     if labels is not None and labels.kind not in "iu":
         raise TypeError(f"labels must be integer class indices, got {labels}")
+    if logits is not None and logits.kind != "f":
+        raise TypeError(f"logits must be floating point, got {logits}; convert them with gf.cast(logits, gf.float32)")
     return same_dtype(logits)
+
+
+@jit
+def _xent_rows(logits, labels, loss, g, grad):
+    """The sparse softmax cross-entropy of 2-d `logits` (rows, classes) with 1-d integer `labels`, row by row.
+
+    With m the row's maximum and s = Σ exp(z − m) (summed in float64, so exp never overflows and nothing is lost):
+    loss[r] = log s − (z[label] − m), and grad[r] = g[r] · (exp(z − m) / s − one_hot(label)). Either output may be
+    None (numba then compiles the loop without it); `grad` may be `logits` itself. Returns the first row whose label
+    is outside [0, classes), before anything is written, or −1.
+    """
+    rows, classes = logits.shape
+    for r in range(rows):
+        if labels[r] < 0 or labels[r] >= classes:
+            return r
+    for r in range(rows):
+        z = logits[r]
+        top = z[0]
+        for j in range(1, classes):
+            if z[j] > top or z[j] != z[j]:  # a NaN is the maximum, as in np.max
+                top = z[j]
+        label = labels[r]
+        picked = z[label] - top  # read before `grad`, which may be z, is written
+        total = 0.0
+        if grad is None:
+            for j in range(classes):
+                total += np.exp(z[j] - top)
+        else:
+            d = grad[r]
+            for j in range(classes):
+                d[j] = np.exp(z[j] - top)
+                total += d[j]
+            for j in range(classes):
+                d[j] = (d[j] / total - (j == label)) * g[r]
+        if loss is not None:
+            loss[r] = np.log(total) - picked
+    return -1
+
+
+def _xent(labels: np.ndarray, logits: np.ndarray, g: Any = None, out: np.ndarray | None = None) -> np.ndarray:
+    """Runs `_xent_rows` on arrays of any rank: the loss (shape labels.shape) without `g`, else the gradient for the
+    logits (their shape), into `out` if given. float16 is computed in float32. Raises before writing into `out` when
+    the labels or `out` do not fit."""
+    if labels.dtype.kind not in "iu":
+        raise TypeError(f"labels must be integer class indices, got {labels.dtype}")
+    if labels.shape != logits.shape[:-1]:
+        raise ValueError(
+            f"labels of shape {labels.shape} do not fit logits of shape {logits.shape}: they need the "
+            "logits' shape without its last axis"
+        )
+    classes = logits.shape[-1]
+    dtype = compute_dtype(logits.dtype)
+    rows = np.asarray(logits, dtype).reshape(-1, classes)
+    if g is None:
+        loss = np.empty(labels.shape, dtype)
+        bad = _xent_rows(rows, labels.reshape(-1), loss.reshape(-1), None, None)
+        result = loss
+    else:
+        result = out
+        if out is None or dtype != logits.dtype:
+            result = np.empty(logits.shape, dtype)
+        elif out.shape != logits.shape or out.dtype != dtype or not out.flags.c_contiguous:
+            raise ValueError(f"out must be a C-contiguous {dtype} array of shape {logits.shape}")
+        g = np.broadcast_to(np.asarray(g, dtype), labels.shape).reshape(-1)
+        bad = _xent_rows(rows, labels.reshape(-1), None, g, result.reshape(-1, classes))
+    if bad >= 0:
+        label = labels.reshape(-1)[bad]
+        raise ValueError(f"label {label} is outside the valid range [0, {classes}) of the logits' last axis")
+    if result.dtype == logits.dtype:
+        return result
+    if out is None:
+        return result.astype(logits.dtype)  # float16: rounded back from float32
+    np.copyto(out, result, casting="same_kind")
+    return out
 
 
 @defop("SparseSoftmaxCrossEntropyWithLogits", shape=_sparse_xent_shape, dtype=_sparse_xent_dtype)
 def sparse_softmax_xent_op(labels, logits):
-    """Per-example -log_softmax(logits)[label] for integer class labels."""
-    _check_labels(labels, logits.shape[-1])
-    return -log_softmax_op.forward(logits, axis=-1)[_label_entries(labels)]
-
-
-def _label_entries(labels: np.ndarray) -> tuple[np.ndarray, ...]:
-    """The index of each label's entry in an array of the logits' shape: row by row, the labelled class."""
-    return (*np.indices(labels.shape, sparse=True), labels)
-
-
-def _check_labels(labels, classes: int) -> None:
-    if labels.size and (labels.min() < 0 or labels.max() >= classes):
-        bad = labels[(labels < 0) | (labels >= classes)].flat[0]
-        raise ValueError(f"label {bad} is outside the valid range [0, {classes}) of the logits' last axis")
+    """Per-example −log softmax(logits)[label] for integer class labels, in one compiled loop over the rows."""
+    return _xent(labels, logits)
 
 
 @sparse_softmax_xent_op.defgrad
@@ -84,14 +148,9 @@ def _like_logits(g, labels, logits, **_):
 
 @defop("SparseSoftmaxCrossEntropyWithLogitsGrad", shape=_like_logits, dtype=_like_logits, out=True)
 def sparse_softmax_xent_grad(g, labels, logits, out=None):
-    """The cross-entropy's gradient for the logits, g · (softmax(logits) − one_hot(labels)), in one op: one array
-    (a new one, or `out`), the labels' entries lowered by one in place (TF computes it alongside the loss, as its
-    second output)."""
-    _check_labels(labels, logits.shape[-1])  # before anything is written into `out`
-    d = softmax_op.forward(logits, axis=-1, out=out)
-    d[_label_entries(labels)] -= 1
-    d *= np.expand_dims(g, -1)
-    return d
+    """The cross-entropy's gradient for the logits, g · (softmax(logits) − one_hot(labels)), in one compiled loop
+    over the rows, into `out` if given (TF computes it alongside the loss, as its second output)."""
+    return _xent(labels, logits, g, out)
 
 
 @sparse_softmax_xent_grad.defgrad

@@ -11,34 +11,14 @@ variable's current value, so a run that fails later leaves the variables as they
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 
-from graphflow.ops._util import broadcast_shape, compatible
+from graphflow.ops._util import broadcast_shape, compatible, compute_dtype, jit
 from graphflow.ops.state import _assign_shape, _keeps_shape
 from graphflow.registry import defop
-
-KERNEL_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
-
-
-def _jit(kernel: Callable[..., None]) -> Callable[..., None]:
-    """`kernel` compiled with numba when first called: importing numba takes about 0.4 s, which only a plan that
-    runs a fused update pays. The compiled loop is cached on disk, so later processes skip the compile too."""
-    compiled = None
-
-    @functools.wraps(kernel)
-    def call(*args: Any) -> None:
-        nonlocal compiled
-        if compiled is None:
-            import numba
-
-            compiled = numba.njit(cache=True, nogil=True, error_model="numpy")(kernel)
-        compiled(*args)
-
-    return call
 
 
 def _update(
@@ -71,11 +51,6 @@ def _flat(array: Any, dtype: np.dtype, shape: tuple[int, ...]) -> np.ndarray:
     return np.ravel(np.broadcast_to(np.asarray(array, dtype), shape))
 
 
-def compute_dtype(dtype: np.dtype) -> np.dtype:
-    """The dtype a fused update computes in for a variable of `dtype`."""
-    return dtype if dtype in KERNEL_DTYPES else np.dtype(np.float32)
-
-
 def _copied(buffer: np.ndarray, value: np.ndarray) -> np.ndarray:
     np.copyto(buffer, value, casting="same_kind")
     return buffer
@@ -106,7 +81,7 @@ def _state_shape(count: int):
 # Adam
 
 
-@_jit
+@jit
 def _adam(var, m, v, grad, lr_t, one_minus_beta1, one_minus_beta2, epsilon, new_var, new_m, new_v):
     for i in range(var.size):
         g = grad[i]
@@ -138,7 +113,7 @@ def apply_gradient_descent(var, lr, grad, var_out=None):
     return np.subtract(var, np.multiply(lr, grad), out=var_out)
 
 
-@_jit
+@jit
 def _momentum(var, accum, grad, lr, momentum, new_var, new_accum):
     for i in range(var.size):
         a = accum[i] * momentum + grad[i]
@@ -146,7 +121,7 @@ def _momentum(var, accum, grad, lr, momentum, new_var, new_accum):
         new_var[i] = var[i] - a * lr
 
 
-@_jit
+@jit
 def _nesterov_momentum(var, accum, grad, lr, momentum, new_var, new_accum):
     for i in range(var.size):
         a = accum[i] * momentum + grad[i]
@@ -162,7 +137,7 @@ def apply_momentum(var, accum, lr, grad, momentum, var_out=None, accum_out=None,
     return _update(kernel, (var, accum), (grad,), (lr, momentum), (var_out, accum_out))
 
 
-@_jit
+@jit
 def _adagrad(var, accum, grad, lr, new_var, new_accum):
     for i in range(var.size):
         g = grad[i]
@@ -177,7 +152,7 @@ def apply_adagrad(var, accum, lr, grad, var_out=None, accum_out=None):
     return _update(_adagrad, (var, accum), (grad,), (lr,), (var_out, accum_out))
 
 
-@_jit
+@jit
 def _rmsprop(var, ms, mom, grad, lr, one_minus_decay, momentum, epsilon, new_var, new_ms, new_mom):
     for i in range(var.size):
         g = grad[i]
@@ -196,7 +171,7 @@ def apply_rmsprop(var, ms, mom, lr, grad, var_out=None, ms_out=None, mom_out=Non
     return _update(_rmsprop, (var, ms, mom), (grad,), scalars, (var_out, ms_out, mom_out))
 
 
-@_jit
+@jit
 def _centered_rmsprop(var, ms, mg, mom, grad, lr, one_minus_decay, momentum, epsilon, new_var, new_ms, new_mg, new_mom):
     for i in range(var.size):
         g = grad[i]
