@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import functools
 import gc
-import operator
 import threading
 import warnings
 from collections import Counter
@@ -38,7 +37,7 @@ from graphflow.ops._util import compatible
 Array = np.ndarray
 GROWTH_WARNING_RUNS = 10
 NO_SPARES: Mapping = MappingProxyType({})
-Step = tuple[Callable[..., Any], tuple[int, ...], dict[str, Any], int, tuple[int, ...]]
+Step = tuple[Callable[..., Any], tuple[int, ...], dict[str, Any], int | slice, tuple[int, ...]]
 
 
 class GraphGrowthWarning(UserWarning):
@@ -50,8 +49,9 @@ class Plan:
 
     Attributes:
         nodes: the node each slot holds, in topological order (slot i holds nodes[i]).
-        steps: one `(fn, arg_slots, attrs, out_slot, free_slots)` per operation, in order; an op that changes several
-            variables (a fused optimizer update) is followed by one step per variable that hands out its new value.
+        steps: one `(fn, arg_slots, attrs, out_slot, free_slots)` per operation, in order; for an op that changes
+            several variables (a fused optimizer update) `out_slot` is a slice of consecutive slots, one per variable,
+            which the tuple of their new values fills.
         variables: `(slot, variable)` for each variable the plan reads.
         feeds: `(slot, node, key)` for each fed node the request needs; `key` is its key in the feed_dict.
         fetch_slots: the slot of each fetch.
@@ -90,7 +90,12 @@ class Plan:
                 args = [slot[i] for i in node.inputs]
                 changed = _changed(node)
                 reads.update(i for i in node.inputs[len(changed) :] if isinstance(i, Variable))
-                outs = [slot[node]]  # where each changed variable's new value goes; the first is the op's own
+                # Where each changed variable's new value goes; the first is the op's own output. An op that changes
+                # several variables returns a tuple, which lands in as many consecutive slots of its own.
+                outs = [slot[node]]
+                if len(changed) > 1:
+                    outs = [self._extra_slot(node) for _ in changed]
+                    slot[node] = outs[0]
                 for k, ref in enumerate(changed):
                     if ref in fed:
                         raise errors.InvalidArgumentError(
@@ -101,8 +106,6 @@ class Plan:
                     if node.opdef.ref == "update":
                         reads.add(ref)
                     args[k] = latest.get(ref, slot[ref])
-                    if k:
-                        outs.append(self._extra_slot(node))
                     latest[ref] = outs[k]
                 for ref in changed:
                     # The slot of a recycled buffer to write the new value into; it holds None when a second update
@@ -117,12 +120,8 @@ class Plan:
                     attrs["rng"] = rng_for(node)
                 # An op registered as a ufunc is called as that ufunc: the same result, one Python frame fewer.
                 fn = node.opdef.ufunc or node.opdef.forward
-                if len(outs) == 1:
-                    self.steps.append((fn, tuple(args), attrs, outs[0], ()))
-                else:  # the forward returns a tuple of new values, which the next steps hand out one by one
-                    results = self._extra_slot(node)
-                    self.steps.append((fn, tuple(args), attrs, results, ()))
-                    self.steps += [(operator.itemgetter(k), (results,), {}, out, ()) for k, out in enumerate(outs)]
+                out = outs[0] if len(outs) == 1 else slice(outs[0], outs[-1] + 1)  # env[a:b] = (x, y, z) fills three
+                self.steps.append((fn, tuple(args), attrs, out, ()))
             elif isinstance(node, Variable):
                 self.variables.append((slot[node], node))
             elif isinstance(node, Constant):
@@ -148,8 +147,10 @@ class Plan:
         self._owner[len(self.template) - 1] = op
         return len(self.template) - 1
 
-    def node_at(self, slot: int) -> Node:
-        """The node whose value `slot` holds, or the op that made or uses it."""
+    def node_at(self, slot: int | slice) -> Node:
+        """The node whose value `slot` (or a step's slice of slots) holds, or the op that made or uses it."""
+        if type(slot) is slice:
+            slot = slot.start
         return self.nodes[slot] if slot < len(self.nodes) else self._owner[slot]
 
     def _free_after_last_use(self, keep: set[int]) -> None:
@@ -178,7 +179,7 @@ class Plan:
             node = self.node_at(out)
             if _writes_out(node):
                 for i, s in enumerate(args):
-                    if s in free and s in fresh and s not in viewed and _can_hold(self.nodes[s], node):
+                    if s in free and s in fresh and s not in viewed and _can_hold(self.node_at(s), node):
                         ufunc = node.opdef.ufunc
                         if ufunc is not None:
                             fn = functools.partial(_into_input, ufunc, i)
@@ -235,11 +236,12 @@ class Plan:
         for fn, args, attrs, out, free in self.steps:
             inputs = [env[s] for s in args]
             try:
-                env[out] = fn(*inputs, **attrs)
+                value = fn(*inputs, **attrs)
             except Exception as e:
                 raise self._failure(self.node_at(out), e) from e
-            if _non_finite(env[out]):
-                raise self._non_finite_error(self.node_at(out), env[out], inputs)
+            if _non_finite(value):
+                raise self._non_finite_error(self.node_at(out), value, inputs)
+            env[out] = value
             for s in free:
                 env[s] = None
         return [env[s] for s in self.fetch_slots], [env[s] for _, s in self.commits]
