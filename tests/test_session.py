@@ -706,3 +706,25 @@ def test_a_step_planned_in_place_allocates_when_its_result_cannot_be_cast_into_t
     assert _written_into(plan, "Softmax") == [0]
     e = np.exp(np.array([[0, 2, 4], [6, 6, 6]]) - [[4], [6]])
     np.testing.assert_allclose(got, e / e.sum(axis=1, keepdims=True))
+
+
+def test_a_training_plan_has_one_step_per_op_and_fused_updates_fill_consecutive_slots():
+    with gf.Graph().as_default():
+        x = gf.placeholder(gf.float64, [None, 3], name="x")
+        w = gf.Variable(np.ones((3, 2)), name="w")
+        b = gf.Variable(np.zeros(2), name="b")
+        loss = gf.reduce_mean(gf.square(gf.matmul(x, w) + b))
+        train = gf.train.AdamOptimizer(0.1).minimize(loss)
+        with gf.Session() as sess:
+            sess.run(train, {x: np.ones((4, 3))})
+            plan = sess._plans[((train,), frozenset({x}))]
+            ops = [n for n in plan.nodes if isinstance(n, gf.Operation) and n is not x]
+            assert len(plan.steps) == len(ops)  # no extra step hands out an update's values
+            updates = [(out, plan.node_at(out)) for _, _, _, out, _ in plan.steps if type(out) is slice]
+            assert sorted(op.type for _, op in updates) == ["ApplyAdam", "ApplyAdam"]
+            for out, op in updates:
+                assert out.stop - out.start == 3  # the variable and its two moments
+                assert {plan.node_at(s) for s in range(out.start, out.stop)} == {op}
+            sess.run(train, {x: np.ones((4, 3))})
+            committed = {var.name for var, s in plan.commits if plan.node_at(s).type == "ApplyAdam"}
+    assert {"w", "b"} <= committed and len(committed) == 6  # w, b and their m and v slots

@@ -105,7 +105,7 @@ def _xent(labels: np.ndarray, logits: np.ndarray, g: Any = None, out: np.ndarray
         )
     classes = logits.shape[-1]
     dtype = compute_dtype(logits.dtype)
-    rows = np.asarray(logits, dtype).reshape(-1, classes)
+    rows = np.asarray(logits, dtype).reshape(labels.size, classes)  # not -1: there may be no classes
     if g is None:
         loss = np.empty(labels.shape, dtype)
         bad = _xent_rows(rows, labels.reshape(-1), loss.reshape(-1), None, None)
@@ -117,7 +117,7 @@ def _xent(labels: np.ndarray, logits: np.ndarray, g: Any = None, out: np.ndarray
         elif out.shape != logits.shape or out.dtype != dtype or not out.flags.c_contiguous:
             raise ValueError(f"out must be a C-contiguous {dtype} array of shape {logits.shape}")
         g = np.broadcast_to(np.asarray(g, dtype), labels.shape).reshape(-1)
-        bad = _xent_rows(rows, labels.reshape(-1), None, g, result.reshape(-1, classes))
+        bad = _xent_rows(rows, labels.reshape(-1), None, g, result.reshape(rows.shape))
     if bad >= 0:
         label = labels.reshape(-1)[bad]
         raise ValueError(f"label {label} is outside the valid range [0, {classes}) of the logits' last axis")
