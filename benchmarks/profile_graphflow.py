@@ -43,7 +43,7 @@ def biggest_plan(sess: gf.Session):
 def fn_name(fn) -> str:
     """A readable name for a step function, including `functools.partial` wrappers and ufuncs."""
     if isinstance(fn, functools.partial):
-        args = ", ".join(getattr(a, "__name__", repr(a)) for a in fn.args)
+        args = ", ".join(getattr(a, "__name__", type(a).__name__ if isinstance(a, dict) else repr(a)) for a in fn.args)
         return f"{fn_name(fn.func)}({args})"
     return getattr(fn, "__name__", None) or type(fn).__name__
 

@@ -58,10 +58,10 @@ class OpDef:
         out: the forward takes `out=`, an array to write its result into, and otherwise returns a new array. Its
             first write into `out` must be a numpy call that checks shape and casting first, so that a forward that
             raises (TypeError, ValueError) has written nothing; the plan then calls it again without `out`. Like
-            `ufunc`, it lets a plan write the result into an input the op reads last, and later steps write into the
-            result.
-        fresh: the forward always returns a new array nothing else holds, which later steps may write into (implied
-            by `ufunc` and `out`; `MatMul` has it alone, as writing a product into one of its factors saves nothing).
+            `ufunc`, it lets a plan write the result into an input the op reads last, or into the array the step
+            returned in an earlier run, and later steps write into the result.
+        into_inputs: with `out`, whether that array may be one of the op's inputs. False for `MatMul`: numpy cannot
+            write a product over one of its factors without copying the factor first, so it would save nothing.
         views: the forward may return an input, or a view of one, instead of a new array.
     """
 
@@ -75,7 +75,7 @@ class OpDef:
     views: bool = False
     updates: int = 1
     out: bool = False
-    fresh: bool = False
+    into_inputs: bool = True
 
     def __call__(self, *inputs: Any, name: str | None = None, **attrs: Any) -> Operation:
         graph = common_graph([x for x in inputs if isinstance(x, Node)], self.name)
@@ -109,14 +109,14 @@ def defop(
     views: bool = False,
     updates: int = 1,
     out: bool = False,
-    fresh: bool = False,
+    into_inputs: bool = True,
 ) -> Callable[[Callable[..., Any]], OpDef]:
     """Decorator registering `forward` as op type `name`; returns the `OpDef`, which builds nodes when called."""
 
     def register(forward: Callable[..., Any]) -> OpDef:
         if name in OPS:
             raise ValueError(f"op {name!r} is already registered")
-        OPS[name] = OpDef(name, forward, shape, dtype, needs_rng, ref, ufunc, views, updates, out, fresh)
+        OPS[name] = OpDef(name, forward, shape, dtype, needs_rng, ref, ufunc, views, updates, out, into_inputs)
         OPS[name].__doc__ = forward.__doc__
         return OPS[name]
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import gc
+import sys
 import threading
 import warnings
 from collections import Counter
@@ -140,6 +141,7 @@ class Plan:
         self._free_after_last_use({*self.fetch_slots, *(s for _, s in self.commits)})
         if in_place:
             self._write_in_place()
+        self._recycle_outputs()
 
     def _extra_slot(self, op: Operation) -> int:
         """A new slot past the nodes' own, for a value `op` makes or uses besides its output."""
@@ -168,16 +170,17 @@ class Plan:
     def _write_in_place(self) -> None:
         """Lets a step write its result into an input it reads last, instead of allocating.
 
-        The step's op must be able to (`ufunc` or `out` in its registration), and the input must be a new array made
-        by such a step or a `fresh` op (so nobody else holds it), read by no op that may return a view of it (so no
-        alias of it outlives this step), and of the result's dtype and, as far as static shapes tell, its shape.
+        The step's op must be able to (`ufunc`, or `out` with `into_inputs`, in its registration), and the input must
+        be a new array made by a step whose op is registered with `ufunc` or `out` (so nobody else holds it), read by
+        no op that may return a view of it (so no alias of it outlives this step), and of the result's dtype and, as
+        far as static shapes tell, its shape.
         """
-        fresh = {out for _, _, _, out, _ in self.steps if _makes_new(self.node_at(out))}
+        fresh = {out for _, _, _, out, _ in self.steps if _writes_out(self.node_at(out))}
         viewed = {s for _, args, _, out, _ in self.steps if self.node_at(out).opdef.views for s in args}
         steps = []
         for fn, args, attrs, out, free in self.steps:
             node = self.node_at(out)
-            if _writes_out(node):
+            if _writes_out(node) and node.opdef.into_inputs:
                 for i, s in enumerate(args):
                     if s in free and s in fresh and s not in viewed and _can_hold(self.node_at(s), node):
                         ufunc = node.opdef.ufunc
@@ -186,6 +189,23 @@ class Plan:
                         else:
                             fn = functools.partial(_forward_into_input, fn, i)
                         break
+            steps.append((fn, args, attrs, out, free))
+        self.steps = steps
+
+    def _recycle_outputs(self) -> None:
+        """Lets each step that allocates its result (one that takes `out=` but writes into none of its inputs) reuse
+        the array it returned in an earlier run, once nothing else holds that array.
+
+        Large temporaries are then allocated once per plan instead of once per run; each allocation of a large array
+        is fresh memory from the operating system, paid for again in page faults every run. `kept` holds the arrays
+        between runs (see `_recycling`), and they are freed with the plan.
+        """
+        self.kept: dict[int, tuple[Any, Array]] = {}
+        steps = []
+        for fn, args, attrs, out, free in self.steps:
+            node = self.node_at(out)
+            if type(out) is int and _writes_out(node) and fn is (node.opdef.ufunc or node.opdef.forward):
+                fn = functools.partial(_recycling, fn, self.kept, out)
             steps.append((fn, args, attrs, out, free))
         self.steps = steps
 
@@ -605,13 +625,9 @@ def _writable(value: Any) -> Any:
 
 
 def _writes_out(node: Node) -> bool:
-    """Whether `node` is an op whose forward can write its result into a given array (and otherwise makes a new one)."""
+    """Whether `node` is an op whose forward can write its result into a given array, and otherwise makes a new one
+    that nothing else holds."""
     return isinstance(node, Operation) and (node.opdef.ufunc is not None or node.opdef.out)
-
-
-def _makes_new(node: Node) -> bool:
-    """Whether `node` is an op whose result is always a new array, which nothing else holds."""
-    return _writes_out(node) or (isinstance(node, Operation) and node.opdef.fresh)
 
 
 def _can_hold(value: Node, result: Node) -> bool:
@@ -637,6 +653,59 @@ def _forward_into_input(forward: Callable[..., Any], i: int, *args: Any, **attrs
         except (TypeError, ValueError):  # the result needs another shape or dtype; numpy checked before writing
             pass
     return forward(*args, **attrs)
+
+
+RECYCLE_BYTES = 1 << 16  # results smaller than this come from the allocator's own free lists, without page faults
+
+
+def _recycling(fn: Callable[..., Any], kept: dict[int, tuple[Any, Array]], slot: int, *args: Any, **attrs: Any) -> Any:
+    """`fn(*args, **attrs)`, written into the array this step returned in an earlier run when that is safe.
+
+    It is safe when the inputs have the shapes and dtypes they had then (so the result has that array's shape and
+    dtype) and nothing else holds the array any more: not a caller who fetched it, a variable, or a view. The
+    reference count tells, as it tells numpy when a temporary may be reused. Results of `RECYCLE_BYTES` or more are
+    kept for the next run. `kept.pop` takes an array out, so two threads running one plan never share one.
+    """
+    entry = kept.pop(slot, None)
+    if entry is not None:
+        inputs, array = entry
+        del entry
+        if _references(array) == _SOLE_REFERENCES and inputs == _signature(args):
+            result = fn(*args, out=array, **attrs)
+            kept[slot] = (inputs, array)
+            return result
+        del array
+    result = fn(*args, **attrs)
+    if type(result) is np.ndarray and result.nbytes >= RECYCLE_BYTES:
+        inputs = _signature(args)
+        if inputs is not None:
+            kept[slot] = (inputs, result)
+    return result
+
+
+def _signature(args: tuple[Any, ...]) -> list[tuple[tuple[int, ...], np.dtype]] | None:
+    """The shape and dtype of each input, or None when one is not an array."""
+    try:
+        return [(a.shape, a.dtype) for a in args]
+    except AttributeError:
+        return None
+
+
+def _references(array: Array) -> int:
+    return sys.getrefcount(array)
+
+
+def _sole_references() -> int:
+    """What `_references` reports for an array that only a local variable of its caller holds, in `_recycling`'s
+    circumstances. Measured once rather than assumed, as interpreters count borrowed references differently."""
+    kept = {0: (None, np.empty(0))}
+    entry = kept.pop(0)
+    _inputs, array = entry
+    del entry
+    return _references(array)
+
+
+_SOLE_REFERENCES = _sole_references()
 
 
 def _non_finite(value: Any) -> bool:

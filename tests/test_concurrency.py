@@ -6,6 +6,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
+import pytest
 
 import graphflow as gf
 from graphflow import session as session_module
@@ -20,7 +21,9 @@ def mlp(seed: int = 0):
     return x, y, out, loss
 
 
-def test_threads_running_inference_on_one_session_get_correct_results():
+@pytest.mark.parametrize("recycle_bytes", [session_module.RECYCLE_BYTES, 0])
+def test_threads_running_inference_on_one_session_get_correct_results(monkeypatch, recycle_bytes):
+    monkeypatch.setattr(session_module, "RECYCLE_BYTES", recycle_bytes)  # 0: every result reuses an earlier array
     with gf.Graph().as_default():
         x, _, out, _ = mlp()
         with gf.Session() as sess:

@@ -640,16 +640,22 @@ def test_elementwise_steps_write_into_inputs_they_read_last_but_never_into_share
     np.testing.assert_allclose(y_value, (feed * [1, 2, 3]) ** 2)
     np.testing.assert_allclose(kept_value, feed * [1, 2, 3])
     np.testing.assert_array_equal(feed, [0.5, 1.0, 2.0])  # a fed array is never written
-    in_place = {plan.nodes[out].name for fn, _, _, out, _ in plan.steps if isinstance(fn, functools.partial)}
+    in_place = {plan.nodes[out].name for fn, _, _, out, _ in plan.steps if _in_place(fn)}
     assert in_place == {"u"}
+
+
+def _in_place(fn) -> bool:
+    """Whether a plan step's function writes its result into one of its inputs."""
+    return isinstance(fn, functools.partial) and fn.func in (
+        session_module._into_input,
+        session_module._forward_into_input,
+    )
 
 
 def _written_into(plan, op_type: str) -> list[int | None]:
     """For each step of `op_type` in `plan`, the input it writes its result into (None: a new array)."""
     return [
-        fn.args[1] if isinstance(fn, functools.partial) else None
-        for fn, _, _, out, _ in plan.steps
-        if plan.node_at(out).type == op_type
+        fn.args[1] if _in_place(fn) else None for fn, _, _, out, _ in plan.steps if plan.node_at(out).type == op_type
     ]
 
 
@@ -728,3 +734,49 @@ def test_a_training_plan_has_one_step_per_op_and_fused_updates_fill_consecutive_
             sess.run(train, {x: np.ones((4, 3))})
             committed = {var.name for var, s in plan.commits if plan.node_at(s).type == "ApplyAdam"}
     assert {"w", "b"} <= committed and len(committed) == 6  # w, b and their m and v slots
+
+
+def test_a_large_result_reuses_its_array_from_the_run_before_unless_the_caller_still_holds_it():
+    rows = session_module.RECYCLE_BYTES // (8 * 10) + 1  # a (rows, 10) float64 product is just large enough
+    rng = np.random.default_rng(0)
+    with gf.Graph().as_default():
+        x = gf.placeholder(gf.float64, [None, 4], name="x")
+        w = gf.Variable(rng.standard_normal((4, 10)), name="w")
+        y = gf.matmul(x, w, name="y")
+        with gf.Session() as sess:
+            w_value = sess.run(w)
+            feeds = [rng.standard_normal((rows, 4)) for _ in range(3)]
+            first = sess.run(y, {x: feeds[0]})
+            address = first.ctypes.data
+            del first  # nobody holds the first result any more: the next run writes into its array
+            second = sess.run(y, {x: feeds[1]})
+            assert second.ctypes.data == address
+            third = sess.run(y, {x: feeds[2]})  # `second` is still held: a new array
+            assert not np.shares_memory(second, third)
+            fewer = sess.run(y, {x: feeds[0][:-1]})  # other input shapes: a new array of the right shape
+    np.testing.assert_array_equal(second, feeds[1] @ w_value)
+    np.testing.assert_array_equal(third, feeds[2] @ w_value)
+    np.testing.assert_array_equal(fewer, feeds[0][:-1] @ w_value)
+
+
+def test_recycled_intermediates_give_the_results_of_fresh_arrays_across_shapes_and_failures(monkeypatch):
+    monkeypatch.setattr(session_module, "RECYCLE_BYTES", 0)  # every result is kept for the next run
+    rng = np.random.default_rng(1)
+    with gf.Graph().as_default():
+        x = gf.placeholder(gf.float64, [None, 3], name="x")
+        w = gf.Variable(rng.standard_normal((3, 2)), name="w")
+        hidden = gf.sigmoid(gf.matmul(x, w) + 1.0)
+        loss = gf.reduce_sum(gf.square(hidden))
+        train = gf.train.GradientDescentOptimizer(0.1).minimize(loss)
+        guarded = gf.group(train, gf.check_numerics(gf.log(x), "log"))  # fails after the update is computed
+        with gf.Session() as sess, gf.Session(debug_nans=True) as reference:
+            for rows in (5, 2, 5, 7):
+                feed = {x: rng.uniform(0.5, 1.5, (rows, 3))}
+                np.testing.assert_array_equal(sess.run(hidden, feed), reference.run(hidden, feed))
+                sess.run(guarded, feed)
+                reference.run(guarded, feed)
+                np.testing.assert_array_equal(sess.run(w), reference.run(w))
+            before = sess.run(w)
+            with pytest.raises(gf.errors.InvalidArgumentError, match="log"), np.errstate(invalid="ignore"):
+                sess.run(guarded, {x: -np.ones((5, 3))})
+            np.testing.assert_array_equal(sess.run(w), before)

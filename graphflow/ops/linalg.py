@@ -32,13 +32,13 @@ def _fmt(shape, transposed):
     return text + "ᵀ" if transposed else text
 
 
-@defop("MatMul", shape=_matmul_shape, fresh=True)
-def matmul(a, b, *, transpose_a=False, transpose_b=False):
+@defop("MatMul", shape=_matmul_shape, out=True, into_inputs=False)
+def matmul(a, b, *, transpose_a=False, transpose_b=False, out=None):
     if transpose_a:
         a = np.swapaxes(a, -1, -2)
     if transpose_b:
         b = np.swapaxes(b, -1, -2)
-    return np.matmul(a, b)
+    return np.matmul(a, b, out=out)
 
 
 @matmul.defgrad
