@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import gc
+import math
 import sys
 import threading
 import warnings
@@ -674,7 +675,7 @@ def _smaller_than(node: Node, nbytes: int) -> bool:
     shape = node.shape
     if node.dtype is None or shape is None or None in shape:
         return False
-    return node.dtype.itemsize * int(np.prod(shape, dtype=np.int64)) < nbytes
+    return node.dtype.itemsize * math.prod(shape) < nbytes
 
 
 def _recycling(fn: Callable[..., Any], kept: dict[int, tuple[Any, Array]], slot: int, *args: Any, **attrs: Any) -> Any:
