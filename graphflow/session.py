@@ -2,8 +2,9 @@
 
 A `Plan` is the part of the graph a request needs, in topological order, flattened into steps over integer slots:
 `(fn, arg_slots, attrs, out_slot, free_slots)`. Running it fills a fresh list of slots (variables, feeds, constants),
-calls each step's numpy function, and frees each value after its last reader. Variable values live in the session,
-so two sessions on one graph are independent. Updates made by a run are committed only when the run succeeds.
+calls each step's numpy function, and frees each value after its last reader; a large result's array is kept for the
+same step to reuse in the next run. Variable values live in the session, so two sessions on one graph are
+independent. Updates made by a run are committed only when the run succeeds.
 """
 
 from __future__ import annotations
@@ -62,6 +63,8 @@ class Plan:
             plan; its update writes the new value there instead of into a newly allocated array. Slots past the
             nodes' own (buffers, a multi-variable update's results) belong to an op: see `node_at`.
         uninitialized: variables whose value the plan reads, to initialise before its first run in a session.
+        kept: for each step that allocated a large result, that array and its inputs' shapes and dtypes, for the
+            step to write into in the next run (see `_recycle_outputs`).
     """
 
     def __init__(
