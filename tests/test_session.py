@@ -763,8 +763,8 @@ def test_a_large_result_reuses_its_array_from_the_run_before_unless_the_caller_s
 
 
 def test_recycled_intermediates_give_the_results_of_fresh_arrays_across_shapes_and_failures(monkeypatch):
-    monkeypatch.setattr(session_module, "RECYCLE_BYTES", 0)  # every result is kept for the next run
     rng = np.random.default_rng(1)
+    feeds = [rng.uniform(0.5, 1.5, (rows, 3)) for rows in (5, 2, 5, 7)]
     with gf.Graph().as_default():
         x = gf.placeholder(gf.float64, [None, 3], name="x")
         w = gf.Variable(rng.standard_normal((3, 2)), name="w")
@@ -772,14 +772,25 @@ def test_recycled_intermediates_give_the_results_of_fresh_arrays_across_shapes_a
         loss = gf.reduce_sum(gf.square(hidden))
         train = gf.train.GradientDescentOptimizer(0.1).minimize(loss)
         guarded = gf.group(train, gf.check_numerics(gf.log(x), "log"))  # fails after the update is computed
-        with gf.Session() as sess, gf.Session(debug_nans=True) as reference:
-            for rows in (5, 2, 5, 7):
-                feed = {x: rng.uniform(0.5, 1.5, (rows, 3))}
-                np.testing.assert_array_equal(sess.run(hidden, feed), reference.run(hidden, feed))
-                sess.run(guarded, feed)
-                reference.run(guarded, feed)
-                np.testing.assert_array_equal(sess.run(w), reference.run(w))
-            before = sess.run(w)
+
+        def history(sess):
+            values = []
+            for feed in feeds:
+                values.append(sess.run(hidden, {x: feed}))
+                sess.run(guarded, {x: feed})
+                values.append(sess.run(w))
             with pytest.raises(gf.errors.InvalidArgumentError, match="log"), np.errstate(invalid="ignore"):
                 sess.run(guarded, {x: -np.ones((5, 3))})
-            np.testing.assert_array_equal(sess.run(w), before)
+            values.append(sess.run(w))  # as it was before the failed run
+            return values
+
+        with gf.Session() as plain:  # arrays this small are never kept
+            want = history(plain)
+            assert not any(plan.kept for plan in plain._plans.values())
+        monkeypatch.setattr(session_module, "RECYCLE_BYTES", 0)  # every result is kept for the next run
+        with gf.Session() as keeping:
+            got = history(keeping)
+            assert any(plan.kept for plan in keeping._plans.values())
+    np.testing.assert_array_equal(want[-1], want[-2])
+    for g, v in zip(got, want, strict=True):
+        np.testing.assert_array_equal(g, v)
