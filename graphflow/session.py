@@ -64,7 +64,7 @@ class Plan:
             nodes' own (buffers, a multi-variable update's results) belong to an op: see `node_at`.
         uninitialized: variables whose value the plan reads, to initialise before its first run in a session.
         kept: for each step that allocated a large result, that array and its inputs' shapes and dtypes, for the
-            step to write into in the next run (see `_recycle_outputs`).
+            step to write into in the next run (see `_reuse_arrays`).
     """
 
     def __init__(
@@ -143,9 +143,7 @@ class Plan:
         self.commits = [(var, s) for var, s in latest.items()]
         self.uninitialized = sorted(reads - fed, key=lambda v: v.name)
         self._free_after_last_use({*self.fetch_slots, *(s for _, s in self.commits)})
-        if in_place:
-            self._write_in_place()
-        self._recycle_outputs()
+        self._reuse_arrays(in_place)
 
     def _extra_slot(self, op: Operation) -> int:
         """A new slot past the nodes' own, for a value `op` makes or uses besides its output."""
@@ -171,52 +169,39 @@ class Plan:
                 frees[index].append(s)
         self.steps = [(fn, args, attrs, out, tuple(frees[i])) for i, (fn, args, attrs, out, _) in enumerate(self.steps)]
 
-    def _write_in_place(self) -> None:
-        """Lets a step write its result into an input it reads last, instead of allocating.
+    def _reuse_arrays(self, in_place: bool) -> None:
+        """Decides, for each step whose op can write its result into a given array (`ufunc`, or `out` in its
+        registration), which array that is instead of a new one.
 
-        The step's op must be able to (`ufunc`, or `out` with `into_inputs`, in its registration), and the input must
-        be a new array made by a step whose op is registered with `ufunc` or `out` (so nobody else holds it), read by
-        no op that may return a view of it (so no alias of it outlives this step), and of the result's dtype and, as
-        far as static shapes tell, its shape. A result known to be smaller than `IN_PLACE_BYTES` is left to allocate:
-        numpy hands out a small array faster than it sets up a call with `out=`.
+        With `in_place`, an input the step reads last, if the op allows it (`into_inputs`), and the input is a new
+        array made by another such step (so nobody else holds it), read by no op that may return a view of it (so no
+        alias of it outlives this step), and of the result's dtype and, as far as static shapes tell, its shape.
+        Otherwise the array the step returned in an earlier run, once nothing else holds it (see `_recycling`):
+        large temporaries are then allocated once per plan instead of once per run, where each new large array would
+        be fresh memory from the operating system, paid for again in page faults. `kept` holds those arrays between
+        runs; they are freed with the plan. Results known from their static shapes to be smaller than
+        `IN_PLACE_BYTES` (`RECYCLE_BYTES`) are left to allocate: numpy hands out a small array faster than it sets up
+        a call with `out=`.
         """
         fresh = {out for _, _, _, out, _ in self.steps if _writes_out(self.node_at(out))}
         viewed = {s for _, args, _, out, _ in self.steps if self.node_at(out).opdef.views for s in args}
-        steps = []
-        for fn, args, attrs, out, free in self.steps:
-            node = self.node_at(out)
-            if _writes_out(node) and node.opdef.into_inputs and not _smaller_than(node, IN_PLACE_BYTES):
-                for i, s in enumerate(args):
-                    if s in free and s in fresh and s not in viewed and _can_hold(self.node_at(s), node):
-                        ufunc = node.opdef.ufunc
-                        if ufunc is not None:
-                            fn = functools.partial(_into_input, ufunc, i)
-                        else:
-                            fn = functools.partial(_forward_into_input, fn, i)
-                        break
-            steps.append((fn, args, attrs, out, free))
-        self.steps = steps
-
-    def _recycle_outputs(self) -> None:
-        """Lets each step that allocates its result (one that takes `out=` but writes into none of its inputs) reuse
-        the array it returned in an earlier run, once nothing else holds that array.
-
-        Large temporaries are then allocated once per plan instead of once per run; each allocation of a large array
-        is fresh memory from the operating system, paid for again in page faults every run. `kept` holds the arrays
-        between runs (see `_recycling`), and they are freed with the plan. Steps whose results are known to be smaller
-        than `RECYCLE_BYTES` are left as they are.
-        """
         self.kept: dict[int, tuple[Any, Array]] = {}
         steps = []
         for fn, args, attrs, out, free in self.steps:
             node = self.node_at(out)
-            if (
-                type(out) is int
-                and _writes_out(node)
-                and fn is (node.opdef.ufunc or node.opdef.forward)
-                and not _smaller_than(node, RECYCLE_BYTES)
-            ):
-                fn = functools.partial(_recycling, fn, self.kept, out)
+            if _writes_out(node):
+                into = None  # the input to write into, if any
+                if in_place and node.opdef.into_inputs and not _smaller_than(node, IN_PLACE_BYTES):
+                    for i, s in enumerate(args):
+                        if s in free and s in fresh and s not in viewed and _can_hold(self.node_at(s), node):
+                            into = i
+                            break
+                if into is not None and node.opdef.ufunc is not None:
+                    fn = functools.partial(_into_input, node.opdef.ufunc, into)
+                elif into is not None:
+                    fn = functools.partial(_forward_into_input, fn, into)
+                elif type(out) is int and not _smaller_than(node, RECYCLE_BYTES):
+                    fn = functools.partial(_recycling, fn, self.kept, out)
             steps.append((fn, args, attrs, out, free))
         self.steps = steps
 
