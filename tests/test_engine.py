@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 import graphflow as gf
+from graphflow.graph import topo_order
 from graphflow.registry import GRADIENTS, OPS, RegisterGradient, defop
 from tests.gradcheck import check_gradients, check_second_derivative
 
@@ -403,6 +404,28 @@ def test_gradient_graph_sums_only_the_operand_that_broadcasting_stretched():
             gxv, gbv = sess.run([gx, gb], {x: xv, b: bv})
         np.testing.assert_allclose(gxv, 2 * (xv + bv))
         np.testing.assert_allclose(gbv, (2 * (xv + bv)).sum(axis=0))
+
+
+@pytest.mark.parametrize("sparse", [True, False], ids=["sparse labels", "one-hot labels"])
+def test_gradient_of_a_mean_cross_entropy_hands_the_loss_its_scalar_without_spreading_it(sparse):
+    rng = np.random.default_rng(3)
+    logits_v, labels_v = rng.normal(size=(6, 4)), np.array([0, 3, 1, 2, 3, 0])
+    with gf.Graph().as_default():
+        logits = gf.placeholder(gf.float64, [None, 4])
+        if sparse:
+            labels = gf.placeholder(gf.int64, [None])
+            xent = gf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=logits)
+            feed = {logits: logits_v, labels: labels_v}
+        else:
+            labels = gf.placeholder(gf.float64, [None, 4])
+            xent = gf.nn.softmax_cross_entropy_with_logits_v2(labels=labels, logits=logits)
+            feed = {logits: logits_v, labels: np.eye(4)[labels_v]}
+        (g,) = gf.gradients(gf.reduce_mean(xent), [logits])
+        assert [n.name for n in topo_order([g]) if n.type == "BroadcastLike"] == []
+        with gf.Session() as sess:
+            got = sess.run(g, feed)
+    softmax = np.exp(logits_v) / np.exp(logits_v).sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(got, (softmax - np.eye(4)[labels_v]) / 6, rtol=1e-12)
 
 
 @pytest.mark.parametrize(

@@ -286,6 +286,14 @@ CASES: list[Case] = [
         extra=(LABELS_2D,),
         label="rank 3",
     ),
+    Case(
+        "SparseSoftmaxCrossEntropyWithLogitsGrad",
+        lambda g, logits, labels: sparse_softmax_xent_grad(g, labels, logits),
+        np_sparse_xent_grad,
+        ((), (5, 4)),
+        extra=(LABELS,),
+        label="0-d g, as a mean's gradient gives it",
+    ),
     # linear algebra and shapes
     Case("MatMul", gf.matmul, np.matmul, ((3, 4), (4, 2))),
     Case(

@@ -12,7 +12,7 @@ from graphflow import dtypes
 from graphflow.graph import Node, get_default_graph
 from graphflow.ops._util import compatible, compute_dtype, jit
 from graphflow.ops.activation import _softmax_grad, log_softmax_op, softmax_op
-from graphflow.ops.reduction import broadcast_like, sum_op
+from graphflow.ops.reduction import broadcast_like, spread_source, sum_op, sum_to
 from graphflow.ops.shape import one_hot
 from graphflow.registry import constant, defop, same_dtype
 
@@ -34,9 +34,15 @@ def softmax_xent(labels, logits):
 def _softmax_xent_grad(op, g):
     # d/dlogits = softmax * sum(labels) - labels (just softmax - labels when each row of labels sums to 1)
     labels, logits = op.inputs
-    g = broadcast_like(g, logits, axis=(-1,))
+    g = _per_class(spread_source(g), logits)
     d_logits = softmax_op(logits, axis=-1) * sum_op(labels, axis=(-1,), keepdims=True) - labels
     return g * -log_softmax_op(logits, axis=-1), g * d_logits
+
+
+def _per_class(g: Node, logits: Node) -> Node:
+    """The loss's gradient `g`, one value per example, spread over the classes of `logits`; a 0-d `g` (a mean's
+    gradient) is left for the product it goes into to broadcast."""
+    return g if g.shape == () else broadcast_like(g, logits, axis=(-1,))
 
 
 def _sparse_xent_shape(labels, logits, **_):
@@ -138,7 +144,7 @@ def sparse_softmax_xent_op(labels, logits):
 @sparse_softmax_xent_op.defgrad
 def _sparse_softmax_xent_grad(op, g):
     labels, logits = op.inputs
-    return None, sparse_softmax_xent_grad(g, labels, logits)
+    return None, sparse_softmax_xent_grad(spread_source(g), labels, logits)
 
 
 def _like_logits(g, labels, logits, **_):
@@ -149,7 +155,8 @@ def _like_logits(g, labels, logits, **_):
 @defop("SparseSoftmaxCrossEntropyWithLogitsGrad", shape=_like_logits, dtype=_like_logits, out=True)
 def sparse_softmax_xent_grad(g, labels, logits, out=None):
     """The cross-entropy's gradient for the logits, g · (softmax(logits) − one_hot(labels)), in one compiled loop
-    over the rows, into `out` if given (TF computes it alongside the loss, as its second output)."""
+    over the rows, into `out` if given (TF computes it alongside the loss, as its second output). `g` has the labels'
+    shape, or is 0-d when the loss is averaged over every example."""
     return _xent(labels, logits, g, out)
 
 
@@ -159,8 +166,8 @@ def _sparse_softmax_xent_grad_grad(op, gg):
     g, labels, logits = op.inputs
     p = softmax_op(logits, axis=-1)
     target = one_hot(labels, _classes(op, logits), dtype=logits.dtype or dtypes.float32)
-    d_g = sum_op(gg * (p - target), axis=(-1,), keepdims=False)
-    (d_logits,) = _softmax_grad(p, gg * broadcast_like(g, logits, axis=(-1,)))
+    d_g = sum_to(sum_op(gg * (p - target), axis=(-1,), keepdims=False), g, operands=(labels,))  # g may be 0-d
+    (d_logits,) = _softmax_grad(p, gg * _per_class(g, logits))
     return d_g, None, d_logits
 
 

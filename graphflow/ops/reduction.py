@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from graphflow import dtypes
-from graphflow.graph import Node
+from graphflow.graph import Node, Operation
 from graphflow.ops import _util
 from graphflow.ops.comparison import equal
 from graphflow.ops.shape import cast
@@ -65,6 +65,17 @@ def broadcast_like(g, like, *, axis=None):
     if axis is not None and g.ndim:  # a 0-d g (the gradient of a full mean) needs no axes put back
         g = np.expand_dims(g, _util.resolve_axes(axis, like.ndim))
     return np.broadcast_to(g, like.shape)
+
+
+def spread_source(g: Node) -> Node:
+    """The 0-d value that `g` merely spreads over a shape (as the gradient of a full mean does), else `g` itself.
+
+    A gradient rule whose op broadcasts its incoming gradient anyway takes this instead of `g`, so the gradient graph
+    holds no broadcast that the next product would do by itself.
+    """
+    if isinstance(g, Operation) and g.type == "BroadcastLike" and g.inputs[0].shape == ():
+        return g.inputs[0]
+    return g
 
 
 @broadcast_like.defgrad
