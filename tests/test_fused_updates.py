@@ -269,3 +269,36 @@ with gf.Session() as sess:
 """
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout.split()
     assert out == ["False", "True"]
+
+
+OPTIMIZERS = {
+    "adam": lambda: gf.train.AdamOptimizer(0.1),
+    "gd": lambda: gf.train.GradientDescentOptimizer(0.1),
+    "momentum": lambda: gf.train.MomentumOptimizer(0.1, 0.9),
+    "nesterov": lambda: gf.train.MomentumOptimizer(0.1, 0.9, use_nesterov=True),
+    "adagrad": lambda: gf.train.AdagradOptimizer(0.1),
+    "rmsprop": lambda: gf.train.RMSPropOptimizer(0.1, momentum=0.5),
+    "centered": lambda: gf.train.RMSPropOptimizer(0.1, momentum=0.5, centered=True),
+}
+
+
+@pytest.mark.parametrize("layout", ["fortran", "negative strides"])
+@pytest.mark.parametrize("name", OPTIMIZERS)
+def test_a_variable_whose_value_is_not_c_ordered_trains_as_a_c_ordered_one(name, layout):
+    # The compiled updates work on flat views of their arrays; values in another layout must not lose the writes.
+    start = np.arange(12.0).reshape(4, 3).T / 10
+    initial = np.asfortranarray(start) if layout == "fortran" else np.ascontiguousarray(start[::-1])[::-1]
+    assert not initial.flags.c_contiguous
+
+    def train(value):
+        with gf.Graph().as_default():
+            w = gf.Variable(value)
+            loss = gf.reduce_sum(gf.matmul(gf.constant(np.ones((2, 3))), w) ** 2)
+            step = OPTIMIZERS[name]().minimize(loss)
+            with gf.Session() as sess:
+                sess.run(gf.global_variables_initializer())
+                for _ in range(3):
+                    sess.run(step)
+                return sess.run(w)
+
+    np.testing.assert_array_equal(train(initial), train(np.ascontiguousarray(start)))

@@ -34,7 +34,13 @@ def _update(
     if dtype != var.dtype:  # float16: compute in float32, then round into the variable's dtype
         wide = _update(kernel, [s.astype(dtype) for s in state], reads, scalars, [None] * len(state))
         return tuple(w.astype(var.dtype) if b is None else _copied(b, w) for w, b in zip(wide, buffers, strict=True))
-    new = [np.empty_like(s) if b is None else b for s, b in zip(state, buffers, strict=True)]
+    # The kernel writes through flat views, which only a C-contiguous array has: a buffer in any other layout (the
+    # Fortran-ordered result of an earlier numpy update) is left aside, and new arrays are C-ordered whatever the
+    # layout of the variable's value.
+    new = [
+        b if b is not None and b.flags.c_contiguous else np.empty(s.shape, dtype)
+        for s, b in zip(state, buffers, strict=True)
+    ]
     kernel(
         *[s.reshape(-1) for s in state],
         *[_flat(r, dtype, var.shape) for r in reads],
