@@ -11,6 +11,7 @@ variable's current value, so a run that fails later leaves the variables as they
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -34,6 +35,7 @@ def _update(
     if dtype != var.dtype:  # float16: compute in float32, then round into the variable's dtype
         wide = _update(kernel, [s.astype(dtype) for s in state], reads, scalars, [None] * len(state))
         return tuple(w.astype(var.dtype) if b is None else _copied(b, w) for w, b in zip(wide, buffers, strict=True))
+    real = dtype.type
     # The kernel writes through flat views, which only a C-contiguous array has: a buffer in any other layout (the
     # Fortran-ordered result of an earlier numpy update) is left aside, and new arrays are C-ordered whatever the
     # layout of the variable's value.
@@ -44,10 +46,16 @@ def _update(
     kernel(
         *[s.reshape(-1) for s in state],
         *[_flat(r, dtype, var.shape) for r in reads],
-        *[dtype.type(c) for c in scalars],
+        *[c if type(c) is real else real(c) for c in scalars],  # most are of the dtype already (see _in_dtype)
         *[n.reshape(-1) for n in new],
     )
     return tuple(new)
+
+
+@functools.lru_cache(maxsize=256)
+def _in_dtype(dtype: np.dtype, *constants: float) -> tuple[np.generic, ...]:
+    """An optimizer's constant hyperparameters as scalars of `dtype`, converted once rather than at every step."""
+    return tuple(dtype.type(c) for c in constants)
 
 
 def _flat(array: Any, dtype: np.dtype, shape: tuple[int, ...]) -> np.ndarray:
@@ -102,8 +110,8 @@ def _adam(var, m, v, grad, lr_t, one_minus_beta1, one_minus_beta2, epsilon, new_
 def apply_adam(var, m, v, lr_t, grad, var_out=None, m_out=None, v_out=None, *, beta1, beta2, epsilon):
     """Adam's step for `var` and its moments `m`, `v` (TF-1's ApplyAdam): m ← m + (g − m)(1 − β1);
     v ← v + (g² − v)(1 − β2); var ← var − lr_t · m / (√v + ε), where `lr_t` has the bias correction folded in."""
-    real = compute_dtype(var.dtype).type
-    scalars = (lr_t, real(1) - real(beta1), real(1) - real(beta2), epsilon)
+    one, beta1, beta2, epsilon = _in_dtype(compute_dtype(var.dtype), 1, beta1, beta2, epsilon)
+    scalars = (lr_t, one - beta1, one - beta2, epsilon)
     return _update(_adam, (var, m, v), (grad,), scalars, (var_out, m_out, v_out))
 
 
