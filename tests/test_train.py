@@ -246,6 +246,28 @@ def test_minimize_with_global_step_increments_it_once_per_run():
             assert sess.run(step).dtype == np.int64
 
 
+def test_a_train_step_updates_each_layer_before_the_backward_pass_reaches_the_layer_below():
+    # Each update runs right after its gradient is made, while the arrays it reads are still in cache.
+    with gf.Graph().as_default():
+        x = gf.placeholder(gf.float32, [None, 3])
+        W1, b1 = gf.Variable(np.ones((3, 4), np.float32)), gf.Variable(np.zeros(4, np.float32))
+        W2, b2 = gf.Variable(np.ones((4, 2), np.float32)), gf.Variable(np.zeros(2, np.float32))
+        logits = gf.matmul(gf.nn.relu(gf.matmul(x, W1) + b1), W2) + b2
+        opt = gf.train.AdamOptimizer(0.1)
+        grads_and_vars = opt.compute_gradients(gf.reduce_mean(logits * logits))
+        train = opt.apply_gradients(grads_and_vars)
+        with gf.Session() as sess:
+            sess.run(gf.global_variables_initializer())
+            sess.run(train, {x: np.ones((5, 3), np.float32)})
+            (plan,) = [p for key, p in sess._plans.items() if key[0] == (train,)]
+    position = {node: i for i, node in enumerate(plan.nodes)}
+    update = {n.inputs[0]: position[n] for n in plan.nodes if n.type == "ApplyAdam"}
+    grad = {v: position[g] for g, v in grads_and_vars}
+    assert update[b2] < update[W2] < update[b1] < update[W1]
+    assert update[W2] < grad[b1]  # the last layer is updated before the first layer's gradients are made
+    assert grad[b1] < grad[W1]  # the bias's sum reads the gradient before the large product evicts it
+
+
 def test_compute_gradients_gives_none_for_an_unused_variable_and_apply_gradients_skips_it():
     with gf.Graph().as_default():
         W = gf.Variable(np.array([1.0, -1.0]), name="W")

@@ -86,6 +86,10 @@ class Optimizer:
         with graph.as_default(), graph.name_scope(name or self._name):
             self._prepare()
             updates = [self._apply_dense(g, v) for g, v in pairs]
+            # Grouped last variable first. A session runs a group's inputs in order, each after what it needs; the
+            # backward pass makes the gradients of a network's later variables first, so each update then runs right
+            # after its gradient, while the arrays it reads are still in cache.
+            updates.reverse()
             updates += self._finish()
             if global_step is not None:
                 updates.append(assign_add(global_step, np.ones((), global_step.dtype)))
