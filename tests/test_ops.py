@@ -940,12 +940,14 @@ def test_relu_loops_agree_with_numpy_bit_for_bit(dtype):
             (relu.forward(x[:, ::2]), np.maximum(x[:, ::2], 0)),  # not contiguous: numpy's formula itself
             (relu_grad.forward(g[0], x), np.multiply(g[0], x > 0)),  # a broadcast gradient: numpy's formula
         ]
-        into = g.copy()
-        assert relu_grad.forward(into, x, out=into) is into
-        expected = np.multiply(g, x > 0)
+        # Written into an input: the first (which the loop gets as one array) or another (the same memory twice).
+        x_in, g_in, x_in2 = x.copy(), g.copy(), x.copy()
+        assert relu.forward(x_in, out=x_in) is x_in
+        assert relu_grad.forward(g_in, x, out=g_in) is g_in
+        assert relu_grad.forward(g, x_in2, out=x_in2) is x_in2
+        pairs += [(x_in, np.maximum(x, 0)), (g_in, np.multiply(g, x > 0)), (x_in2, np.multiply(g, x > 0))]
     for ours, numpys in pairs:
         assert ours.dtype == numpys.dtype and ours.shape == numpys.shape
         np.testing.assert_array_equal(ours, numpys)
         np.testing.assert_array_equal(np.signbit(ours), np.signbit(numpys))  # -0.0 and 0.0 too
-    np.testing.assert_array_equal(into, expected)
     np.testing.assert_array_equal(relu.forward(np.array([-2, 3])), [0, 3])  # integers: numpy's maximum

@@ -41,9 +41,14 @@ def _tanh_grad(op, g):
 
 @jit
 def _relu(x, out):
-    for i in range(x.size):
-        v = x[i]
-        out[i] = v if v > 0 or v != v else 0  # NaN stays NaN, as with np.maximum
+    if x is None:  # in place: x is `out` itself (see `elementwise`)
+        for i in range(out.size):
+            v = out[i]
+            out[i] = v if v > 0 or v != v else 0
+    else:
+        for i in range(x.size):
+            v = x[i]
+            out[i] = v if v > 0 or v != v else 0  # NaN stays NaN, as with np.maximum
 
 
 @defop("Relu", shape=same_shape, out=True)
@@ -60,8 +65,12 @@ def _relu_grad(op, g):
 
 @jit
 def _relu_grad(g, x, out):
-    for i in range(x.size):
-        out[i] = g[i] if x[i] > 0 else g[i] * 0  # g · 0 keeps NaN (and makes inf NaN), as the product below does
+    if g is None:  # into g: g is `out` itself (see `elementwise`)
+        for i in range(x.size):
+            out[i] = out[i] if x[i] > 0 else out[i] * 0
+    else:
+        for i in range(x.size):
+            out[i] = g[i] if x[i] > 0 else g[i] * 0  # g · 0 keeps NaN (and makes inf NaN), as the product below does
 
 
 @defop("ReluGrad", shape=lambda g, x, **_: x, out=True)
