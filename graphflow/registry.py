@@ -63,6 +63,9 @@ class OpDef:
         into_inputs: with `out`, whether that array may be one of the op's inputs. False for `MatMul`: numpy cannot
             write a product over one of its factors without copying the factor first, so it would save nothing.
         views: the forward may return an input, or a view of one, instead of a new array.
+        shape_of: the index of an input whose run-time shape the result always has (the forward checks it). A step
+            that needs only the result's size (the count a mean divides by) then reads that input instead, and the
+            op is not run for it.
     """
 
     name: str
@@ -76,6 +79,7 @@ class OpDef:
     updates: int = 1
     out: bool = False
     into_inputs: bool = True
+    shape_of: int | None = None
 
     def __call__(self, *inputs: Any, name: str | None = None, **attrs: Any) -> Operation:
         graph = common_graph([x for x in inputs if isinstance(x, Node)], self.name)
@@ -110,13 +114,16 @@ def defop(
     updates: int = 1,
     out: bool = False,
     into_inputs: bool = True,
+    shape_of: int | None = None,
 ) -> Callable[[Callable[..., Any]], OpDef]:
     """Decorator registering `forward` as op type `name`; returns the `OpDef`, which builds nodes when called."""
 
     def register(forward: Callable[..., Any]) -> OpDef:
         if name in OPS:
             raise ValueError(f"op {name!r} is already registered")
-        OPS[name] = OpDef(name, forward, shape, dtype, needs_rng, ref, ufunc, views, updates, out, into_inputs)
+        OPS[name] = OpDef(
+            name, forward, shape, dtype, needs_rng, ref, ufunc, views, updates, out, into_inputs, shape_of
+        )
         OPS[name].__doc__ = forward.__doc__
         return OPS[name]
 

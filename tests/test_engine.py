@@ -428,6 +428,29 @@ def test_gradient_of_a_mean_cross_entropy_hands_the_loss_its_scalar_without_spre
     np.testing.assert_allclose(got, (softmax - np.eye(4)[labels_v]) / 6, rtol=1e-12)
 
 
+def test_a_train_step_on_a_mean_sparse_cross_entropy_counts_the_labels_instead_of_running_the_loss():
+    rng = np.random.default_rng(4)
+    x_v, labels_v, w_v = rng.normal(size=(6, 3)).astype(np.float32), np.array([0, 3, 1, 2, 3, 0]), np.ones((3, 4))
+    with gf.Graph().as_default():
+        x = gf.placeholder(gf.float32, [None, 3])
+        labels = gf.placeholder(gf.int64, [None])
+        w = gf.Variable(w_v.astype(np.float32))
+        xent = gf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=gf.matmul(x, w))
+        loss = gf.reduce_mean(xent)
+        train = gf.train.GradientDescentOptimizer(1.0).minimize(loss)
+        with gf.Session() as sess:
+            sess.run(gf.global_variables_initializer())
+            sess.run(train, {x: x_v, labels: labels_v})
+            (plan,) = [p for key, p in sess._plans.items() if key[0] == (train,)]
+            assert xent not in plan.nodes  # the mean's count reads the labels; the loss itself is not needed
+            (size,) = [n for n in plan.nodes if n.type == "ReducedSize"]
+            assert size.inputs == (labels,) and size.dtype == np.float32
+            np.testing.assert_allclose(sess.run(w), w_v - x_v.T @ (np.full((6, 4), 0.25) - np.eye(4)[labels_v]) / 6)
+            with pytest.raises(gf.errors.InvalidArgumentError, match="label 7 is outside the valid range"):
+                sess.run(train, {x: x_v, labels: [7, 0, 0, 0, 0, 0]})
+            assert sess.run(loss, {x: x_v, labels: labels_v}) > 0  # fetched, the loss is computed as before
+
+
 @pytest.mark.parametrize(
     ("x", "other", "expected"),
     [

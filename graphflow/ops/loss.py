@@ -135,7 +135,7 @@ def _xent(labels: np.ndarray, logits: np.ndarray, g: Any = None, out: np.ndarray
     return out
 
 
-@defop("SparseSoftmaxCrossEntropyWithLogits", shape=_sparse_xent_shape, dtype=_sparse_xent_dtype)
+@defop("SparseSoftmaxCrossEntropyWithLogits", shape=_sparse_xent_shape, dtype=_sparse_xent_dtype, shape_of=0)
 def sparse_softmax_xent_op(labels, logits):
     """Per-example −log softmax(logits)[label] for integer class labels, in one compiled loop over the rows."""
     return _xent(labels, logits)

@@ -128,11 +128,11 @@ def _max_grad(op, g):
     return (broadcast_like(g, x, axis=expand) * share,)
 
 
-@defop("ReducedSize", shape=_util.scalar_shape)
-def reduced_size_op(x, *, axis):
-    """How many elements a reduction over `axis` combines into one, as a scalar of x's dtype."""
+@defop("ReducedSize", shape=_util.scalar_shape, dtype=lambda x, *, axis, dtype=None: x if dtype is None else dtype)
+def reduced_size_op(x, *, axis, dtype=None):
+    """How many elements a reduction of x over `axis` combines into one, as a scalar of `dtype` (x's by default)."""
     count = x.size if axis is None else math.prod(x.shape[a] for a in axis)
-    return np.asarray(count, dtype=x.dtype)
+    return np.asarray(count, dtype=x.dtype if dtype is None else dtype)
 
 
 @reduced_size_op.defgrad
@@ -141,12 +141,21 @@ def _reduced_size_grad(op, g):
 
 
 def reduced_size(x: Node, axis: tuple[int, ...] | None) -> Node | float:
-    """The count a mean divides by: a Python number when the static shape tells it, else a node."""
+    """The count a mean divides by, as x's dtype: a Python number when the static shape tells it, else a node.
+
+    The node counts the elements of the first input up the chain that has x's run-time shape (`shape_of`), so that
+    the gradient of a mean of per-example losses does not run the loss itself when only its gradient is needed.
+    """
     if x.shape is not None:
         dims = [x.shape[a] for a in _util.resolve_axes(axis, len(x.shape))]
         if None not in dims:
             return float(np.prod(dims))
-    return reduced_size_op(x, axis=axis)
+    if x.dtype is None:  # the count takes x's dtype at run time
+        return reduced_size_op(x, axis=axis)
+    same_shape = x
+    while isinstance(same_shape, Operation) and same_shape.opdef.shape_of is not None:
+        same_shape = same_shape.inputs[same_shape.opdef.shape_of]
+    return reduced_size_op(same_shape, axis=axis, dtype=x.dtype)
 
 
 def reduce_sum(input_tensor, axis=None, keepdims=None, name=None, reduction_indices=None, keep_dims=None) -> Node:
