@@ -35,6 +35,7 @@ from graphflow.graph import (
     get_default_graph,
     topo_order,
 )
+from graphflow.ops import activation
 from graphflow.ops._util import compatible
 
 Array = np.ndarray
@@ -142,6 +143,8 @@ class Plan:
         self.fetch_slots = [slot[node] for node in fetches]
         self.commits = [(var, s) for var, s in latest.items()]
         self.uninitialized = sorted(reads - fed, key=lambda v: v.name)
+        if in_place:
+            self._fuse()
         self._free_after_last_use({*self.fetch_slots, *(s for _, s in self.commits)})
         self._reuse_arrays(in_place)
 
@@ -156,6 +159,26 @@ class Plan:
         if type(slot) is slice:
             slot = slot.start
         return self.nodes[slot] if slot < len(self.nodes) else self._owner[slot]
+
+    def _fuse(self) -> None:
+        """Runs a dense layer's bias add and relu as one step (`bias_relu`), one pass over the layer's output instead
+        of two, when the relu is the only reader of the sum and the static shapes show a matrix plus a bias of its
+        width. The relu's step then takes the add's inputs, and the add's step goes.
+
+        Not in a debugging plan, whose checks look at every op's own result.
+        """
+        readers = Counter(s for _, args, _, _, _ in self.steps for s in args)
+        kept = {*self.fetch_slots, *(s for _, s in self.commits)}
+        made_by = {out: i for i, (_, _, _, out, _) in enumerate(self.steps) if type(out) is int}
+        fused = set()
+        for j, (_, args, _, out, free) in enumerate(self.steps):
+            if self.node_at(out).type != "Relu" or readers[args[0]] != 1 or args[0] in kept:
+                continue
+            i = made_by.get(args[0])
+            if i is not None and _is_bias_add(self.node_at(args[0])):
+                self.steps[j] = (activation.bias_relu, self.steps[i][1], {}, out, free)
+                fused.add(i)
+        self.steps = [step for i, step in enumerate(self.steps) if i not in fused]
 
     def _free_after_last_use(self, keep: set[int]) -> None:
         """Sets each step's `free_slots`: the slots whose last reader it is (so memory is released early)."""
@@ -618,6 +641,14 @@ def _writable(value: Any) -> Any:
     if isinstance(value, np.ndarray) and not value.flags.writeable:
         return value.copy()
     return value
+
+
+def _is_bias_add(node: Node) -> bool:
+    """Whether `node` adds a vector to the rows of a matrix, as far as the static shapes and dtypes tell."""
+    if node.type != "Add" or node.dtype is None or node.dtype.kind != "f":
+        return False
+    x, b = node.inputs
+    return x.shape is not None and len(x.shape) == 2 and x.shape[1] is not None and b.shape == x.shape[1:]
 
 
 def _writes_out(node: Node) -> bool:

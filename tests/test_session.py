@@ -688,6 +688,67 @@ def test_a_dense_layer_and_its_gradient_work_in_the_arrays_of_the_steps_before_t
     assert set(_written_into(plan, "MatMul")) == {None}  # a product never goes into one of its factors
 
 
+SPECIAL_VALUES = [-0.0, 0.0, -1.5, 2.5, np.nan, -np.inf, np.inf, 1e-30, -1e-30]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("rows", [3, 2000])
+def test_a_bias_add_read_only_by_a_relu_runs_with_it_as_one_step_with_the_values_of_the_two(dtype, rows):
+    rng = np.random.default_rng(1)
+    x_value = rng.choice(np.array(SPECIAL_VALUES, dtype), size=(rows, 9))
+    b_value = np.array(SPECIAL_VALUES[::-1], dtype)
+    with gf.Graph().as_default():
+        x = gf.placeholder(dtype, [None, 9], name="x")
+        b = gf.Variable(b_value, name="b")
+        y = gf.nn.relu(gf.exp(x) * 1.0 + b, name="y")  # the product is a new array: the pair may work in it
+        with gf.Session() as sess:
+            sess.run(b.initializer)
+            with np.errstate(invalid="ignore", over="ignore"):
+                got = sess.run(y, {x: x_value})
+                want = np.maximum(np.exp(x_value) * 1.0 + b_value, 0)
+            plan = next(p for key, p in sess._plans.items() if key[0] == (y,))
+    assert [plan.node_at(out).type for _, _, _, out, _ in plan.steps] == ["Exp", "Mul", "Relu"]
+    assert _written_into(plan, "Relu") == [0]  # into the product's array
+    np.testing.assert_array_equal(got, want)
+    np.testing.assert_array_equal(np.signbit(got), np.signbit(want))
+
+
+def test_a_bias_add_runs_on_its_own_when_something_else_reads_it_or_the_session_debugs():
+    def plan_types(fetch_sum, debug=False, bias_shape=(4,)):
+        with gf.Graph().as_default():
+            x = gf.placeholder(gf.float32, [None, 4])
+            z = gf.matmul(x, gf.constant(np.eye(4, dtype=np.float32))) + np.ones(bias_shape, np.float32)
+            y = gf.nn.relu(z)
+            fetches = [y, z] if fetch_sum else [y]
+            with gf.Session(debug_nans=debug) as sess:
+                values = sess.run(fetches, {x: [[1.0, -2.0, 0.0, 3.0]]})
+                (plan,) = sess._plans.values()
+            np.testing.assert_array_equal(values[0], [[2.0, 0.0, 1.0, 4.0]])
+            return [plan.node_at(out).type for _, _, _, out, _ in plan.steps]
+
+    assert plan_types(fetch_sum=False) == ["MatMul", "Relu"]  # the pair is one step
+    assert plan_types(fetch_sum=True) == ["MatMul", "Add", "Relu"]  # the sum is fetched
+    assert plan_types(fetch_sum=False, debug=True) == ["MatMul", "Add", "Relu"]  # each op's result is checked
+    assert plan_types(fetch_sum=False, bias_shape=()) == ["MatMul", "Add", "Relu"]  # a scalar, not a bias
+
+
+@pytest.mark.parametrize(
+    ("x", "b"),
+    [
+        (np.arange(-6.0, 6.0).reshape(4, 3).T, np.array([0.5, -1.0, 2.0, 0.0])),  # not C-contiguous
+        (np.arange(-6.0, 6.0).reshape(3, 4), np.array([0.5, -1.0, 2.0, 0.0], np.float32)),  # another dtype
+        (np.arange(-6.0, 6.0).reshape(2, 3, 2), np.array([1.0, -1.0])),  # three axes
+    ],
+)
+def test_the_fused_bias_relu_gives_the_two_ops_values_for_inputs_its_loop_does_not_take(x, b):
+    from graphflow.ops.activation import bias_relu
+
+    np.testing.assert_array_equal(bias_relu(x, b), np.maximum(x + b, 0))
+    out = np.empty(np.broadcast_shapes(x.shape, b.shape))
+    assert bias_relu(x, b, out=out) is out
+    np.testing.assert_array_equal(out, np.maximum(x + b, 0))
+
+
 def test_a_step_planned_in_place_allocates_when_the_run_time_shapes_broadcast():
     from graphflow.ops.activation import relu_grad
 
