@@ -596,6 +596,29 @@ def test_sums_agree_with_numpy_over_every_axis_combination(dtype, shape):
                 np.testing.assert_allclose(got, want, rtol=tolerance, atol=tolerance, err_msg=str((axis, keepdims)))
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.float16, np.int64])
+@pytest.mark.parametrize(
+    ("shape", "target"),
+    [((6, 5), (5,)), ((200, 3), (3,)), ((3, 200), (200,)), ((0, 4), (4,)), ((5, 1), (1,)), ((6, 5), (1, 5)),
+     ((6, 5), (6, 1)), ((6, 5), ()), ((2, 3, 4), (3, 4)), ((2, 3, 4), (4,))],
+)  # fmt: skip
+def test_sum_to_gives_the_sums_of_add_reduce_bit_for_bit(dtype, shape, target):
+    """`_util.sum_to` takes a bias gradient (rows summed into a vector) straight to `add_reduce`'s product; every case,
+    on contiguous and transposed inputs, must give what `add_reduce` gives over the stretched axes."""
+    from graphflow.ops._util import add_reduce, sum_to
+
+    x = np.random.default_rng(5).standard_normal(shape).astype(dtype)
+    for array in (x, np.asfortranarray(x)):
+        lead = array.ndim - len(target)
+        axes = (*range(lead), *(lead + i for i, d in enumerate(target) if d == 1 and array.shape[lead + i] != 1))
+        want = add_reduce(array, axes, keepdims=True).reshape(target)
+        got = sum_to(array, target)
+        assert got.shape == want.shape and got.dtype == want.dtype
+        np.testing.assert_array_equal(got, want)
+        tolerance = 1e-2 if dtype == np.float16 else 1e-5
+        np.testing.assert_allclose(got, np.add.reduce(array, axis=axes, keepdims=True).reshape(target), rtol=tolerance)
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int64])
 @pytest.mark.parametrize("shape", [(7,), (6, 5), (200, 3), (3, 200), (2, 3, 4), (0, 4), (5, 1), (40, 33)])
 def test_maxima_agree_with_numpy_exactly_over_every_axis(dtype, shape):
