@@ -916,6 +916,18 @@ def test_sparse_xent_loop_agrees_with_numpy_in_every_float_dtype(dtype):
     assert np.isnan(loss[0, 0]) and np.isnan(grad[0, 0]).all() and not np.isnan(grad[0, 1:]).any()
 
 
+def test_sparse_xent_gradient_takes_one_factor_for_every_row_as_that_factor_spread_over_the_rows():
+    rng = np.random.default_rng(6)
+    logits, labels = rng.normal(size=(2, 3, 4)).astype(np.float32), rng.integers(0, 4, (2, 3))
+    spread = sparse_softmax_xent_grad.forward(np.full((2, 3), 0.25, np.float32), labels, logits)
+    for single in (np.float32(0.25), np.full((1,), 0.25, np.float32), np.full((1, 1), 0.25, np.float32)):
+        np.testing.assert_array_equal(sparse_softmax_xent_grad.forward(single, labels, logits), spread)
+    with pytest.raises(ValueError, match="more dimensions"):
+        sparse_softmax_xent_grad.forward(np.ones((1, 1, 1), np.float32), labels, logits)  # more axes than the labels
+    with pytest.raises(ValueError, match="broadcast"):
+        sparse_softmax_xent_grad.forward(np.ones(2, np.float32), labels, logits)
+
+
 def test_sparse_xent_gradient_written_into_its_logits_equals_a_new_array():
     rng = np.random.default_rng(4)
     logits = rng.normal(size=(7, 10)).astype(np.float32)

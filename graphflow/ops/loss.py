@@ -66,9 +66,10 @@ def _xent_rows(logits, labels, loss, g, grad):
     """The sparse softmax cross-entropy of 2-d `logits` (rows, classes) with 1-d integer `labels`, row by row.
 
     With m the row's maximum and s = Σ exp(z − m) (summed in float64, so exp never overflows and nothing is lost):
-    loss[r] = log s − (z[label] − m), and grad[r] = g[r] · (exp(z − m) / s − one_hot(label)). Either output may be
-    None (numba then compiles the loop without it); `grad` may be `logits` itself. Returns the first row whose label
-    is outside [0, classes), before anything is written, or −1.
+    loss[r] = log s − (z[label] − m), and grad[r] = g[r] · (exp(z − m) / s − one_hot(label)), where g holds one
+    factor per row or a single one for every row. Either output may be None (numba then compiles the loop without
+    it); `grad` may be `logits` itself. Returns the first row whose label is outside [0, classes), before anything is
+    written, or −1.
     """
     rows, classes = logits.shape
     for r in range(rows):
@@ -91,8 +92,9 @@ def _xent_rows(logits, labels, loss, g, grad):
             for j in range(classes):
                 d[j] = np.exp(z[j] - top)
                 total += d[j]
+            factor = g[0] if g.size == 1 else g[r]
             for j in range(classes):
-                d[j] = (d[j] / total - (j == label)) * g[r]
+                d[j] = (d[j] / total - (j == label)) * factor
         if loss is not None:
             loss[r] = np.log(total) - picked
     return -1
@@ -122,8 +124,10 @@ def _xent(labels: np.ndarray, logits: np.ndarray, g: Any = None, out: np.ndarray
             result = np.empty(logits.shape, dtype)
         elif out.shape != logits.shape or out.dtype != dtype or not out.flags.c_contiguous:
             raise ValueError(f"out must be a C-contiguous {dtype} array of shape {logits.shape}")
-        g = np.broadcast_to(np.asarray(g, dtype), labels.shape).reshape(-1)
-        bad = _xent_rows(rows, labels.reshape(-1), None, g, result.reshape(rows.shape))
+        g = np.asarray(g, dtype)
+        if g.size != 1 or g.ndim > labels.ndim:  # one factor per row (a single one serves every row as it is)
+            g = np.broadcast_to(g, labels.shape)
+        bad = _xent_rows(rows, labels.reshape(-1), None, g.reshape(-1), result.reshape(rows.shape))
     if bad >= 0:
         label = labels.reshape(-1)[bad]
         raise ValueError(f"label {label} is outside the valid range [0, {classes}) of the logits' last axis")
