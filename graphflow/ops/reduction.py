@@ -143,8 +143,8 @@ def _reduced_size_grad(op, g):
 def reduced_size(x: Node, axis: tuple[int, ...] | None) -> Node | float:
     """The count a mean divides by, as x's dtype: a Python number when the static shape tells it, else a node.
 
-    The node counts the elements of the first input up the chain that has x's run-time shape (`shape_of`), so that
-    the gradient of a mean of per-example losses does not run the loss itself when only its gradient is needed.
+    The node counts the elements of the node furthest up x's chain of `shape_of` inputs, which all have x's run-time
+    shape: the gradient of a mean of per-example losses then counts the labels, and does not run the loss itself.
     """
     if x.shape is not None:
         dims = [x.shape[a] for a in _util.resolve_axes(axis, len(x.shape))]
