@@ -41,14 +41,10 @@ def _tanh_grad(op, g):
 
 @jit
 def _relu(x, out):
-    if x is None:  # in place: x is `out` itself (see `elementwise`)
-        for i in range(out.size):
-            v = out[i]
-            out[i] = v if v > 0 or v != v else 0
-    else:
-        for i in range(x.size):
-            v = x[i]
-            out[i] = v if v > 0 or v != v else 0  # NaN stays NaN, as with np.maximum
+    source = out if x is None else x  # None: in place, x is `out` itself (see `elementwise`)
+    for i in range(out.size):
+        v = source[i]
+        out[i] = v if v > 0 or v != v else 0  # NaN stays NaN, as with np.maximum
 
 
 @defop("Relu", shape=same_shape, out=True)
@@ -60,18 +56,13 @@ def relu(x, out=None):
 
 @jit
 def _bias_relu(x, b, out):
+    source = out if x is None else x  # None: in place, x is `out` itself (see `elementwise`)
     rows, n = out.shape
     for r in range(rows):
-        row = out[r]
-        if x is None:  # in place: x is `out` itself (see `elementwise`)
-            for j in range(n):
-                v = row[j] + b[j]
-                row[j] = v if v > 0 or v != v else 0
-        else:
-            source = x[r]
-            for j in range(n):
-                v = source[j] + b[j]
-                row[j] = v if v > 0 or v != v else 0
+        row, source_row = out[r], source[r]
+        for j in range(n):
+            v = source_row[j] + b[j]
+            row[j] = v if v > 0 or v != v else 0
 
 
 def bias_relu(x: Any, b: Any, out: np.ndarray | None = None) -> np.ndarray:
@@ -107,12 +98,9 @@ def _relu_grad(op, g):
 
 @jit
 def _relu_grad(g, x, out):
-    if g is None:  # into g: g is `out` itself (see `elementwise`)
-        for i in range(x.size):
-            out[i] = out[i] if x[i] > 0 else out[i] * 0
-    else:
-        for i in range(x.size):
-            out[i] = g[i] if x[i] > 0 else g[i] * 0  # g · 0 keeps NaN (and makes inf NaN), as the product below does
+    source = out if g is None else g  # None: into g, g is `out` itself (see `elementwise`)
+    for i in range(x.size):
+        out[i] = source[i] if x[i] > 0 else source[i] * 0  # g · 0 keeps NaN (and makes inf NaN), as np.multiply
 
 
 @defop("ReluGrad", shape=lambda g, x, **_: x, out=True)
