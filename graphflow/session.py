@@ -171,12 +171,12 @@ class Plan:
         kept = {*self.fetch_slots, *(s for _, s in self.commits)}
         made_by = {out: i for i, (_, _, _, out, _) in enumerate(self.steps) if type(out) is int}
         fused = set()
-        for j, (_, args, _, out, free) in enumerate(self.steps):
+        for j, (_, args, _, out, _) in enumerate(self.steps):
             if self.node_at(out).type != "Relu" or readers[args[0]] != 1 or args[0] in kept:
                 continue
             i = made_by.get(args[0])
             if i is not None and _is_bias_add(self.node_at(args[0])):
-                self.steps[j] = (activation.bias_relu, self.steps[i][1], {}, out, free)
+                self.steps[j] = (activation.bias_relu, self.steps[i][1], {}, out, ())  # frees are set afterwards
                 fused.add(i)
         self.steps = [step for i, step in enumerate(self.steps) if i not in fused]
 
