@@ -358,6 +358,13 @@ CASES: list[Case] = [
         label="reinsert axes 0 and 2",
     ),
     Case(
+        "BroadcastLike",
+        lambda g, like: broadcast_like(g, like, axis=(1,)),
+        lambda g, like: np.broadcast_to(g, like.shape),
+        ((), (3, 4)),
+        label="0-d g with an axis",
+    ),
+    Case(
         "ReducedSize",
         lambda x: x * reduced_size_op(x, axis=(1,)),
         lambda x: x * 4.0,

@@ -82,7 +82,9 @@ def spread_source(g: Node) -> Node:
 def _broadcast_like_grad(op, g):
     g_in, _ = op.inputs
     axis = op.attrs.get("axis")  # absent when built without axis=, as sum_to's gradient does
-    return (sum_to(g, g_in) if axis is None else sum_op(g, axis=axis, keepdims=False)), None
+    if axis is None or g_in.shape == ():  # a 0-d g_in was spread over every axis, whatever `axis` says
+        return sum_to(g, g_in), None
+    return sum_op(g, axis=axis, keepdims=False), None
 
 
 # --- sum, mean, max ---------------------------------------------------------------------------------------------------
