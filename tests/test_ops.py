@@ -582,6 +582,13 @@ def test_one_hot_of_indices_out_of_range_is_a_row_of_off_values_in_any_rank():
     assert h.dtype == np.int32 and h.shape == (2, 3, 4) and m.shape == (2, 4, 3)
 
 
+def test_one_hot_with_no_classes_or_no_indices_is_empty():
+    with gf.Graph().as_default():
+        no_classes, no_indices = gf.one_hot([0, 1], 0), gf.one_hot(np.zeros((0, 2), np.int64), 3)
+        a, b = _run([no_classes, no_indices])
+    assert a.shape == (2, 0) and b.shape == (0, 2, 3)
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64, np.float16, np.int64])
 @pytest.mark.parametrize("shape", [(7,), (6, 5), (200, 3), (3, 200), (2, 3, 4), (0, 4), (5, 1)])
 def test_sums_agree_with_numpy_over_every_axis_combination(dtype, shape):

@@ -87,7 +87,7 @@ def one_hot_op(indices, *, depth, on_value, off_value, axis, dtype):
     valid = (columns >= 0) & (columns < depth)  # an index out of range gives a row of off_value, as in TF
     if not valid.all():
         rows, columns = rows[valid], columns[valid]
-    hot.reshape(-1, depth)[rows, columns] = on_value  # writing only the hot entries: 5x faster than comparing all
+    hot.reshape(indices.size, depth)[rows, columns] = on_value  # only the hot entries: 5x faster than comparing all
     return hot if axis == -1 else np.moveaxis(hot, -1, axis)
 
 
