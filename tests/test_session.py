@@ -580,7 +580,7 @@ def test_dense_layer_variable_names():
 # Recycled update buffers: a variable's old value becomes the buffer its next update writes into
 
 
-def test_updates_recycle_the_replaced_value_and_never_touch_shared_or_fetched_arrays():
+def test_updates_allocate_nothing_and_never_touch_shared_or_fetched_arrays():
     with gf.Graph().as_default():
         initial = np.array([1.0, 2.0, 3.0])
         v = gf.Variable(initial, name="v")
@@ -590,11 +590,17 @@ def test_updates_recycle_the_replaced_value_and_never_touch_shared_or_fetched_ar
             for k, value in enumerate(fetched):
                 np.testing.assert_array_equal(value, initial + k + 1)
             assert b.run(v).tolist() == [1.0, 2.0, 3.0]  # the initial value another session shares is untouched
-            buffers = {id(a._values[v]), id(a._spares[v])}
+            value = id(a._values[v])
             for _ in range(3):
-                a.run(step)
+                a.run(step)  # the run's last step: it writes over the session's own array
+                assert id(a._values[v]) == value
+            a.run([step, v])  # a fetched variable is not written over: its update writes into a spare
+            buffers = {id(a._values[v]), id(a._spares[v])}
+            for k in range(3):
+                assert a.run([step, v])[1].tolist() == (initial + 8 + k).tolist()  # the value before the run
                 assert {id(a._values[v]), id(a._spares[v])} == buffers  # two buffers take turns, none allocated
             assert not a._values[v].flags.writeable
+            assert a.run(v).tolist() == (initial + 11).tolist()
         np.testing.assert_array_equal(initial, [1.0, 2.0, 3.0])
 
 
