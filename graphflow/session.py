@@ -484,7 +484,7 @@ class Session:
         old = self._values.get(var)
         self._values[var] = _frozen(value, var)
         if old is not None and old is not value:
-            old.flags.writeable = True
+            old.setflags(write=True)  # setflags: half the cost of setting `flags.writeable`, paid at every commit
             self._spares[var] = old
 
     def load_variable(self, var: Variable, value: Any) -> None:
@@ -661,7 +661,7 @@ def _short(value: Any) -> str:
 def _frozen(value: Any, var: Variable) -> Array:
     """A variable's stored value: an array of its dtype, read-only so no alias can change session state."""
     array = value if type(value) is np.ndarray and value.dtype == var.dtype else np.asarray(value, dtype=var.dtype)
-    array.flags.writeable = False
+    array.setflags(write=False)
     return array
 
 
@@ -696,12 +696,12 @@ def _over_values(update: Callable[..., Any], count: int, *args: Any, **attrs: An
     the buffers for their new values, so it writes over them. The session keeps them read-only between runs."""
     values = args[:count]
     for value in values:
-        value.flags.writeable = True
+        value.setflags(write=True)
     try:
         return update(*args, **attrs)
     finally:
         for value in values:
-            value.flags.writeable = False
+            value.setflags(write=False)
 
 
 def _is_bias_add(node: Node) -> bool:
