@@ -146,7 +146,7 @@ class Plan:
         self.uninitialized = sorted(reads - fed, key=lambda v: v.name)
         if in_place:
             self._fuse()
-            self._last_update_in_place(fetches)
+            self._last_update_in_place()
         self._free_after_last_use({*self.fetch_slots, *(s for _, s in self.commits)})
         self._reuse_arrays(in_place)
 
@@ -182,7 +182,7 @@ class Plan:
                 fused.add(i)
         self.steps = [step for i, step in enumerate(self.steps) if i not in fused]
 
-    def _last_update_in_place(self, fetches: list[Node]) -> None:
+    def _last_update_in_place(self) -> None:
         """Lets the plan's last step, when it is an update (an optimizer's, `assign_add`), write the new values over
         the variables' current arrays instead of into their spare buffers. Only no-ops run after it, so every step
         that can fail has run before it, and a failed run still changes no variable. It saves a second set of arrays
@@ -395,7 +395,8 @@ class Session:
             self._growth_streak = 0
         feed_dict = feed_dict or {}
         flat, rebuild = _flatten(fetches)
-        key = (tuple(flat), frozenset(feed_dict))
+        # A debugging plan differs (no fused steps, no update in place), so turning `debug_nans` on compiles anew.
+        key = (tuple(flat), frozenset(feed_dict), self.debug_nans)
         plan = self._plans.get(key)
         if plan is None:
             plan = self._compile(key, flat, list(feed_dict))
@@ -681,13 +682,14 @@ def _writable(value: Any) -> Any:
 
 def _may_be(node: Node, variables: tuple[Variable, ...]) -> bool:
     """Whether `node`'s value may be the array of one of `variables`, or a view of one."""
-    stack = [node]
+    stack, seen = [node], {node}
     while stack:
         node = stack.pop()
         if node in variables:
             return True
         if isinstance(node, Operation) and node.opdef.views:
-            stack.extend(node.inputs)
+            stack.extend(x for x in node.inputs if x not in seen)
+            seen.update(node.inputs)
     return False
 
 

@@ -366,9 +366,38 @@ def test_a_fetched_variable_or_a_view_of_it_is_its_value_before_the_run_and_is_n
         step = gf.train.GradientDescentOptimizer(0.5).minimize(gf.reduce_sum(w * w))  # w ← w − 0.5 · 2w = 0
         with gf.Session() as sess:
             sess.run(gf.global_variables_initializer())
-            for fetch in (w, gf.identity(w), gf.reshape(w, [2, 1]), gf.stop_gradient(w)):
-                before = sess.run(w)
-                _, value = sess.run([step, fetch])
-                np.testing.assert_array_equal(np.ravel(value), before)
-                np.testing.assert_array_equal(sess.run(w), before * 0.0)
-                sess.run(w.assign([1.0, 2.0]))
+            for fetch in (w, gf.identity(w), gf.reshape(w, [2, 1]), gf.stop_gradient(w), gf.add_n([w])):
+                for fetches in ([step, fetch], [fetch, step]):  # the view's step before or after the update
+                    value = sess.run(fetches)[fetches.index(fetch)]
+                    np.testing.assert_array_equal(np.ravel(value), [1.0, 2.0], err_msg=fetch.name)
+                    np.testing.assert_array_equal(sess.run(w), [0.0, 0.0])
+                    sess.run(w.assign([1.0, 2.0]))
+
+
+def test_turning_debug_nans_on_in_a_session_that_ran_the_step_still_changes_nothing_on_a_nan():
+    # The plan compiled before writes its last update in place; a debugging run must not reuse it.
+    with gf.Graph().as_default():
+        w = gf.Variable(np.ones(3, np.float32), name="w")
+        lr = gf.placeholder(gf.float32, [])
+        step = gf.train.MomentumOptimizer(lr, 0.9).minimize(gf.reduce_sum(w * w))
+        with gf.Session() as sess:
+            sess.run(step, {lr: 0.1})
+            before = sess.run(w)
+            sess.debug_nans = True
+            with pytest.raises(gf.errors.InvalidArgumentError, match="No variable was changed"):
+                sess.run(step, {lr: np.float32(np.inf)})
+            np.testing.assert_array_equal(sess.run(w), before)
+
+
+def test_an_update_handed_some_but_not_all_of_its_state_arrays_as_buffers_writes_into_new_arrays():
+    var, m, v, grad = (np.array(a) for a in random_state((4, 3), np.float32))
+    want = adam_reference(var, m, v, 0.5, grad, np.dtype(np.float32))
+    before = [a.copy() for a in (var, m, v)]
+    got = apply_adam.forward(
+        var, m, v, np.float32(0.5), grad, var, None, None, beta1=BETA1, beta2=BETA2, epsilon=EPSILON
+    )
+    for g, w in zip(got, want, strict=True):
+        np.testing.assert_array_equal(g, w)
+    assert got[1] is not m and got[2] is not v
+    for a, b in zip((m, v), before[1:], strict=True):
+        np.testing.assert_array_equal(a, b)  # the slots it was not handed are left as they were

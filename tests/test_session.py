@@ -7,6 +7,7 @@ Each test builds its own graph under `with gf.Graph().as_default():` so tests do
 from __future__ import annotations
 
 import functools
+import threading
 from collections import OrderedDict, namedtuple
 
 import numpy as np
@@ -255,7 +256,7 @@ def test_plan_steps_free_intermediate_values_after_their_last_reader():
         c = gf.square(b, name="c")
         with gf.Session() as sess:
             np.testing.assert_allclose(sess.run(c, {x: [1.0, 2.0, 3.0]}), [1.0, 4.0, 9.0])
-            plan = sess._plans[((c,), frozenset({x}))]
+            plan = sess._plans[((c,), frozenset({x}), False)]
             slot = {node: i for i, node in enumerate(plan.nodes)}
             freed_by = {plan.nodes[out].name: set(free) for _, _, _, out, free in plan.steps}
             assert slot[a] in freed_by["b"]  # a's only reader is b
@@ -263,7 +264,7 @@ def test_plan_steps_free_intermediate_values_after_their_last_reader():
             assert slot[c] not in set().union(*freed_by.values())  # the fetch is kept
 
             sess.run([c, a], {x: [1.0, 2.0, 3.0]})
-            plan2 = sess._plans[((c, a), frozenset({x}))]
+            plan2 = sess._plans[((c, a), frozenset({x}), False)]
             freed2 = set().union(*(set(step[4]) for step in plan2.steps))
             assert plan2.nodes.index(a) not in freed2  # a is fetched too, so it must survive the run
             assert plan2.nodes.index(b) in freed2
@@ -294,7 +295,7 @@ def test_freed_slots_are_really_cleared_during_the_run():
         c = gf.square(b, name="c")
         with gf.Session() as sess:
             sess.run(c, {x: [0.0, 1.0]})
-            plan = sess._plans[((c,), frozenset({x}))]
+            plan = sess._plans[((c,), frozenset({x}), False)]
             plan.template = Template(plan.template)
             np.testing.assert_allclose(sess.run(c, {x: [0.0, 2.0]}), [0.0, 4.0])
     slot = {node: i for i, node in enumerate(plan.nodes)}
@@ -643,7 +644,7 @@ def test_elementwise_steps_write_into_inputs_they_read_last_but_never_into_share
         with gf.Session() as sess:
             feed = np.linspace(0.5, 2.0, size)
             u_value, y_value, kept_value = sess.run([u, y, kept], {x: feed})
-            plan = sess._plans[((u, y, kept), frozenset({x}))]
+            plan = sess._plans[((u, y, kept), frozenset({x}), False)]
     np.testing.assert_allclose(u_value, np.exp(feed * scale) + 1.0)
     np.testing.assert_allclose(y_value, (feed * scale) ** 2)
     np.testing.assert_allclose(kept_value, feed * scale)
@@ -793,7 +794,7 @@ def test_a_training_plan_has_one_step_per_op_and_fused_updates_fill_consecutive_
         train = gf.train.AdamOptimizer(0.1).minimize(loss)
         with gf.Session() as sess:
             sess.run(train, {x: np.ones((4, 3))})
-            plan = sess._plans[((train,), frozenset({x}))]
+            plan = sess._plans[((train,), frozenset({x}), False)]
             ops = [n for n in plan.nodes if isinstance(n, gf.Operation) and n is not x]
             assert len(plan.steps) == len(ops)  # no extra step hands out an update's values
             updates = [(out, plan.node_at(out)) for _, _, _, out, _ in plan.steps if type(out) is slice]
@@ -861,3 +862,22 @@ def test_recycled_intermediates_give_the_results_of_fresh_arrays_across_shapes_a
     np.testing.assert_array_equal(want[-1], want[-2])
     for g, v in zip(got, want, strict=True):
         np.testing.assert_array_equal(g, v)
+
+
+def test_the_in_place_check_of_fetches_visits_each_view_once():
+    # x + x chains make AddN(g, g) chains in gradients; walking every path through them would take 2^depth steps.
+    with gf.Graph().as_default():
+        w = gf.Variable(np.zeros(2), name="w")
+        x = gf.placeholder(gf.float64, [2], name="x")
+        y = x
+        for _ in range(40):
+            y = gf.add_n([y, y])
+        plans = []
+        compile_plan = threading.Thread(
+            target=lambda: plans.append(session_module.Plan([y, w.assign_add(np.ones(2))], [x], [x], lambda op: None)),
+            daemon=True,
+        )
+        compile_plan.start()
+        compile_plan.join(timeout=60)  # milliseconds when each node is visited once; 2^40 paths would never end
+        assert plans, "compiling did not finish"
+        assert plans[0].steps[-1][0].func is session_module._over_values  # no alias of w among the fetches

@@ -46,7 +46,7 @@ def _update(
     # The kernel writes through flat views, which only a C-contiguous array has: a buffer in any other layout (the
     # Fortran-ordered result of an earlier numpy update) is left aside, and new arrays are C-ordered whatever the
     # layout of the variable's value.
-    if buffers[0] is var and all(s.flags.c_contiguous for s in state):  # in place
+    if all(b is s and s.flags.c_contiguous for b, s in zip(buffers, state, strict=True)):  # in place
         new, old = state, [None] * len(state)
     else:
         new = [

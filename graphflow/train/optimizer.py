@@ -92,7 +92,7 @@ class Optimizer:
             # the gradients of a network's later variables first, so each update runs right after its gradient,
             # while the arrays it reads are still in cache, and the first variable's update (usually the largest)
             # ends the run, where it may write over the variable's value (see `Plan._last_update_in_place`).
-            updates = self._finish()
+            updates = list(self._finish())
             if global_step is not None:
                 updates.append(assign_add(global_step, np.ones((), global_step.dtype)))
             return group(*updates, *reversed(per_variable), name="update")
