@@ -4,8 +4,7 @@ A `Plan` is the part of the graph a request needs, in topological order, flatten
 `(fn, arg_slots, attrs, out_slot, free_slots)`. Running it fills a fresh list of slots (variables, feeds, constants),
 calls each step's numpy function, and frees each value after its last reader; a large result's array is kept for the
 same step to reuse in the next run. Variable values live in the session, so two sessions on one graph are
-independent. Updates made by a run are committed only when the run succeeds; until then they go into spare buffers,
-except at the run's last step, after which nothing can fail.
+independent. Updates made by a run are committed only when the run succeeds.
 """
 
 from __future__ import annotations
@@ -146,7 +145,6 @@ class Plan:
         self.uninitialized = sorted(reads - fed, key=lambda v: v.name)
         if in_place:
             self._fuse()
-            self._last_update_in_place()
         self._free_after_last_use({*self.fetch_slots, *(s for _, s in self.commits)})
         self._reuse_arrays(in_place)
 
@@ -181,45 +179,6 @@ class Plan:
                 self.steps[j] = (activation.bias_relu, self.steps[i][1], {}, out, ())  # frees are set afterwards
                 fused.add(i)
         self.steps = [step for i, step in enumerate(self.steps) if i not in fused]
-
-    def _last_update_in_place(self) -> None:
-        """Lets the plan's last step, when it is an update (an optimizer's, `assign_add`), write the new values over
-        the variables' current arrays instead of into their spare buffers. Only no-ops run after it, so every step
-        that can fail has run before it, and a failed run still changes no variable. It saves a second set of arrays
-        for the update to stream through the cache: Adam's update of a 784x256 float32 kernel takes 63 µs in place
-        against 85 µs into spare buffers, and 110-130 against 160-230 µs right after a 1024-row product.
-        An optimizer's train op ends with the update of the first variable, usually the largest (`apply_gradients`).
-
-        Not when a fetch is, or may be a view of, a variable the step changes: fetched values are copied out after
-        the run, and would show the new value. Not in a debugging plan, whose check of the step's result comes after
-        it and may still stop the run.
-        """
-        last = len(self.steps) - 1
-        while last >= 0 and self.node_at(self.steps[last][3]).type == "NoOp":
-            last -= 1
-        if last < 0:
-            return
-        fn, args, attrs, out, free = self.steps[last]
-        node = self.node_at(out)
-        changed = _changed(node)
-        spares = args[len(args) - len(changed) :]  # the slots of the buffers the update writes into
-        buffered = {s for s, _ in self.buffers}
-        if (
-            node.opdef.ref != "update"
-            or not all(s in buffered for s in spares)  # a variable updated twice in the plan
-            or any(_may_be(self.node_at(s), changed) for s in self.fetch_slots)
-        ):
-            return
-        self.buffers = [(s, var) for s, var in self.buffers if s not in spares]
-        # The variables' own slots take the buffers' places.
-        own = args[: len(changed)]
-        self.steps[last] = (
-            functools.partial(_over_values, fn, len(changed)),
-            (*args[: -len(changed)], *own),
-            attrs,
-            out,
-            free,
-        )
 
     def _free_after_last_use(self, keep: set[int]) -> None:
         """Sets each step's `free_slots`: the slots whose last reader it is (so memory is released early)."""
@@ -362,6 +321,7 @@ class Session:
         self.graph = graph if graph is not None else get_default_graph()
         self._values: dict[Variable, Array] = {}
         self._spares: dict[Variable, Array] = {}  # a recycled buffer per variable, for its next update
+        self._owned: set[Variable] = set()  # variables whose current value this session made and alone holds
         self._plans: dict[Any, Plan] = {}
         self._rngs: dict[Operation, np.random.Generator] = {}
         self._lock = threading.RLock()
@@ -395,7 +355,7 @@ class Session:
             self._growth_streak = 0
         feed_dict = feed_dict or {}
         flat, rebuild = _flatten(fetches)
-        # A debugging plan differs (no fused steps, no update in place), so turning `debug_nans` on compiles anew.
+        # A debugging plan differs (each op its own step), so turning `debug_nans` on compiles anew.
         key = (tuple(flat), frozenset(feed_dict), self.debug_nans)
         plan = self._plans.get(key)
         if plan is None:
@@ -472,27 +432,31 @@ class Session:
                 initial = var.initial_array()
                 if initial is None:
                     initial = self.run(var.initial_value)
-                # A copy: a session alone holds its values, which its updates may write over (and recycle).
-                self._values[var] = _frozen(np.array(initial, dtype=var.dtype, copy=True), var)
-                self._spares.pop(var, None)
+                self._values[var] = _frozen(initial, var)
+                self._forget_buffers(var)
 
     def _commit(self, var: Variable, value: Array) -> None:
         """Stores an update's result as `var`'s value; the value it replaces becomes the buffer for the next update.
 
-        Nothing else holds a value the session stored: initial and loaded values are copied in, and a fetched value
-        is always handed out as a copy.
+        Only values this session made (update results) are recycled: an initial value may be shared with other
+        sessions, and a fetched value is always handed out as a copy, so nothing else holds a recycled buffer.
         """
         old = self._values.get(var)
         self._values[var] = _frozen(value, var)
-        if old is not None and old is not value:
+        if var in self._owned and old is not None and old is not value:
             old.setflags(write=True)  # setflags: half the cost of setting `flags.writeable`, paid at every commit
             self._spares[var] = old
+        self._owned.add(var)
+
+    def _forget_buffers(self, var: Variable) -> None:
+        self._owned.discard(var)
+        self._spares.pop(var, None)
 
     def load_variable(self, var: Variable, value: Any) -> None:
         """Sets `var` in this session to `value` (converted to its dtype, checked against its shape)."""
         # A copy: freezing the caller's own array would make it read-only for them.
         self._values[var] = _frozen(np.array(_convert_feed(var, value), copy=True), var)
-        self._spares.pop(var, None)
+        self._forget_buffers(var)
 
     # -- lifetime ------------------------------------------------------------------------------------------------
 
@@ -678,32 +642,6 @@ def _writable(value: Any) -> Any:
     if isinstance(value, np.ndarray) and not value.flags.writeable:
         return value.copy()
     return value
-
-
-def _may_be(node: Node, variables: tuple[Variable, ...]) -> bool:
-    """Whether `node`'s value may be the array of one of `variables`, or a view of one."""
-    stack, seen = [node], {node}
-    while stack:
-        node = stack.pop()
-        if node in variables:
-            return True
-        if isinstance(node, Operation) and node.opdef.views:
-            stack.extend(x for x in node.inputs if x not in seen)
-            seen.update(node.inputs)
-    return False
-
-
-def _over_values(update: Callable[..., Any], count: int, *args: Any, **attrs: Any) -> Any:
-    """`update(*args, **attrs)`, where its first `count` inputs (the arrays of the variables it changes) are also
-    the buffers for their new values, so it writes over them. The session keeps them read-only between runs."""
-    values = args[:count]
-    for value in values:
-        value.setflags(write=True)
-    try:
-        return update(*args, **attrs)
-    finally:
-        for value in values:
-            value.setflags(write=False)
 
 
 def _is_bias_add(node: Node) -> bool:

@@ -72,6 +72,20 @@ def test_debug_nans_stops_at_the_first_op_that_produced_inf_and_summarises_its_i
     assert info.value.node is blown
 
 
+def test_debug_nans_turned_on_in_a_session_that_already_ran_the_request_checks_every_op():
+    # The plan compiled before runs the bias add and relu as one step, whose relu hides the add's -inf.
+    with gf.Graph().as_default():
+        x = gf.placeholder(gf.float32, [None, 2], name="x")
+        b = gf.placeholder(gf.float32, [3], name="b")
+        y = gf.nn.relu(gf.add(gf.matmul(x, gf.Variable(np.ones((2, 3), np.float32))), b, name="biased"))
+        with gf.Session() as sess:
+            feed = {x: np.ones((4, 2), np.float32), b: np.float32([0.0, -np.inf, 1.0])}
+            assert np.isfinite(sess.run(y, feed)).all()
+            sess.debug_nans = True
+            with pytest.raises(gf.errors.InvalidArgumentError, match="Add 'biased' produced"):
+                sess.run(y, feed)
+
+
 def test_without_debug_nans_the_same_run_goes_through_and_gives_inf():
     with gf.Graph().as_default():
         x, _, blown, _ = build_model()

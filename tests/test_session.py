@@ -7,7 +7,6 @@ Each test builds its own graph under `with gf.Graph().as_default():` so tests do
 from __future__ import annotations
 
 import functools
-import threading
 from collections import OrderedDict, namedtuple
 
 import numpy as np
@@ -581,7 +580,7 @@ def test_dense_layer_variable_names():
 # Recycled update buffers: a variable's old value becomes the buffer its next update writes into
 
 
-def test_updates_allocate_nothing_and_never_touch_shared_or_fetched_arrays():
+def test_updates_recycle_the_replaced_value_and_never_touch_shared_or_fetched_arrays():
     with gf.Graph().as_default():
         initial = np.array([1.0, 2.0, 3.0])
         v = gf.Variable(initial, name="v")
@@ -591,17 +590,11 @@ def test_updates_allocate_nothing_and_never_touch_shared_or_fetched_arrays():
             for k, value in enumerate(fetched):
                 np.testing.assert_array_equal(value, initial + k + 1)
             assert b.run(v).tolist() == [1.0, 2.0, 3.0]  # the initial value another session shares is untouched
-            value = id(a._values[v])
-            for _ in range(3):
-                a.run(step)  # the run's last step: it writes over the session's own array
-                assert id(a._values[v]) == value
-            a.run([step, v])  # a fetched variable is not written over: its update writes into a spare
             buffers = {id(a._values[v]), id(a._spares[v])}
-            for k in range(3):
-                assert a.run([step, v])[1].tolist() == (initial + 8 + k).tolist()  # the value before the run
+            for _ in range(3):
+                a.run(step)
                 assert {id(a._values[v]), id(a._spares[v])} == buffers  # two buffers take turns, none allocated
             assert not a._values[v].flags.writeable
-            assert a.run(v).tolist() == (initial + 11).tolist()
         np.testing.assert_array_equal(initial, [1.0, 2.0, 3.0])
 
 
@@ -862,22 +855,3 @@ def test_recycled_intermediates_give_the_results_of_fresh_arrays_across_shapes_a
     np.testing.assert_array_equal(want[-1], want[-2])
     for g, v in zip(got, want, strict=True):
         np.testing.assert_array_equal(g, v)
-
-
-def test_the_in_place_check_of_fetches_visits_each_view_once():
-    # x + x chains make AddN(g, g) chains in gradients; walking every path through them would take 2^depth steps.
-    with gf.Graph().as_default():
-        w = gf.Variable(np.zeros(2), name="w")
-        x = gf.placeholder(gf.float64, [2], name="x")
-        y = x
-        for _ in range(40):
-            y = gf.add_n([y, y])
-        plans = []
-        compile_plan = threading.Thread(
-            target=lambda: plans.append(session_module.Plan([y, w.assign_add(np.ones(2))], [x], [x], lambda op: None)),
-            daemon=True,
-        )
-        compile_plan.start()
-        compile_plan.join(timeout=60)  # milliseconds when each node is visited once; 2^40 paths would never end
-        assert plans, "compiling did not finish"
-        assert plans[0].steps[-1][0].func is session_module._over_values  # no alias of w among the fetches

@@ -39,8 +39,7 @@ def _keeps_shape(ref: np.ndarray | None, value: np.ndarray, broadcast: bool) -> 
 
 
 # Each update's `out` is a buffer the session recycles for the variable's next value (None: a new array). Writing
-# into it leaves the variable's current value as it was, for a run that fails later. Only a plan's last step, after
-# which nothing can fail, is handed the variable's own array as `out` (`Plan._last_update_in_place`).
+# into it never touches the variable's current value, so a run that fails later still leaves the variable as it was.
 
 
 @defop("Assign", shape=_assign_shape, ref="write")

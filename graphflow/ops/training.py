@@ -5,9 +5,8 @@ Here it is one loop over the elements, compiled by numba the first time a plan r
 array is read once and each new value written once. The loop is the optimizer's equations, in the variable's dtype:
 float32 and float64 run as they are; other float dtypes (float16) are computed in float32 and rounded back.
 
-Like every update, these ops write into the buffers the session hands them (or into new arrays), so a run that fails
-later leaves the variables as they were. The one exception is a plan's last step, after which nothing can fail: it
-is handed the variable's own arrays and writes the new values over the old (see `Plan._last_update_in_place`).
+Like every update, these ops write into the buffers the session hands them (or into new arrays), never into the
+variable's current value, so a run that fails later leaves the variables as they were.
 """
 
 from __future__ import annotations
@@ -29,13 +28,7 @@ def _update(
     """Runs `kernel(*state, *reads, *scalars, *new_state)` on flat arrays and returns the new state.
 
     `state` is the variable and its slots; their new values go into `buffers` (one per state array, None for a new
-    array), or over the old values when `buffers` are the state arrays themselves. `reads` (the gradient) are
-    broadcast to the variable's shape; `scalars` are cast to its dtype.
-
-    Each kernel reads element i of its old values before it writes element i of the new ones, so it can write in
-    place. It is then handed None for the old values and reads them from the new values' arrays: handed the same
-    arrays under two names, its compiled loop would find them overlapping and run element by element, five times
-    slower.
+    array). `reads` (the gradient) are broadcast to the variable's shape; `scalars` are cast to its dtype.
     """
     var = state[0]
     dtype = compute_dtype(var.dtype)
@@ -46,16 +39,12 @@ def _update(
     # The kernel writes through flat views, which only a C-contiguous array has: a buffer in any other layout (the
     # Fortran-ordered result of an earlier numpy update) is left aside, and new arrays are C-ordered whatever the
     # layout of the variable's value.
-    if all(b is s and s.flags.c_contiguous for b, s in zip(buffers, state, strict=True)):  # in place
-        new, old = state, [None] * len(state)
-    else:
-        new = [
-            b if b is not None and b.flags.c_contiguous else np.empty(s.shape, dtype)
-            for s, b in zip(state, buffers, strict=True)
-        ]
-        old = [s.reshape(-1) for s in state]
+    new = [
+        b if b is not None and b.flags.c_contiguous else np.empty(s.shape, dtype)
+        for s, b in zip(state, buffers, strict=True)
+    ]
     kernel(
-        *old,
+        *[s.reshape(-1) for s in state],
         *[_flat(r, dtype, var.shape) for r in reads],
         *[c if type(c) is real else real(c) for c in scalars],  # most are of the dtype already (see _in_dtype)
         *[n.reshape(-1) for n in new],
@@ -108,17 +97,13 @@ def _state_shape(count: int):
 
 @jit
 def _adam(var, m, v, grad, lr_t, one_minus_beta1, one_minus_beta2, epsilon, new_var, new_m, new_v):
-    # None for the old values: in place, they are read from the arrays the new ones go into (see `_update`)
-    old_var = new_var if var is None else var
-    old_m = new_m if m is None else m
-    old_v = new_v if v is None else v
-    for i in range(new_var.size):
+    for i in range(var.size):
         g = grad[i]
-        m_i = old_m[i] + (g - old_m[i]) * one_minus_beta1
-        v_i = old_v[i] + (g * g - old_v[i]) * one_minus_beta2
+        m_i = m[i] + (g - m[i]) * one_minus_beta1
+        v_i = v[i] + (g * g - v[i]) * one_minus_beta2
         new_m[i] = m_i
         new_v[i] = v_i
-        new_var[i] = old_var[i] - m_i * lr_t / (np.sqrt(v_i) + epsilon)
+        new_var[i] = var[i] - m_i * lr_t / (np.sqrt(v_i) + epsilon)
 
 
 @defop("ApplyAdam", shape=_state_shape(3), ref="update", updates=3)
@@ -144,24 +129,18 @@ def apply_gradient_descent(var, lr, grad, var_out=None):
 
 @jit
 def _momentum(var, accum, grad, lr, momentum, new_var, new_accum):
-    # None for the old values: in place, they are read from the arrays the new ones go into (see `_update`)
-    old_var = new_var if var is None else var
-    old_accum = new_accum if accum is None else accum
-    for i in range(new_var.size):
-        a = old_accum[i] * momentum + grad[i]
+    for i in range(var.size):
+        a = accum[i] * momentum + grad[i]
         new_accum[i] = a
-        new_var[i] = old_var[i] - a * lr
+        new_var[i] = var[i] - a * lr
 
 
 @jit
 def _nesterov_momentum(var, accum, grad, lr, momentum, new_var, new_accum):
-    # None for the old values: in place, they are read from the arrays the new ones go into (see `_update`)
-    old_var = new_var if var is None else var
-    old_accum = new_accum if accum is None else accum
-    for i in range(new_var.size):
-        a = old_accum[i] * momentum + grad[i]
+    for i in range(var.size):
+        a = accum[i] * momentum + grad[i]
         new_accum[i] = a
-        new_var[i] = old_var[i] - (grad[i] * lr + a * momentum * lr)
+        new_var[i] = var[i] - (grad[i] * lr + a * momentum * lr)
 
 
 @defop("ApplyMomentum", shape=_state_shape(2), ref="update", updates=2)
@@ -174,14 +153,11 @@ def apply_momentum(var, accum, lr, grad, momentum, var_out=None, accum_out=None,
 
 @jit
 def _adagrad(var, accum, grad, lr, new_var, new_accum):
-    # None for the old values: in place, they are read from the arrays the new ones go into (see `_update`)
-    old_var = new_var if var is None else var
-    old_accum = new_accum if accum is None else accum
-    for i in range(new_var.size):
+    for i in range(var.size):
         g = grad[i]
-        a = old_accum[i] + g * g
+        a = accum[i] + g * g
         new_accum[i] = a
-        new_var[i] = old_var[i] - lr * g / np.sqrt(a)
+        new_var[i] = var[i] - lr * g / np.sqrt(a)
 
 
 @defop("ApplyAdagrad", shape=_state_shape(2), ref="update", updates=2)
@@ -192,17 +168,13 @@ def apply_adagrad(var, accum, lr, grad, var_out=None, accum_out=None):
 
 @jit
 def _rmsprop(var, ms, mom, grad, lr, one_minus_decay, momentum, epsilon, new_var, new_ms, new_mom):
-    # None for the old values: in place, they are read from the arrays the new ones go into (see `_update`)
-    old_var = new_var if var is None else var
-    old_ms = new_ms if ms is None else ms
-    old_mom = new_mom if mom is None else mom
-    for i in range(new_var.size):
+    for i in range(var.size):
         g = grad[i]
-        s = old_ms[i] + (g * g - old_ms[i]) * one_minus_decay
-        p = old_mom[i] * momentum + lr * g / np.sqrt(s + epsilon)
+        s = ms[i] + (g * g - ms[i]) * one_minus_decay
+        p = mom[i] * momentum + lr * g / np.sqrt(s + epsilon)
         new_ms[i] = s
         new_mom[i] = p
-        new_var[i] = old_var[i] - p
+        new_var[i] = var[i] - p
 
 
 @defop("ApplyRMSProp", shape=_state_shape(3), ref="update", updates=3)
@@ -215,20 +187,15 @@ def apply_rmsprop(var, ms, mom, lr, grad, var_out=None, ms_out=None, mom_out=Non
 
 @jit
 def _centered_rmsprop(var, ms, mg, mom, grad, lr, one_minus_decay, momentum, epsilon, new_var, new_ms, new_mg, new_mom):
-    # None for the old values: in place, they are read from the arrays the new ones go into (see `_update`)
-    old_var = new_var if var is None else var
-    old_ms = new_ms if ms is None else ms
-    old_mg = new_mg if mg is None else mg
-    old_mom = new_mom if mom is None else mom
-    for i in range(new_var.size):
+    for i in range(var.size):
         g = grad[i]
-        s = old_ms[i] + (g * g - old_ms[i]) * one_minus_decay
-        a = old_mg[i] + (g - old_mg[i]) * one_minus_decay
-        p = old_mom[i] * momentum + lr * g / np.sqrt(s - a * a + epsilon)
+        s = ms[i] + (g * g - ms[i]) * one_minus_decay
+        a = mg[i] + (g - mg[i]) * one_minus_decay
+        p = mom[i] * momentum + lr * g / np.sqrt(s - a * a + epsilon)
         new_ms[i] = s
         new_mg[i] = a
         new_mom[i] = p
-        new_var[i] = old_var[i] - p
+        new_var[i] = var[i] - p
 
 
 @defop("ApplyCenteredRMSProp", shape=_state_shape(4), ref="update", updates=4)

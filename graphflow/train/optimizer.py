@@ -85,17 +85,15 @@ class Optimizer:
         graph = pairs[0][1].graph
         with graph.as_default(), graph.name_scope(name or self._name):
             self._prepare()
-            per_variable = [self._apply_dense(g, v) for g, v in pairs]
-            # A session runs a group's inputs in order, each after what it needs, and every update reads the values
-            # from before the run, so the order changes no value, only speed. The small updates (Adam's beta powers,
-            # the global step) go first. Then the variables' updates, last variable first: the backward pass makes
-            # the gradients of a network's later variables first, so each update runs right after its gradient,
-            # while the arrays it reads are still in cache, and the first variable's update (usually the largest)
-            # ends the run, where it may write over the variable's value (see `Plan._last_update_in_place`).
-            updates = list(self._finish())
+            updates = [self._apply_dense(g, v) for g, v in pairs]
+            # Grouped last variable first. A session runs a group's inputs in order, each after what it needs; the
+            # backward pass makes the gradients of a network's later variables first, so each update then runs right
+            # after its gradient, while the arrays it reads are still in cache.
+            updates.reverse()
+            updates += self._finish()
             if global_step is not None:
                 updates.append(assign_add(global_step, np.ones((), global_step.dtype)))
-            return group(*updates, *reversed(per_variable), name="update")
+            return group(*updates, name="update")
 
     def minimize(
         self,
@@ -121,8 +119,7 @@ class Optimizer:
         raise NotImplementedError(f"{type(self).__name__} must define its update rule, _apply_dense")
 
     def _finish(self) -> list[Node]:
-        """Updates besides the variables' own (e.g. Adam's beta powers), which read the values from before the run
-        like every other op."""
+        """Updates that follow every variable's (e.g. Adam's beta powers); plain reads still see the old values."""
         return []
 
     def _slot(self, var: Variable, slot_name: str, initial: float) -> Variable:
