@@ -112,7 +112,7 @@ def _xent_grad_rows(exps, labels, g):
 def _xent(labels: np.ndarray, logits: np.ndarray, g: Any = None, out: np.ndarray | None = None) -> np.ndarray:
     """The sparse softmax cross-entropy of logits of any rank: the loss (shape labels.shape) without `g`, else the
     gradient for the logits (their shape), into `out` if given. float16 is computed in float32. Raises before writing
-    into `out` when the labels or `out` do not fit.
+    into `out` when the labels, `g` or `out` do not fit.
 
     Three passes over the (rows, classes) logits, each fast: compiled loops shift each row by its maximum (so exp
     never overflows) and later sum and normalise, and numpy's exp, which uses the CPU's vector instructions, runs
@@ -160,7 +160,7 @@ def _xent(labels: np.ndarray, logits: np.ndarray, g: Any = None, out: np.ndarray
 
 @defop("SparseSoftmaxCrossEntropyWithLogits", shape=_sparse_xent_shape, dtype=_sparse_xent_dtype, shape_of=0)
 def sparse_softmax_xent_op(labels, logits):
-    """Per-example −log softmax(logits)[label] for integer class labels, in one compiled loop over the rows."""
+    """Per-example −log softmax(logits)[label] for integer class labels, in compiled passes over the rows (`_xent`)."""
     return _xent(labels, logits)
 
 
@@ -177,9 +177,9 @@ def _like_logits(g, labels, logits, **_):
 
 @defop("SparseSoftmaxCrossEntropyWithLogitsGrad", shape=_like_logits, dtype=_like_logits, out=True)
 def sparse_softmax_xent_grad(g, labels, logits, out=None):
-    """The cross-entropy's gradient for the logits, g · (softmax(logits) − one_hot(labels)), in one compiled loop
-    over the rows, into `out` if given (TF computes it alongside the loss, as its second output). `g` has the labels'
-    shape, or is 0-d when the loss is averaged over every example."""
+    """The cross-entropy's gradient for the logits, g · (softmax(logits) − one_hot(labels)), in compiled passes
+    over the rows (`_xent`), into `out` if given (TF computes it alongside the loss, as its second output). `g` has
+    the labels' shape, or is 0-d when the loss is averaged over every example."""
     return _xent(labels, logits, g, out)
 
 
