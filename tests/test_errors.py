@@ -12,6 +12,7 @@ import pytest
 
 import graphflow as gf
 from graphflow.registry import GRADIENTS, OPS, defop
+from tests.plans import plan_for
 
 # --------------------------------------------------------------------------------------------------------------------
 # Feeds
@@ -449,7 +450,7 @@ def test_the_late_failure_really_comes_after_the_updates_in_the_plan(adam_model)
     with pytest.raises(gf.errors.InvalidArgumentError, match="'bad_tail'") as info:
         sess.run(adam_model["train_then_fail"], feed)
     assert "No variable was changed" in str(info.value)
-    plan = sess._plans[((adam_model["train_then_fail"],), frozenset(feed), False)]
+    plan = plan_for(sess, [adam_model["train_then_fail"]])
     order = [plan.node_at(step[3]) for step in plan.steps]
     updates = [i for i, node in enumerate(order) if node.type in ("Assign", "AssignAdd", "AssignSub", "ApplyAdam")]
     changed = {var for i in updates for var in order[i].inputs[: order[i].opdef.updates]}

@@ -15,6 +15,7 @@ import pytest
 import graphflow as gf
 from graphflow import graph as graph_module
 from graphflow import session as session_module
+from tests.plans import plan_for
 
 Pair = namedtuple("Pair", "first second")
 
@@ -255,7 +256,7 @@ def test_plan_steps_free_intermediate_values_after_their_last_reader():
         c = gf.square(b, name="c")
         with gf.Session() as sess:
             np.testing.assert_allclose(sess.run(c, {x: [1.0, 2.0, 3.0]}), [1.0, 4.0, 9.0])
-            plan = sess._plans[((c,), frozenset({x}), False)]
+            plan = plan_for(sess, [c])
             slot = {node: i for i, node in enumerate(plan.nodes)}
             freed_by = {plan.nodes[out].name: set(free) for _, _, _, out, free in plan.steps}
             assert slot[a] in freed_by["b"]  # a's only reader is b
@@ -263,7 +264,7 @@ def test_plan_steps_free_intermediate_values_after_their_last_reader():
             assert slot[c] not in set().union(*freed_by.values())  # the fetch is kept
 
             sess.run([c, a], {x: [1.0, 2.0, 3.0]})
-            plan2 = sess._plans[((c, a), frozenset({x}), False)]
+            plan2 = plan_for(sess, [c, a])
             freed2 = set().union(*(set(step[4]) for step in plan2.steps))
             assert plan2.nodes.index(a) not in freed2  # a is fetched too, so it must survive the run
             assert plan2.nodes.index(b) in freed2
@@ -294,7 +295,7 @@ def test_freed_slots_are_really_cleared_during_the_run():
         c = gf.square(b, name="c")
         with gf.Session() as sess:
             sess.run(c, {x: [0.0, 1.0]})
-            plan = sess._plans[((c,), frozenset({x}), False)]
+            plan = plan_for(sess, [c])
             plan.template = Template(plan.template)
             np.testing.assert_allclose(sess.run(c, {x: [0.0, 2.0]}), [0.0, 4.0])
     slot = {node: i for i, node in enumerate(plan.nodes)}
@@ -637,7 +638,7 @@ def test_elementwise_steps_write_into_inputs_they_read_last_but_never_into_share
         with gf.Session() as sess:
             feed = np.linspace(0.5, 2.0, size)
             u_value, y_value, kept_value = sess.run([u, y, kept], {x: feed})
-            plan = sess._plans[((u, y, kept), frozenset({x}), False)]
+            plan = plan_for(sess, [u, y, kept])
     np.testing.assert_allclose(u_value, np.exp(feed * scale) + 1.0)
     np.testing.assert_allclose(y_value, (feed * scale) ** 2)
     np.testing.assert_allclose(kept_value, feed * scale)
@@ -706,7 +707,7 @@ def test_a_bias_add_read_only_by_a_relu_runs_with_it_as_one_step_with_the_values
             with np.errstate(invalid="ignore", over="ignore"):
                 got = sess.run(y, {x: x_value})
                 want = np.maximum(np.exp(x_value) * 1.0 + b_value, 0)
-            plan = next(p for key, p in sess._plans.items() if key[0] == (y,))
+            plan = plan_for(sess, [y])
     assert [plan.node_at(out).type for _, _, _, out, _ in plan.steps] == ["Exp", "Mul", "Relu"]
     assert _written_into(plan, "Relu") == [0]  # into the product's array
     np.testing.assert_array_equal(got, want)
@@ -787,7 +788,7 @@ def test_a_training_plan_has_one_step_per_op_and_fused_updates_fill_consecutive_
         train = gf.train.AdamOptimizer(0.1).minimize(loss)
         with gf.Session() as sess:
             sess.run(train, {x: np.ones((4, 3))})
-            plan = sess._plans[((train,), frozenset({x}), False)]
+            plan = plan_for(sess, [train])
             ops = [n for n in plan.nodes if isinstance(n, gf.Operation) and n is not x]
             assert len(plan.steps) == len(ops)  # no extra step hands out an update's values
             updates = [(out, plan.node_at(out)) for _, _, _, out, _ in plan.steps if type(out) is slice]

@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 import graphflow as gf
+from tests.plans import plan_for
 
 C = np.array([0.5, 1.0, 2.0])
 W0 = np.array([1.0, -2.0, 3.0])
@@ -259,7 +260,7 @@ def test_a_train_step_updates_each_layer_before_the_backward_pass_reaches_the_la
         with gf.Session() as sess:
             sess.run(gf.global_variables_initializer())
             sess.run(train, {x: np.ones((5, 3), np.float32)})
-            (plan,) = [p for key, p in sess._plans.items() if key[0] == (train,)]
+            plan = plan_for(sess, [train])
     position = {node: i for i, node in enumerate(plan.nodes)}
     update = {n.inputs[0]: position[n] for n in plan.nodes if n.type == "ApplyAdam"}
     grad = {v: position[g] for g, v in grads_and_vars}
