@@ -143,9 +143,10 @@ class Plan:
         self.fetch_slots = [slot[node] for node in fetches]
         self.commits = [(var, s) for var, s in latest.items()]
         self.uninitialized = sorted(reads - fed, key=lambda v: v.name)
+        outlive = {*self.fetch_slots, *(s for _, s in self.commits)}  # values read after the last step
         if in_place:
-            self._fuse()
-        self._free_after_last_use({*self.fetch_slots, *(s for _, s in self.commits)})
+            self._fuse(outlive)
+        self._free_after_last_use(outlive)
         self._reuse_arrays(in_place)
 
     def _extra_slot(self, op: Operation) -> int:
@@ -160,7 +161,7 @@ class Plan:
             slot = slot.start
         return self.nodes[slot] if slot < len(self.nodes) else self._owner[slot]
 
-    def _fuse(self) -> None:
+    def _fuse(self, outlive: set[int]) -> None:
         """Runs a dense layer's bias add and relu as one step (`bias_relu`), one pass over the layer's output instead
         of two, when the relu is the only reader of the sum and the static shapes show a matrix plus a bias of its
         width. The relu's step then takes the add's inputs, and the add's step goes.
@@ -168,11 +169,10 @@ class Plan:
         Not in a debugging plan, whose checks look at every op's own result.
         """
         readers = Counter(s for _, args, _, _, _ in self.steps for s in args)
-        kept = {*self.fetch_slots, *(s for _, s in self.commits)}
         made_by = {out: i for i, (_, _, _, out, _) in enumerate(self.steps) if type(out) is int}
         fused = set()
         for j, (_, args, _, out, _) in enumerate(self.steps):
-            if self.node_at(out).type != "Relu" or readers[args[0]] != 1 or args[0] in kept:
+            if self.node_at(out).type != "Relu" or readers[args[0]] != 1 or args[0] in outlive:
                 continue
             i = made_by.get(args[0])
             if i is not None and _is_bias_add(self.node_at(args[0])):
