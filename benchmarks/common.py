@@ -192,6 +192,21 @@ class SessionStepRunner:
         return {"seconds": seconds}
 
 
+class StepFunctionRunner:
+    """The timed loop of an eager training step (numpy, PyTorch), for a subclass that sets `step` (a function of one
+    batch's images and labels), `batches` and `i`: `n` calls of `step`, fed the next batches in turn."""
+
+    def run(self, n: int) -> dict:
+        batches, step = self.batches, self.step
+        start = time.perf_counter()
+        for k in range(self.i, self.i + n):
+            x, y = batches[k % len(batches)]
+            step(x, y)
+        seconds = time.perf_counter() - start
+        self.i += n
+        return {"seconds": seconds}
+
+
 class AccuracyRunnerBase:
     """Time to a test accuracy: the data and settings every framework's runner keeps; each defines `run`."""
 

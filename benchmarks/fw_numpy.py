@@ -87,23 +87,14 @@ class MLP:
             p -= tmp
 
 
-class StepRunner:
+class StepRunner(common.StepFunctionRunner):
     def __init__(self, batch: int, subset: int = 0, warmup: int = 5) -> None:
         common.mnist(subset)
         self.batches = common.step_batches(batch, subset=subset)
         self.model = MLP(batch)
+        self.step = self.model.step
         self.i = 0
         self.run(warmup)
-
-    def run(self, n: int) -> dict:
-        batches, step = self.batches, self.model.step
-        start = time.perf_counter()
-        for k in range(self.i, self.i + n):
-            x, y = batches[k % len(batches)]
-            step(x, y)
-        seconds = time.perf_counter() - start
-        self.i += n
-        return {"seconds": seconds}
 
     def weights(self) -> dict[str, np.ndarray]:
         return dict(zip(("W1", "b1", "W2", "b2"), self.model.params, strict=True))

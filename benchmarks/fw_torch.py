@@ -77,7 +77,7 @@ def mlp_weights(model: nn.Module) -> dict[str, np.ndarray]:
     }
 
 
-class StepRunner:
+class StepRunner(common.StepFunctionRunner):
     def __init__(self, batch: int, subset: int = 0, warmup: int = 5) -> None:
         common.mnist(subset)
         self.batches = [
@@ -89,16 +89,6 @@ class StepRunner:
         start = time.perf_counter()
         self.run(warmup)
         self.info = {"warmup_seconds": time.perf_counter() - start}
-
-    def run(self, n: int) -> dict:
-        batches, step = self.batches, self.step
-        start = time.perf_counter()
-        for k in range(self.i, self.i + n):
-            x, y = batches[k % len(batches)]
-            step(x, y)
-        seconds = time.perf_counter() - start
-        self.i += n
-        return {"seconds": seconds}
 
     def weights(self) -> dict[str, np.ndarray]:
         return mlp_weights(self.model)
