@@ -193,8 +193,9 @@ class SessionStepRunner:
 
 
 class StepFunctionRunner:
-    """The timed loop of an eager training step (numpy, PyTorch), for a subclass that sets `step` (a function of one
-    batch's images and labels), `batches` and `i`: `n` calls of `step`, fed the next batches in turn."""
+    """The timed loop of a training step written as a Python function (numpy, PyTorch eager and torch.compile), for a
+    subclass that sets `step` (a function of one batch's images and labels), `batches` and `i`: `n` calls of `step`,
+    fed the next batches in turn."""
 
     def run(self, n: int) -> dict:
         batches, step = self.batches, self.step
