@@ -1,8 +1,8 @@
 """Hand-written numpy: the same equations as every graphflow workload, written the way a careful person would.
 
 The training step and the tutorial iteration use preallocated buffers and in-place ufuncs (`out=`), so they are the
-bar for what graphflow can reach on top of numpy. The tutorial also has a "matmuls" variant: only its five matrix
-products, the floor on this machine.
+bar for what graphflow can reach on top of numpy. Both also have a "matmuls" variant: only their five matrix products,
+the floor on this machine.
 """
 
 from __future__ import annotations
@@ -86,17 +86,34 @@ class MLP:
             tmp *= lr_t
             p -= tmp
 
+    def matmuls(self, x: np.ndarray, y: np.ndarray) -> None:
+        """The step's five matrix products alone, into the step's buffers: the time no step can go below."""
+        if len(x) != self.batch:
+            self._buffers(len(x))
+        W1, _, W2, _ = self.params
+        gW1, _, gW2, _ = self.grads
+        np.matmul(x, W1, out=self.h)
+        np.matmul(self.h, W2, out=self.logits)
+        np.matmul(self.h.T, self.logits, out=gW2)
+        np.matmul(self.logits, W2.T, out=self.dh)
+        np.matmul(x.T, self.dh, out=gW1)
+
 
 class StepRunner(common.StepFunctionRunner):
-    def __init__(self, batch: int, subset: int = 0, warmup: int = 5) -> None:
+    """The training step; or only its five matrix products (`matmuls_only`), which change no weight."""
+
+    def __init__(self, batch: int, subset: int = 0, matmuls_only: bool = False, warmup: int = 5) -> None:
         common.mnist(subset)
         self.batches = common.step_batches(batch, subset=subset)
         self.model = MLP(batch)
-        self.step = self.model.step
+        self.matmuls_only = matmuls_only
+        self.step = self.model.matmuls if matmuls_only else self.model.step
         self.i = 0
         self.run(warmup)
 
     def weights(self) -> dict[str, np.ndarray]:
+        if self.matmuls_only:
+            raise NotImplementedError("the matmul floor does not train")
         return dict(zip(("W1", "b1", "W2", "b2"), self.model.params, strict=True))
 
 
@@ -265,8 +282,8 @@ class FixedCostRunner:
 
 
 def setup(workload: str, params: dict):
-    if workload == "mlp_step":  # run.py asks numpy for no training-step variant
-        return StepRunner(params["batch"], params.get("subset", 0))
+    if workload == "mlp_step":  # the step, or its matrix products alone
+        return StepRunner(params["batch"], params.get("subset", 0), params.get("variant") == "matmuls")
     if workload == "tutorial":
         return TutorialRunner(params["dtype"], params.get("subset", 0), params.get("variant") == "matmuls")
     return common.setup(workload, params, globals())

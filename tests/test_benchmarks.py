@@ -6,6 +6,7 @@ same weights; it never asserts on speed (times on a shared machine say nothing a
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import re
 import subprocess
@@ -80,10 +81,13 @@ def test_graphflow_and_numpy_rows_have_times(quick_run):
         assert len(rows) >= 8, label  # 3 batch sizes, 2 dtypes, chain, fixed cost, accuracy
         for line in rows:
             assert re.match(rf"\| {re.escape(label)} \| {time_cell} \| {time_cell} – {time_cell} \|", line), line
+    floors = [line for line in body.splitlines() if line.startswith("| numpy, the 5 matmuls alone (floor) |")]
+    assert len(floors) == 5  # 3 batch sizes, 2 dtypes
     results = data["results"]
     for batch_rows in results["mlp"]["rows"].values():
         assert all(t > 0 for t in batch_rows["graphflow"]["samples"])
         assert len(batch_rows["graphflow"]["samples"]) == 2  # --quick repeats twice
+        assert batch_rows["numpy-matmuls"]["error"] is None and len(batch_rows["numpy-matmuls"]["samples"]) == 2
     compile_rows = results["compile"]["rows"]
     assert [int(n) for n in compile_rows] == [1_000, 10_000, 100_000]
     for row in compile_rows.values():
@@ -112,3 +116,15 @@ def test_an_unknown_section_is_an_error():
     proc = subprocess.run([sys.executable, str(RUN), "--only", "nonsense"], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 2
     assert "unknown section" in proc.stderr
+
+
+def test_a_missed_step_goal_is_set_against_the_matmul_floor(monkeypatch):
+    monkeypatch.syspath_prepend(str(RUN.parent))
+    spec = importlib.util.spec_from_file_location("bench_run", RUN)
+    run = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, "bench_run", run)  # its dataclasses look their module up there
+    spec.loader.exec_module(run)
+    peer = run.Row("tf1", samples=[6.3e-3])
+    floor = run.Row("numpy-matmuls", samples=[4.7e-3, 4.8e-3])
+    assert run.floor_note(peer, 0.7, floor) == "needs ≤ 4.41 ms: 0.93x the 4.75 ms of the matmuls alone"
+    assert run.floor_note(peer, 0.7, None) == ""  # no floor measured (numpy not run): nothing to set it against
