@@ -750,6 +750,21 @@ def test_the_fused_bias_relu_gives_the_two_ops_values_for_inputs_its_loop_does_n
     np.testing.assert_array_equal(out, np.maximum(x + b, 0))
 
 
+@pytest.mark.parametrize(
+    "out",
+    [np.full((3, 5), 7.0, np.float32), np.full((3, 4), 7.0), np.full((4, 3), 7.0, np.float32).T],
+    ids=["another shape", "another dtype", "not C-contiguous"],
+)
+def test_the_fused_bias_relu_refuses_an_out_its_loop_cannot_write_before_writing(out):
+    from graphflow.ops.activation import bias_relu
+
+    x, b = np.arange(-6.0, 6.0, dtype=np.float32).reshape(3, 4), np.ones(4, np.float32)
+    before = out.copy()
+    with pytest.raises(ValueError, match=r"out must be a C-contiguous float32 array of shape \(3, 4\)"):
+        bias_relu(x, b, out=out)
+    np.testing.assert_array_equal(out, before)
+
+
 def test_a_step_planned_in_place_allocates_when_the_run_time_shapes_broadcast():
     from graphflow.ops.activation import relu_grad
 

@@ -69,6 +69,16 @@ def elementwise(kernel: Callable[..., None], *arrays: Any, out: np.ndarray | Non
     return out
 
 
+def out_for(out: np.ndarray | None, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
+    """The array a compiled loop writes a result of `shape` and `dtype` into: `out`, checked before anything is
+    written, or a new array when `out` is None."""
+    if out is None:
+        return np.empty(shape, dtype)
+    if out.shape != shape or out.dtype != dtype or not out.flags.c_contiguous:
+        raise ValueError(f"out must be a C-contiguous {dtype} array of shape {shape}")
+    return out
+
+
 def same_shape(x: Shape, **attrs: Any) -> Shape:
     """Elementwise unary ops keep their input's shape."""
     return x

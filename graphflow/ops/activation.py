@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from graphflow.graph import Node
-from graphflow.ops._util import KERNEL_DTYPES, add_reduce, elementwise, jit, max_reduce, same_shape
+from graphflow.ops._util import KERNEL_DTYPES, add_reduce, elementwise, jit, max_reduce, out_for, same_shape
 from graphflow.ops.elementwise import exp
 from graphflow.ops.reduction import sum_op
 from graphflow.ops.shape import zeros_like
@@ -82,10 +82,7 @@ def bias_relu(x: Any, b: Any, out: np.ndarray | None = None) -> np.ndarray:
         and x.flags.c_contiguous
         and b.flags.c_contiguous
     ):
-        if out is None:
-            out = np.empty(x.shape, x.dtype)
-        elif out.shape != x.shape or out.dtype != x.dtype or not out.flags.c_contiguous:
-            raise ValueError(f"out must be a C-contiguous {x.dtype} array of shape {x.shape}")
+        out = out_for(out, x.shape, x.dtype)
         _bias_relu(None if out is x else x, b, out)
         return out
     return relu.forward(np.add(x, b), out=out)

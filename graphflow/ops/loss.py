@@ -10,7 +10,7 @@ import numpy as np
 
 from graphflow import dtypes
 from graphflow.graph import Node, get_default_graph
-from graphflow.ops._util import compatible, compute_dtype, jit
+from graphflow.ops._util import compatible, compute_dtype, jit, out_for
 from graphflow.ops.activation import _softmax_grad, log_softmax_op, softmax_op
 from graphflow.ops.reduction import broadcast_like, spread_source, sum_op, sum_to
 from graphflow.ops.shape import one_hot
@@ -134,11 +134,7 @@ def _xent(labels: np.ndarray, logits: np.ndarray, g: Any = None, out: np.ndarray
         result = np.empty(labels.shape, dtype)
         shifted = np.empty(rows.shape, dtype)
     else:
-        result = out
-        if out is None or dtype != logits.dtype:
-            result = np.empty(logits.shape, dtype)
-        elif out.shape != logits.shape or out.dtype != dtype or not out.flags.c_contiguous:
-            raise ValueError(f"out must be a C-contiguous {dtype} array of shape {logits.shape}")
+        result = out_for(out if dtype == logits.dtype else None, logits.shape, dtype)
         shifted = result.reshape(rows.shape)
         g = np.asarray(g, dtype)
         if g.size != 1 or g.ndim > labels.ndim:  # one factor per row (a single one serves every row as it is)
