@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import contextlib
 import itertools
-import threading
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 import numpy as np
 
 from graphflow import dtypes
+from graphflow.defaults import GRAPHS, SESSIONS, AsDefault
 
 Array = np.ndarray
 
@@ -98,9 +98,9 @@ class Graph:
 
     # -- building ------------------------------------------------------------------------------------------------
 
-    def as_default(self) -> _DefaultGraph:
+    def as_default(self) -> AsDefault[Graph]:
         """Makes this the default graph now; used with `with`, the previous default returns at the end of the block."""
-        return _DefaultGraph(self)
+        return AsDefault(GRAPHS, self)
 
     def unique_name(self, name: str) -> str:
         """`name` under the current name scope, with `_1`, `_2`, ... appended if it is taken (as TF-1 does)."""
@@ -196,52 +196,21 @@ class Graph:
     def get_collection(self, key: str) -> list:
         return list(self._collections.get(key, []))
 
-    def draw(self, path: str | None = None, **kwargs: Any) -> Any:
-        """Draws this graph with networkx and matplotlib; see `graphflow.viz.draw_graph`."""
-        from graphflow import viz
 
-        return viz.draw_graph(self, path=path, **kwargs)
-
-
-class _DefaultGraph:
-    """Pushes a graph on the default stack when made, pops it when a `with` block ends."""
-
-    def __init__(self, graph: Graph) -> None:
-        self.graph = graph
-        _stack().append(graph)
-
-    def __enter__(self) -> Graph:
-        return self.graph
-
-    def __exit__(self, *exc: object) -> None:
-        stack = _stack()
-        if self.graph in stack:
-            # Remove the innermost occurrence: plain `as_default()` calls inside the block may have pushed more.
-            del stack[len(stack) - 1 - stack[::-1].index(self.graph) :]
-
-
-_local = threading.local()
 _root = Graph()
-
-
-def _stack() -> list[Graph]:
-    stack = getattr(_local, "stack", None)
-    if stack is None:
-        stack = _local.stack = []
-    return stack
 
 
 def get_default_graph() -> Graph:
     """The graph new nodes are added to: the innermost `as_default()`, else the global default graph."""
-    stack = _stack()
-    return stack[-1] if stack else _root
+    graph = GRAPHS.top()
+    return _root if graph is None else graph
 
 
 def reset_default_graph() -> None:
     """Replaces the global default graph with a new, empty one (and leaves any `as_default()` of this thread)."""
     global _root
     _root = Graph()
-    _stack().clear()
+    GRAPHS.items().clear()
 
 
 def name_scope(name: str | None) -> contextlib.AbstractContextManager[str]:
@@ -253,9 +222,13 @@ def name_scope(name: str | None) -> contextlib.AbstractContextManager[str]:
 # Nodes
 
 
-def _op(type_name: str) -> Any:
-    from graphflow.registry import OPS  # imported here because registry imports this module
+# The registered op types by name: `registry.defop` fills this table. Operator overloads (`x + y`) and variables'
+# assign ops look their op up here when they are called, so this module imports nothing of graphflow but dtypes and
+# the default stacks.
+OPS: dict[str, Any] = {}
 
+
+def _op(type_name: str) -> Any:
     return OPS[type_name]
 
 
@@ -302,9 +275,7 @@ class Node:
 
     def eval(self, feed_dict: Mapping | None = None, session: Any = None) -> Any:
         """The node's value in `session`, or in the default session (`with gf.Session() as sess:`)."""
-        from graphflow.session import get_default_session
-
-        session = session or get_default_session()
+        session = session or SESSIONS.top()
         if session is None:
             raise ValueError(
                 f"No session to evaluate '{self.name}' in: use `with gf.Session() as sess:` or pass session="
@@ -497,9 +468,7 @@ class Variable(Node):
 
     def load(self, value: Any, session: Any = None) -> None:
         """Sets the variable's value in `session` (default: the default session) without adding nodes."""
-        from graphflow.session import get_default_session
-
-        session = session or get_default_session()
+        session = session or SESSIONS.top()
         if session is None:
             raise ValueError(f"No session to load '{self.name}' into: pass session=")
         session.load_variable(self, value)

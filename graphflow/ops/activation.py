@@ -6,12 +6,12 @@ from typing import Any
 
 import numpy as np
 
-from graphflow.graph import Node
+from graphflow.graph import Node, Operation
 from graphflow.ops._util import KERNEL_DTYPES, add_reduce, elementwise, jit, max_reduce, out_for, same_shape
-from graphflow.ops.elementwise import exp
+from graphflow.ops.elementwise import add, exp
 from graphflow.ops.reduction import sum_op
 from graphflow.ops.shape import zeros_like
-from graphflow.registry import defop
+from graphflow.registry import deffusion, defop
 
 
 @defop("Sigmoid", shape=same_shape, out=True)
@@ -65,9 +65,18 @@ def _bias_relu(x, b, out):
             row[j] = v if v > 0 or v != v else 0
 
 
+def _is_bias_add(op: Operation) -> bool:
+    """Whether `op` adds a vector to the rows of a float matrix, as far as the static shapes and dtypes tell."""
+    if op.dtype is None or op.dtype.kind != "f":
+        return False
+    x, b = op.inputs
+    return x.shape is not None and len(x.shape) == 2 and x.shape[1] is not None and b.shape == x.shape[1:]
+
+
+@deffusion(add, relu, applies=_is_bias_add)
 def bias_relu(x: Any, b: Any, out: np.ndarray | None = None) -> np.ndarray:
     """relu(x + b) in one pass over x: a dense layer's bias add and activation, which a plan runs as one step when
-    nothing else reads the sum (see `session.Plan._fuse`). The values are those of the two ops, bit for bit.
+    nothing else reads the sum (see `plan.passes.fuse`). The values are those of the two ops, bit for bit.
 
     The compiled loop takes a C-contiguous float32 or float64 matrix and a bias of its width and dtype; other inputs
     go through the two ops' numpy forms. Like the ops, it writes into `out` when given, and checks it first.
