@@ -125,7 +125,9 @@ def _scoped(variables: list, scope: str | None) -> list:
 
 def variables_initializer(var_list, name: str = "init") -> Operation:
     """An op that sets each variable in `var_list` to its initial value in the session that runs it."""
-    return group(*[v.initializer for v in var_list], name=name)
+    var_list = list(var_list)
+    with (var_list[0].graph if var_list else get_default_graph()).role_scope("initializer"):
+        return group(*[v.initializer for v in var_list], name=name)
 
 
 def global_variables_initializer() -> Operation:
