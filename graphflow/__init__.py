@@ -141,3 +141,16 @@ def get_collection(key: str, scope: str | None = None) -> list:
 
 def add_to_collection(name: str, value) -> None:
     get_default_graph().add_to_collection(name, value)
+
+
+def __getattr__(name: str):
+    # `gf.viz` works without `import graphflow.viz`, yet `import graphflow` loads none of viz until it is used.
+    if name == "viz":
+        import importlib
+
+        return importlib.import_module("graphflow.viz")
+    raise AttributeError(f"module 'graphflow' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), "viz"])

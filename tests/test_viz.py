@@ -333,6 +333,23 @@ def test_import_graphflow_does_not_import_networkx_or_matplotlib():
     assert out.stdout.strip() == "[]"
 
 
+def test_gf_viz_is_imported_on_first_use():
+    code = """
+import sys
+import graphflow as gf
+loaded = lambda: sorted(m for m in ("networkx", "matplotlib", "graphflow.viz") if m in sys.modules)
+print(loaded(), "viz" in dir(gf))
+with gf.Graph().as_default() as g:
+    gf.exp(gf.placeholder(gf.float32, [2], name="x"), name="y")
+print(sorted(gf.viz.to_networkx(g)), loaded())
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.splitlines() == ["[] True", "['x', 'y'] ['graphflow.viz', 'networkx']"]
+    with pytest.raises(AttributeError, match="no attribute 'vis'"):
+        gf.vis  # noqa: B018
+
+
 def test_missing_networkx_names_the_package(monkeypatch):
     monkeypatch.setitem(sys.modules, "networkx", None)
     g, *_ = linear()
