@@ -215,12 +215,6 @@ class Graph:
     def get_collection(self, key: str) -> list:
         return list(self._collections.get(key, []))
 
-    def draw(self, path: str | None = None, **kwargs: Any) -> Any:
-        """Draws this graph with networkx and matplotlib; see `graphflow.viz.draw_graph`."""
-        from graphflow import viz
-
-        return viz.draw_graph(self, path=path, **kwargs)
-
 
 class _DefaultGraph:
     """Pushes a graph on the default stack when made, pops it when a `with` block ends."""

@@ -260,7 +260,7 @@ def test_draw_png_and_svg(tmp_path):
     data = (tmp_path / "linear.png").read_bytes()
     assert data.startswith(PNG_SIGNATURE) and len(data) > 2000
     assert fig.get_figwidth() > 2 and fig.get_figheight() > 1
-    g.draw(tmp_path / "sub" / "linear.svg", direction="TB", title="y = xW + b")  # Graph.draw delegates
+    gf.viz.draw_graph(g, tmp_path / "sub" / "linear.svg", direction="TB", title="y = xW + b")
     root = ET.parse(tmp_path / "sub" / "linear.svg").getroot()
     assert root.tag.endswith("svg") and len(list(root.iter())) > 20
     with pytest.raises(ValueError, match="format"):
