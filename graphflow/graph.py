@@ -282,8 +282,9 @@ class Node:
         dtype: numpy dtype, or None when only known at run time.
         shape: `TensorShape` with None for unknown dimensions, or None for an unknown rank.
         role: what built it, one of `ROLES`: "gradient" inside `gf.gradients`, "update" inside an optimizer's
-            `apply_gradients` (its slots, step sizes, update ops and train op), "initializer" for a variable's initial
-            value, its `initializer` assign and `variables_initializer()`'s op; "forward" for everything else.
+            `apply_gradients` (its slots, step sizes, update ops and train op), "initializer" for the initial value a
+            variable builds (from an array or a callable), its `initializer` assign and `variables_initializer()`'s
+            op; "forward" for everything else, including an initial value built before its variable.
     """
 
     __slots__ = ("__weakref__", "dtype", "graph", "inputs", "name", "role", "shape")
