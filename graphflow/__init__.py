@@ -125,7 +125,9 @@ def _scoped(variables: list, scope: str | None) -> list:
 
 def variables_initializer(var_list, name: str = "init") -> Operation:
     """An op that sets each variable in `var_list` to its initial value in the session that runs it."""
-    return group(*[v.initializer for v in var_list], name=name)
+    var_list = list(var_list)
+    with (var_list[0].graph if var_list else get_default_graph()).role_scope("initializer"):
+        return group(*[v.initializer for v in var_list], name=name)
 
 
 def global_variables_initializer() -> Operation:
@@ -139,3 +141,16 @@ def get_collection(key: str, scope: str | None = None) -> list:
 
 def add_to_collection(name: str, value) -> None:
     get_default_graph().add_to_collection(name, value)
+
+
+def __getattr__(name: str):
+    # `gf.viz` works without `import graphflow.viz`, yet `import graphflow` loads none of viz until it is used.
+    if name == "viz":
+        import importlib
+
+        return importlib.import_module("graphflow.viz")
+    raise AttributeError(f"module 'graphflow' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), "viz"])

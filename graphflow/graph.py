@@ -71,6 +71,9 @@ def dtype_name(dtype: np.dtype | None) -> str:
 # --------------------------------------------------------------------------------------------------------------------
 # Graph and the default-graph stack
 
+# What built a node (`Node.role`): the model itself, `gf.gradients`, an optimizer's update, or a variable's initializer.
+ROLES = ("forward", "gradient", "update", "initializer")
+
 
 class Graph:
     """A collection of nodes; the program a `Session` runs.
@@ -88,6 +91,7 @@ class Graph:
         self._names: dict[str, Node] = {}
         self._names_in_use: dict[str, int] = {}
         self._scope = ""
+        self._role = "forward"
         self._collections: dict[str, list] = {}
         self._gradient_overrides: dict[str, str] = {}
         self._op_seeds = itertools.count(1)
@@ -136,6 +140,21 @@ class Graph:
             yield self._scope + "/" if self._scope else ""
         finally:
             self._scope = previous
+
+    @contextlib.contextmanager
+    def role_scope(self, role: str) -> Iterator[None]:
+        """Nodes built inside get `role` (see `Node.role`): how `gf.gradients`, optimizers and initializers mark theirs.
+
+        Raises:
+            ValueError: `role` is not one of `ROLES`.
+        """
+        if role not in ROLES:
+            raise ValueError(f"role must be one of {', '.join(ROLES)}; got {role!r}")
+        previous, self._role = self._role, role
+        try:
+            yield
+        finally:
+            self._role = previous
 
     def _add(self, node: Node) -> None:
         if self._finalized:
@@ -241,9 +260,13 @@ class Node:
         inputs: the nodes it reads, in order.
         dtype: numpy dtype, or None when only known at run time.
         shape: `TensorShape` with None for unknown dimensions, or None for an unknown rank.
+        role: what built it, one of `ROLES`: "gradient" inside `gf.gradients`, "update" inside an optimizer's
+            `apply_gradients` (its slots, step sizes, update ops and train op), "initializer" for the initial value a
+            variable builds (from an array or a callable), its `initializer` assign and `variables_initializer()`'s
+            op; "forward" for everything else, including an initial value built before its variable.
     """
 
-    __slots__ = ("__weakref__", "dtype", "graph", "inputs", "name", "shape")
+    __slots__ = ("__weakref__", "dtype", "graph", "inputs", "name", "role", "shape")
     kind = "node"
     _type = "Node"
     __array_ufunc__ = None  # `ndarray * node` must call `node.__rmul__`, not make an object array
@@ -254,6 +277,7 @@ class Node:
         self.inputs = inputs
         self.dtype = dtype
         self.shape = as_shape(shape)
+        self.role = graph._role
         graph._add(self)
 
     @property
@@ -412,7 +436,8 @@ class Variable(Node):
         graph = initial_value.graph if isinstance(initial_value, Node) else get_default_graph()
         dtype = dtypes.as_dtype(dtype)
         if callable(initial_value) and not isinstance(initial_value, Node):
-            initial_value = initial_value()
+            with graph.role_scope("initializer"):
+                initial_value = initial_value()
         if isinstance(initial_value, Node):
             if dtype is not None and initial_value.dtype is not None and initial_value.dtype != dtype:
                 initial_value = _op("Cast")(initial_value, dtype=dtype)
@@ -435,7 +460,7 @@ class Variable(Node):
     def initial_value(self) -> Node:
         """The initial value as a graph node (a constant is made on first access for array initial values)."""
         if self._initial_node is None:
-            with self.graph.name_scope(self.name + "/"):
+            with self.graph.name_scope(self.name + "/"), self.graph.role_scope("initializer"):
                 self._initial_node = Constant(
                     self.graph, self.graph.unique_name("initial_value"), self._initial_array, self.dtype
                 )
@@ -449,7 +474,8 @@ class Variable(Node):
     def initializer(self) -> Node:
         """The op that (re)sets this variable to its initial value in the session that runs it."""
         if self._initializer is None:
-            self._initializer = _op("Assign")(self, self.initial_value, name=self.name + "/Assign")
+            with self.graph.role_scope("initializer"):
+                self._initializer = _op("Assign")(self, self.initial_value, name=self.name + "/Assign")
         return self._initializer
 
     def assign(self, value: Any, name: str | None = None) -> Node:

@@ -565,6 +565,30 @@ def test_name_scope_nesting():
     assert k.name == "outer_1/Const"
 
 
+def test_nodes_record_the_role_they_were_built_in():
+    with gf.Graph().as_default() as g:
+        x = gf.placeholder(gf.float32, [None, 2], name="x")
+        w = gf.Variable(np.zeros((2, 1), np.float32), name="w")
+        h = gf.layers.dense(x, 1)
+        loss = gf.reduce_mean(gf.square(gf.matmul(x, w) + h))
+        (dw,) = gf.gradients(loss, [w])
+        train = gf.train.MomentumOptimizer(0.1, 0.9).minimize(loss)
+        init = gf.global_variables_initializer()
+        with g.role_scope("update"):
+            manual = w.assign_sub(0.1 * dw)
+        after = gf.identity(loss)
+        with pytest.raises(ValueError, match="role must be one of"), g.role_scope("backward"):
+            pass
+    roles = {n.name: n.role for n in g.nodes}
+    assert {x.role, w.role, h.role, loss.role, after.role} == {"forward"}
+    assert dw.role == "gradient"
+    assert {r for n, r in roles.items() if n.startswith(("gradients/", "gradients_1/"))} == {"gradient"}
+    assert train.role == manual.role == roles["w/Momentum"] == roles["Momentum/ApplyMomentum"] == "update"
+    assert init.role == w.initializer.role == w.initial_value.role == "initializer"
+    assert roles["dense/RandomUniform"] == roles["dense/Const"] == "initializer"  # dense hands its variables callables
+    assert roles["w/Momentum/Assign"] == "initializer"  # a slot's own initializer, though the slot is an update's
+
+
 def test_dense_layer_variable_names():
     with gf.Graph().as_default():
         x = gf.placeholder(gf.float32, [None, 5], name="x")
