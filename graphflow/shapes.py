@@ -1,0 +1,60 @@
+"""Static shapes: `TensorShape` (TF-1's), and how shapes and dtypes are written in messages.
+
+A static shape is a tuple of ints with None for a dimension known only at run time; a shape of None means the rank
+itself is unknown.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+
+
+class TensorShape(tuple):
+    """A static shape: a tuple of ints, with None for a dimension known only at run time (TF-1's `TensorShape`)."""
+
+    def __new__(cls, dims: Iterable[int | None]) -> TensorShape:
+        return super().__new__(cls, (None if d is None or d == -1 else int(d) for d in dims))
+
+    @property
+    def ndims(self) -> int:
+        return len(self)
+
+    rank = ndims
+
+    def as_list(self) -> list[int | None]:
+        return list(self)
+
+    def is_fully_defined(self) -> bool:
+        return None not in self
+
+    def num_elements(self) -> int | None:
+        return int(np.prod(self)) if self.is_fully_defined() else None
+
+    def __repr__(self) -> str:
+        return f"TensorShape({list(self)})"
+
+
+def as_shape(shape: Any) -> TensorShape | None:
+    """Normalises a shape given as None (unknown rank), an int, or a sequence of ints and Nones."""
+    if shape is None:
+        return None
+    if isinstance(shape, int | np.integer):
+        return TensorShape([shape])
+    try:
+        return TensorShape(shape)
+    except (TypeError, ValueError):
+        raise TypeError(f"shape must be a list of ints and Nones, got {shape!r}") from None
+
+
+def format_shape(shape: tuple | None) -> str:
+    """A shape as TF prints it: `[?,784]`, or `<unknown>` for an unknown rank."""
+    if shape is None:
+        return "<unknown>"
+    return "[" + ",".join("?" if d is None else str(d) for d in shape) + "]"
+
+
+def dtype_name(dtype: np.dtype | None) -> str:
+    return "<from feed>" if dtype is None else str(dtype)
