@@ -51,7 +51,7 @@ from hypothesis import strategies as st
 
 import graphflow as gf
 from graphflow.datasets import mnist
-from graphflow.train import saver as saver_module
+from graphflow.train import checkpoint as checkpoint_module
 from graphflow.train.saver import CheckpointError
 
 COUNTS = CaseCounter()
@@ -235,7 +235,7 @@ def test_every_corruption_of_a_checkpoint_is_caught_and_changes_nothing(checkpoi
 @given(data=st.data())
 @counted
 def test_a_forged_checksum_is_refused_or_restores_the_declared_shapes_and_dtypes(checkpoint, data):
-    body = len(checkpoint.original) - saver_module._TRAILER
+    body = len(checkpoint.original) - checkpoint_module._TRAILER
     corruption = data.draw(corruptions(body, header=30, kinds=("flip", "flip", "flip", "header")))
     damaged = _forge_checksum(corruption.apply(checkpoint.original[:body]) + checkpoint.original[body:])
     note(repr(corruption))

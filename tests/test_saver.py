@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 import graphflow as gf
+from graphflow.train import checkpoint as checkpoint_module
 from graphflow.train import saver as saver_module
 from graphflow.train.saver import CheckpointError
 
@@ -108,7 +109,7 @@ def test_file_is_an_npz_with_a_manifest_and_restore_accepts_prefix_or_file(train
     with zipfile.ZipFile(prefix + ".npz") as zf:
         manifest = json.loads(zf.read("__manifest__.json"))
         assert zf.comment.startswith(b"graphflow-sha256:") and len(zf.comment) == 81
-    assert manifest["format_version"] == saver_module.FORMAT_VERSION
+    assert manifest["format_version"] == checkpoint_module.FORMAT_VERSION
     assert manifest["graphflow_version"] == gf.__version__
     assert manifest["global_step"] == 3
     kernel = next(v for v in manifest["variables"] if v["name"] == "layer1/kernel")
@@ -394,7 +395,7 @@ def test_garbage_empty_and_foreign_files_are_refused(small_checkpoint, tmp_path)
 
 def test_other_format_version_is_refused(small_checkpoint, monkeypatch):
     graph, sess, prefix, _ = small_checkpoint
-    monkeypatch.setattr(saver_module, "FORMAT_VERSION", 2)
+    monkeypatch.setattr(checkpoint_module, "FORMAT_VERSION", 2)
     gf.train.Saver(graph.get_collection("variables")).save(sess, prefix)
     monkeypatch.undo()
     _restore_fails(
