@@ -76,8 +76,7 @@ from graphflow.ops import (
 )
 from graphflow.registry import OPS, RegisterGradient, as_node, constant, defop
 from graphflow.session import GraphGrowthWarning, InteractiveSession, Session, get_default_session
-
-__version__ = "0.1.0"
+from graphflow.version import __version__
 
 bool = bool_
 abs = absolute
