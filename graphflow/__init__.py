@@ -46,6 +46,7 @@ from graphflow.ops import (
     minimum,
     multiply,
     negative,
+    newaxis,
     no_op,
     not_equal,
     one_hot,
@@ -62,10 +63,12 @@ from graphflow.ops import (
     set_random_seed,
     sigmoid,
     sign,
+    slice_,
     softmax,
     sqrt,
     square,
     stop_gradient,
+    strided_slice,
     subtract,
     tanh,
     transpose,
@@ -82,6 +85,7 @@ bool = bool_
 abs = absolute
 pow = power
 truediv = realdiv = divide
+slice = slice_  # TF-1's name; it shadows the builtin in this module only
 convert_to_tensor = as_node
 Tensor = Node
 

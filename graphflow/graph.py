@@ -16,7 +16,7 @@ import numpy as np
 
 from graphflow import dtypes
 from graphflow.defaults import GRAPHS, SESSIONS, AsDefault
-from graphflow.shapes import TensorShape, as_shape, dtype_name, format_shape
+from graphflow.shapes import TensorShape, as_shape, dtype_name, format_shape, normalize_index
 
 Array = np.ndarray
 
@@ -310,6 +310,10 @@ class Node:
 
     def __rpow__(self, other: Any) -> Node:
         return _op("Pow")(other, self)
+
+    def __getitem__(self, key: Any) -> Node:
+        """`t[1:, ..., 0, gf.newaxis]`: numpy's basic indexing, as TF-1's strided slice."""
+        return _op("StridedSlice")(self, index=normalize_index(key), name="strided_slice")
 
     def __neg__(self) -> Node:
         return _op("Neg")(self)

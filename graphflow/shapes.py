@@ -6,6 +6,7 @@ itself is unknown.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Iterable
 from typing import Any
 
@@ -58,3 +59,42 @@ def format_shape(shape: tuple | None) -> str:
 
 def dtype_name(dtype: np.dtype | None) -> str:
     return "<from feed>" if dtype is None else str(dtype)
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# Indices: what `t[...]` takes
+
+
+def normalize_index(key: Any) -> tuple:
+    """`key` (what `t[key]` is given) as a tuple of ints, slices of ints or None, `...` and None.
+
+    Raises:
+        TypeError: an entry is something else (a tensor, a list, a float), naming it.
+        IndexError: more than one `...`.
+    """
+    entries = key if isinstance(key, tuple) else (key,)
+    index = []
+    for entry in entries:
+        if entry is Ellipsis or entry is None:
+            index.append(entry)
+        elif isinstance(entry, slice):
+            index.append(slice(*(int_or_none(v, "a slice bound") for v in (entry.start, entry.stop, entry.step))))
+        else:
+            index.append(int_or_none(entry, "an index"))
+    if index.count(Ellipsis) > 1:
+        raise IndexError("an index can only have a single ellipsis ('...')")
+    return tuple(index)
+
+
+def int_or_none(value: Any, what: str) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        raise TypeError(f"{what} must be a Python int, got a bool ({value!r})")
+    try:
+        return operator.index(value)
+    except TypeError:
+        raise TypeError(
+            f"{what} must be a Python int, got {type(value).__name__} ({value!r}): slicing takes ints, slices of "
+            "ints, '...' and gf.newaxis, whose values are known when the graph is built"
+        ) from None

@@ -22,6 +22,7 @@ from graphflow.ops.activation import relu
 from graphflow.ops.loss import sparse_softmax_xent_grad, sparse_softmax_xent_op
 from graphflow.ops.reduction import reduced_size_op
 from graphflow.ops.shape import reshape_like
+from graphflow.ops.slicing import strided_slice_grad
 from graphflow.registry import OPS
 from tests.gradcheck import check_forward, check_gradients, check_second_derivative, kink_free
 
@@ -145,6 +146,12 @@ def _reduction_cases() -> list[Case]:
             )
         )
     return cases
+
+
+def _scatter(g, shape, index):
+    out = np.zeros(shape)
+    out[index] = g
+    return out
 
 
 CASES: list[Case] = [
@@ -333,6 +340,28 @@ CASES: list[Case] = [
     Case("Reshape", lambda x: gf.reshape(x, [4, -1]), lambda x: x.reshape(4, -1), ((2, 3, 4),), label="[4,-1]"),
     Case("Reshape", lambda x: gf.reshape(x, [1, 3, 1]), lambda x: x.reshape(1, 3, 1), ((3,),), label="[1,3,1]"),
     # internal ops the gradient rules build
+    Case(
+        "StridedSlice",
+        lambda x: x[1:, ::-2, gf.newaxis],
+        lambda x: x[1:, ::-2, None],
+        ((3, 5),),
+        label="x[1:, ::-2, newaxis]",
+    ),
+    Case("StridedSlice", lambda x: x[..., 1], lambda x: x[..., 1], ((2, 3, 4),), label="x[..., 1]"),
+    Case("StridedSlice", lambda x: gf.slice(x, [1, 0], [2, -1]), lambda x: x[1:3, 0:], ((4, 3),), label="slice"),
+    Case(
+        "StridedSlice",
+        lambda x: gf.strided_slice(x, [0, 3], [2, 0], [1, -1], end_mask=1, shrink_axis_mask=0),
+        lambda x: x[0:, 3:0:-1],
+        ((3, 5),),
+        label="strided_slice",
+    ),
+    Case(
+        "StridedSliceGrad",
+        lambda g, x: strided_slice_grad(g, x, index=(slice(1, None), 2)),
+        lambda g, x: _scatter(g, x.shape, (slice(1, None), 2)),
+        ((2,), (3, 4)),
+    ),
     Case("ReshapeLike", reshape_like, lambda t, like: t.reshape(like.shape), ((3, 4), (2, 6))),
     Case("ReshapeLike", reshape_like, lambda t, like: t.reshape(like.shape), ((3, 4), (12,))),
     Case("SumTo", sum_to, np_sum_to, ((3, 4), (4,))),
