@@ -8,19 +8,8 @@ from graphflow import data, debugging, dtypes, errors, initializers, layers, los
 from graphflow.debugging import check_numerics
 from graphflow.dtypes import as_dtype, bool_, float16, float32, float64, int8, int16, int32, int64, uint8
 from graphflow.gradients import gradients
-from graphflow.graph import (
-    Constant,
-    Graph,
-    Node,
-    Operation,
-    Placeholder,
-    TensorShape,
-    Variable,
-    get_default_graph,
-    name_scope,
-    reset_default_graph,
-    topo_order,
-)
+from graphflow.graph import Graph, get_default_graph, name_scope, reset_default_graph, topo_order
+from graphflow.nodes import Constant, Node, Operation, Placeholder
 from graphflow.ops import (
     absolute,
     add,
@@ -79,6 +68,8 @@ from graphflow.ops import (
 )
 from graphflow.registry import OPS, RegisterGradient, as_node, constant, defop
 from graphflow.session import GraphGrowthWarning, InteractiveSession, Session, get_default_session
+from graphflow.shapes import TensorShape
+from graphflow.variables import Variable
 from graphflow.version import __version__
 
 bool = bool_

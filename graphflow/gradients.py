@@ -14,7 +14,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from graphflow import dtypes
-from graphflow.graph import Node, Operation, common_graph, topo_order
+from graphflow.graph import common_graph, topo_order
+from graphflow.nodes import Node, Operation
 from graphflow.ops.elementwise import add_n_op
 from graphflow.ops.shape import ones_like
 from graphflow.registry import as_node, constant, gradient_rule

@@ -6,10 +6,12 @@ from collections.abc import Callable
 from typing import Any
 
 from graphflow import initializers
-from graphflow.graph import Node, Variable, get_default_graph
+from graphflow.graph import get_default_graph
+from graphflow.nodes import Node
 from graphflow.ops.elementwise import add
 from graphflow.ops.linalg import matmul
 from graphflow.registry import as_node
+from graphflow.variables import Variable
 
 
 def dense(

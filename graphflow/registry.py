@@ -15,7 +15,8 @@ from typing import Any
 import numpy as np
 
 from graphflow import dtypes
-from graphflow.graph import OPS, Constant, Node, Operation, common_graph, get_default_graph
+from graphflow.graph import common_graph, get_default_graph
+from graphflow.nodes import OPS, Constant, Node, Operation
 
 Array = np.ndarray
 GradRule = Callable[[Operation, Node], Sequence["Node | None"]]

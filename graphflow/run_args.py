@@ -8,7 +8,8 @@ from typing import Any
 import numpy as np
 
 from graphflow import errors
-from graphflow.graph import Node, dtype_name, format_shape
+from graphflow.nodes import Node
+from graphflow.shapes import dtype_name, format_shape
 
 Array = np.ndarray
 

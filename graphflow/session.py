@@ -26,9 +26,11 @@ from typing import Any
 import numpy as np
 
 from graphflow.defaults import SESSIONS, AsDefault
-from graphflow.graph import Graph, Node, Operation, Variable, get_default_graph
+from graphflow.graph import Graph, get_default_graph
+from graphflow.nodes import Node, Operation
 from graphflow.plan import Plan, compile_plan, execute
 from graphflow.run_args import convert_feed, flatten
+from graphflow.variables import Variable
 
 Array = np.ndarray
 GROWTH_WARNING_RUNS = 10

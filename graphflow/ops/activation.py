@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from graphflow.graph import Node, Operation
+from graphflow.nodes import Node, Operation
 from graphflow.ops._util import KERNEL_DTYPES, add_reduce, elementwise, jit, max_reduce, out_for, same_shape
 from graphflow.ops.elementwise import add, exp
 from graphflow.ops.reduction import sum_op

@@ -9,7 +9,8 @@ from typing import Any
 import numpy as np
 
 from graphflow import dtypes
-from graphflow.graph import Node, get_default_graph
+from graphflow.graph import get_default_graph
+from graphflow.nodes import Node
 from graphflow.ops._util import compatible, compute_dtype, jit, out_for
 from graphflow.ops.activation import _softmax_grad, log_softmax_op, softmax_op
 from graphflow.ops.reduction import broadcast_like, spread_source, sum_op, sum_to

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from graphflow.graph import Node
+from graphflow.nodes import Node
 from graphflow.ops.shape import zeros_like
 from graphflow.registry import defop
 from graphflow.shapes import int_or_none, normalize_index

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from graphflow.graph import Node, Operation
+from graphflow.nodes import Node, Operation
 from graphflow.plan import execute
 from graphflow.plan.lower import lower
 from graphflow.plan.passes import optimize

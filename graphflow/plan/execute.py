@@ -14,9 +14,11 @@ from typing import Any
 import numpy as np
 
 from graphflow import errors
-from graphflow.graph import Node, Variable, dtype_name, format_shape
+from graphflow.nodes import Node
 from graphflow.plan import passes
 from graphflow.plan.steps import Plan, Signature, Step
+from graphflow.shapes import dtype_name, format_shape
+from graphflow.variables import Variable
 
 Array = np.ndarray
 _NO_CASTING = {"casting": "no"}  # a ufunc writing into an input must not round its result into a narrower dtype

@@ -16,8 +16,11 @@ from typing import Any
 import numpy as np
 
 from graphflow import errors
-from graphflow.graph import Constant, Node, Operation, Placeholder, Variable, dtype_name, format_shape, topo_order
+from graphflow.graph import topo_order
+from graphflow.nodes import Constant, Node, Operation, Placeholder
 from graphflow.plan.steps import Plan, Step
+from graphflow.shapes import dtype_name, format_shape
+from graphflow.variables import Variable
 
 
 def lower(

@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 
-from graphflow.graph import Node, Operation
+from graphflow.nodes import Node, Operation
 from graphflow.ops._util import compatible
 from graphflow.plan.steps import Plan, Step
 from graphflow.registry import FUSIONS

@@ -13,7 +13,8 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from graphflow.graph import Constant, Node, Operation, Placeholder, Variable
+from graphflow.nodes import Constant, Node, Operation, Placeholder
+from graphflow.variables import Variable
 
 Array = np.ndarray
 Signature = tuple[tuple[tuple[int, ...], np.dtype], ...]

@@ -24,7 +24,7 @@ from typing import IO, Any
 
 import numpy as np
 
-from graphflow.graph import format_shape
+from graphflow.shapes import format_shape
 from graphflow.version import __version__
 
 Array = np.ndarray

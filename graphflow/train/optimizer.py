@@ -15,9 +15,11 @@ import numpy as np
 
 from graphflow import dtypes
 from graphflow.gradients import gradients
-from graphflow.graph import Node, Variable, get_default_graph
+from graphflow.graph import get_default_graph
+from graphflow.nodes import Node
 from graphflow.ops.state import assign_add, group
 from graphflow.ops.training import apply_gradient_descent
+from graphflow.variables import Variable
 
 GradsAndVars = list[tuple["Node | None", Variable]]
 

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from graphflow.graph import Graph, Node, Variable, topo_order
+from graphflow.graph import Graph, topo_order
+from graphflow.nodes import Node
+from graphflow.variables import Variable
 
 
 def _consumers(graph: Graph) -> dict[Node, list[Node]]:

@@ -10,7 +10,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from graphflow.graph import Graph, Node, common_graph, format_shape, topo_order
+from graphflow.graph import Graph, common_graph, topo_order
+from graphflow.nodes import Node
+from graphflow.shapes import format_shape
 from graphflow.viz.classify import gradient_nodes, initializer_nodes
 
 
