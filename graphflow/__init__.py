@@ -5,10 +5,11 @@
 """
 
 from graphflow import data, debugging, dtypes, errors, initializers, layers, losses, nn, train
+from graphflow.control_flow import cond, while_loop
 from graphflow.debugging import check_numerics
 from graphflow.dtypes import as_dtype, bool_, float16, float32, float64, int8, int16, int32, int64, uint8
 from graphflow.gradients import gradients
-from graphflow.graph import Graph, get_default_graph, name_scope, reset_default_graph, topo_order
+from graphflow.graph import Graph, control_dependencies, get_default_graph, name_scope, reset_default_graph, topo_order
 from graphflow.nodes import Constant, Node, Operation, Placeholder
 from graphflow.ops import (
     absolute,

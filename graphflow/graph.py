@@ -46,6 +46,8 @@ class Graph:
         self._names_in_use: dict[str, int] = {}
         self._scope = ""
         self._role = "forward"
+        self._control: tuple[Node, ...] = ()  # what ops built now run after (`control_dependencies`)
+        self._branch: Any = None  # the cond branch or while loop being built, see graphflow/control_flow.py
         self._collections: dict[str, list] = {}
         self._gradient_overrides: dict[str, str] = {}
         self._op_seeds = itertools.count(1)
@@ -94,6 +96,34 @@ class Graph:
             yield self._scope + "/" if self._scope else ""
         finally:
             self._scope = previous
+
+    @contextlib.contextmanager
+    def control_dependencies(self, control_inputs: Iterable[Any] | None) -> Iterator[None]:
+        """Ops built inside run after every node in `control_inputs` (TF-1 `control_dependencies`): in a run that
+        computes such an op, those nodes are computed (and their updates applied) first, and a variable the op reads
+        has the value their updates gave it. Blocks nest, adding to the enclosing ones; `None` clears them.
+
+        Raises:
+            TypeError: an entry is not a graph node of this graph (a train op, an update, any tensor).
+        """
+        previous = self._control
+        if control_inputs is None:
+            self._control = ()
+        else:
+            added = []
+            for item in control_inputs:
+                if not hasattr(item, "inputs") or getattr(item, "graph", None) is not self:
+                    raise TypeError(
+                        f"control_dependencies takes nodes of {self} (ops or tensors, such as a train op or an "
+                        f"assign), got {item!r}"
+                    )
+                if item not in previous and item not in added:
+                    added.append(item)
+            self._control = previous + tuple(added)
+        try:
+            yield
+        finally:
+            self._control = previous
 
     @contextlib.contextmanager
     def role_scope(self, role: str) -> Iterator[None]:
@@ -186,6 +216,12 @@ def reset_default_graph() -> None:
     GRAPHS.items().clear()
 
 
+def control_dependencies(control_inputs: Iterable[Any] | None) -> contextlib.AbstractContextManager[None]:
+    """`with gf.control_dependencies([train_op]):` ops built inside run after `train_op` (TF-1); see
+    `Graph.control_dependencies`."""
+    return get_default_graph().control_dependencies(control_inputs)
+
+
 def name_scope(name: str | None) -> contextlib.AbstractContextManager[str]:
     """`with gf.name_scope("layer1"):` prefixes node names in the default graph (TF-1 `tf.name_scope`)."""
     return get_default_graph().name_scope(name)
@@ -217,8 +253,8 @@ def common_graph(nodes: Iterable[Node], what: str) -> Graph:
 def topo_order(roots: Iterable[Node], cut: frozenset | set = frozenset()) -> list[Node]:
     """Every node reachable from `roots`, each after all of its inputs.
 
-    Iterative (no recursion limit) and linear: each node is visited once. Nodes in `cut` are treated as leaves
-    (their inputs are not followed), which is how fed nodes prune a plan.
+    Iterative (no recursion limit) and linear: each node is visited once. A node's control inputs count as inputs
+    here. Nodes in `cut` are treated as leaves (their inputs are not followed), which is how fed nodes prune a plan.
     """
     order: list[Node] = []
     seen: set[Node] = set()
@@ -232,5 +268,6 @@ def topo_order(roots: Iterable[Node], cut: frozenset | set = frozenset()) -> lis
                 seen.add(node)
                 stack.append((node, True))
                 if node not in cut:
-                    stack.extend((i, False) for i in reversed(node.inputs))
+                    deps = node.inputs + node.control_inputs if node.control_inputs else node.inputs
+                    stack.extend((i, False) for i in reversed(deps))
     return order

@@ -37,6 +37,8 @@ class Node:
         graph: the `Graph` it belongs to.
         name: unique within the graph, e.g. `"dense/MatMul_1"`.
         inputs: the nodes it reads, in order.
+        control_inputs: nodes that run before it without being read (`gf.control_dependencies`); empty for
+            placeholders, variables and constants.
         dtype: numpy dtype, or None when only known at run time.
         shape: `TensorShape` with None for unknown dimensions, or None for an unknown rank.
         role: what built it, one of `ROLES`: "gradient" inside `gf.gradients`, "update" inside an optimizer's
@@ -45,7 +47,7 @@ class Node:
             op; "forward" for everything else, including an initial value built before its variable.
     """
 
-    __slots__ = ("__weakref__", "dtype", "graph", "inputs", "name", "role", "shape")
+    __slots__ = ("__weakref__", "control_inputs", "dtype", "graph", "inputs", "name", "role", "shape")
     kind = "node"
     _type = "Node"
     __array_ufunc__ = None  # `ndarray * node` must call `node.__rmul__`, not make an object array
@@ -54,6 +56,7 @@ class Node:
         self.graph = graph
         self.name = name
         self.inputs = inputs
+        self.control_inputs: tuple[Node, ...] = ()
         self.dtype = dtype
         self.shape = as_shape(shape)
         self.role = graph._role
@@ -198,6 +201,9 @@ class Operation(Node):
 
     def __init__(self, opdef: Any, inputs: tuple[Node, ...], attrs: dict[str, Any], name: str | None = None) -> None:
         graph = common_graph(inputs, opdef.name)
+        branch = graph._branch  # inside a cond branch or a loop body: values from outside enter through it
+        if branch is not None:
+            inputs = branch.capture(opdef, inputs)
         name = graph.unique_name(name or opdef.name)
         try:
             dtype, shape = opdef.infer(inputs, attrs)
@@ -208,6 +214,9 @@ class Operation(Node):
         self.attrs = attrs
         self.grad_type = graph._gradient_overrides.get(opdef.name, opdef.name)
         super().__init__(graph, name, inputs, dtype, shape)
+        self.control_inputs = graph._control
+        if branch is not None:
+            branch.adopt(self)
 
     @property
     def type(self) -> str:

@@ -68,6 +68,13 @@ class OpDef:
         shape_of: the index of an input whose run-time shape the result always has (the forward checks it). A step
             that needs only the result's size (the count a mean divides by) then reads that input instead, and the
             op is not run for it.
+        handles_dead: the forward takes `DEAD` inputs (the value of an op in the branch of a `gf.cond` that was not
+            taken, see graphflow/ops/control_flow.py) and decides what to give. A step of any other op whose input
+            may be DEAD is skipped when it is, and gives DEAD itself.
+        programs: for an op that runs parts of the graph itself (a while loop's condition and body):
+            `programs(op, compile) -> attrs` gives the attributes its forward takes, where `compile(fetches, feeds)`
+            compiles the part that computes `fetches` from values for the nodes `feeds` into a function from those
+            values to the fetched ones.
     """
 
     name: str
@@ -82,6 +89,8 @@ class OpDef:
     out: bool = False
     into_inputs: bool = True
     shape_of: int | None = None
+    handles_dead: bool = False
+    programs: Callable[..., dict[str, Any]] | None = None
 
     def __call__(self, *inputs: Any, name: str | None = None, **attrs: Any) -> Operation:
         graph = common_graph([x for x in inputs if isinstance(x, Node)], self.name)
@@ -104,28 +113,16 @@ class OpDef:
         return rule
 
 
-def defop(
-    name: str,
-    *,
-    shape: ShapeRule | None = None,
-    dtype: DtypeRule = same_dtype,
-    needs_rng: bool = False,
-    ref: str | None = None,
-    ufunc: np.ufunc | None = None,
-    views: bool = False,
-    updates: int = 1,
-    out: bool = False,
-    into_inputs: bool = True,
-    shape_of: int | None = None,
-) -> Callable[[Callable[..., Any]], OpDef]:
-    """Decorator registering `forward` as op type `name`; returns the `OpDef`, which builds nodes when called."""
+def defop(name: str, **options: Any) -> Callable[[Callable[..., Any]], OpDef]:
+    """Decorator registering `forward` as op type `name`; returns the `OpDef`, which builds nodes when called.
+
+    `options` are the `OpDef` fields after `forward` (`shape=`, `dtype=`, `ufunc=`, `out=`, ...).
+    """
 
     def register(forward: Callable[..., Any]) -> OpDef:
         if name in OPS:
             raise ValueError(f"op {name!r} is already registered")
-        OPS[name] = OpDef(
-            name, forward, shape, dtype, needs_rng, ref, ufunc, views, updates, out, into_inputs, shape_of
-        )
+        OPS[name] = OpDef(name, forward, **options)
         OPS[name].__doc__ = forward.__doc__
         return OPS[name]
 

@@ -25,9 +25,11 @@ from typing import Any
 
 import numpy as np
 
+from graphflow import errors
 from graphflow.defaults import SESSIONS, AsDefault
 from graphflow.graph import Graph, get_default_graph
 from graphflow.nodes import Node, Operation
+from graphflow.ops.control_flow import DEAD
 from graphflow.plan import Plan, compile_plan, execute
 from graphflow.run_args import convert_feed, flatten
 from graphflow.variables import Variable
@@ -122,20 +124,35 @@ class Session:
                     self._in_flight -= 1
             raise
         results = [env[s] for s in plan.fetch_slots]
+        if plan.conditional:  # a cond branch that did not run leaves DEAD where its ops' values would be
+            self._refuse_dead_fetches(plan, results, bool(stateful))
         for i in plan.fetch_copies:
             if type(results[i]) is np.ndarray:
                 results[i] = results[i].copy()
         if stateful:
-            self._commit(plan, [_frozen(env[s], var) for var, s in plan.commits])
+            # An update in a branch that did not run leaves its variable as it was.
+            self._commit([(var, _frozen(env[s], var)) for var, s in plan.commits if env[s] is not DEAD])
         return rebuild(results)
 
-    def _commit(self, plan: Plan, updates: list[Array]) -> None:
+    def _refuse_dead_fetches(self, plan: Plan, results: list[Any], stateful: bool) -> None:
+        dead = [plan.node_at(s) for s, r in zip(plan.fetch_slots, results, strict=True) if r is DEAD]
+        if dead:
+            if stateful:
+                with self._lock:
+                    self._in_flight -= 1
+            raise errors.InvalidArgumentError(
+                dead[0],
+                f"'{dead[0].name}' was fetched, but it is built in a gf.cond branch that this run did not take, so it "
+                "has no value. Fetch the cond's result instead. No variable was changed.",
+            )
+
+    def _commit(self, updates: list[tuple[Variable, Array]]) -> None:
         """Stores the run's new values. The values they replace become spares only if no other run is in flight:
         then nothing can still be reading them, since fetched values were handed out as copies."""
         with self._lock:
             self._in_flight -= 1
             recycle = self._in_flight == 0
-            for (var, _), value in zip(plan.commits, updates, strict=True):
+            for var, value in updates:
                 old = self._values.get(var)
                 self._values[var] = value
                 if recycle and var in self._owned and old is not None and old is not value:

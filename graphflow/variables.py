@@ -97,7 +97,10 @@ class Variable(Node):
     def value(self) -> Node:
         return self
 
-    read_value = value
+    def read_value(self) -> Node:
+        """A new op reading the variable: built inside `gf.control_dependencies`, it reads the value the updates it
+        depends on gave the variable (TF-1)."""
+        return _op("Identity")(self, name=self.name + "/read")
 
     def load(self, value: Any, session: Any = None) -> None:
         """Sets the variable's value in `session` (default: the default session) without adding nodes."""

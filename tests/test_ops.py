@@ -19,6 +19,7 @@ import pytest
 import graphflow as gf
 from graphflow.ops import broadcast_like, relu_grad, sum_to
 from graphflow.ops.activation import relu
+from graphflow.ops.control_flow import undead
 from graphflow.ops.loss import sparse_softmax_xent_grad, sparse_softmax_xent_op
 from graphflow.ops.reduction import reduced_size_op
 from graphflow.ops.shape import reshape_like
@@ -401,12 +402,28 @@ CASES: list[Case] = [
         label="axis=(1,)",
     ),
     Case("ReducedSize", lambda x: x * reduced_size_op(x, axis=None), lambda x: x * 12.0, ((3, 4),), label="all axes"),
+    *[
+        Case(
+            op,
+            lambda x, y, p: gf.cond(p, lambda: gf.exp(x) * y, lambda: x - y),
+            lambda x, y, p: np.exp(x) * y if p else x - y,
+            ((3,), (3,)),
+            extra=(taken,),
+            label=f"cond taking the {'true' if taken else 'false'} branch",
+        )
+        for op in ("Switch", "Merge")
+        for taken in (True, False)
+    ],
+    Case("Undead", undead, lambda g, like: g, ((3,), (3,)), label="a live gradient"),
     Case(
         "ReluGrad", relu_grad, lambda g, x: np.where(x > 0, g, 0.0), ((3, 4), (3, 4)), [None, kink_free()], label="g, x"
     ),
 ]
 
-NONDIFF = {"ArgMax", "Equal", "NotEqual", "Greater", "GreaterEqual", "Less", "LessEqual", "OneHot", "StopGradient"}
+NONDIFF = {
+    "ArgMax", "Equal", "NotEqual", "Greater", "GreaterEqual", "Less", "LessEqual", "OneHot", "StopGradient",
+    "While", "TupleGet",  # loops have no gradient (tests/test_control_flow.py checks the error)
+}  # fmt: skip
 STATEFUL = {
     "ApplyAdagrad", "ApplyAdam", "ApplyCenteredRMSProp", "ApplyGradientDescent", "ApplyMomentum", "ApplyRMSProp",
     "Assign", "AssignAdd", "AssignSub", "NoOp", "RandomStandardNormal", "RandomUniform", "TruncatedNormal",

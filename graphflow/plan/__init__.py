@@ -32,7 +32,12 @@ def compile_plan(
         rng_for: the generator each random op draws from (the session owns them).
         debug: keep each op its own step and every input intact, for `Session(debug_nans=True)`.
     """
-    plan = optimize(lower(fetches, feed_keys, feed_nodes, rng_for), debug=debug)
+
+    def compile_part(part_fetches: list[Node], part_feeds: list[Node]) -> execute.Subprogram:
+        part = compile_plan(part_fetches, range(len(part_feeds)), part_feeds, rng_for, debug)
+        return execute.Subprogram(part)
+
+    plan = optimize(lower(fetches, feed_keys, feed_nodes, rng_for, compile_part), debug=debug)
     plan.program = execute.program(plan)
     return plan
 

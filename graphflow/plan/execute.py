@@ -15,6 +15,7 @@ import numpy as np
 
 from graphflow import errors
 from graphflow.nodes import Node
+from graphflow.ops.control_flow import DEAD
 from graphflow.plan import passes
 from graphflow.plan.steps import Plan, Signature, Step
 from graphflow.shapes import dtype_name, format_shape
@@ -89,8 +90,27 @@ def run_checked(plan: Plan, env: list[Any]) -> None:
 
 def program(plan: Plan) -> list[tuple[Any, ...]]:
     """The steps as the run loop reads them: `(fn, inputs, attrs, output, frees)`, with `fn` bound to write into
-    the array the passes chose for the step (`into`, `recycle`), so the loop itself makes no decision."""
-    return [(_bound(step, plan), step.inputs, step.attrs, step.output, step.frees) for step in plan.steps]
+    the array the passes chose for the step (`into`, `recycle`) and to skip it when an input is DEAD (`guards`), so
+    the loop itself makes no decision."""
+    return [
+        (_guarded(step, _bound(step, plan)), step.reads(), step.attrs, step.output, step.frees) for step in plan.steps
+    ]
+
+
+def _guarded(step: Step, fn: Callable[..., Any]) -> Callable[..., Any]:
+    """`fn`, skipped (giving DEAD) when one of its inputs or guards is DEAD, for a step that may get DEAD."""
+    if step.guards is None:
+        return fn
+    n = len(step.inputs)
+    dead = DEAD if type(step.output) is int else (DEAD,) * (step.output.stop - step.output.start)
+
+    def unless_dead(*args: Any, **attrs: Any) -> Any:
+        for a in args:
+            if a is DEAD:
+                return dead
+        return fn(*args[:n], **attrs)
+
+    return unless_dead
 
 
 def _bound(step: Step, plan: Plan) -> Callable[..., Any]:
@@ -127,6 +147,31 @@ def _bound(step: Step, plan: Plan) -> Callable[..., Any]:
 
         return into_kept
     return fn
+
+
+class Subprogram:
+    """A part of the graph that an op runs itself (a while loop's condition or body), as a function from values for
+    its feeds, in order, to its fetched values.
+
+    Raises:
+        gf.errors.InvalidArgumentError: from a step of the part; an update in it, which no part may make.
+    """
+
+    def __init__(self, plan: Plan) -> None:
+        if plan.commits:
+            var = plan.commits[0][0]
+            raise errors.InvalidArgumentError(
+                plan.node_at(plan.commits[0][1]),
+                f"'{var.name}' is updated inside a while loop's condition or body; a loop may not change variables. "
+                "Return the new value as a loop variable and assign it after the loop",
+            )
+        self.plan = plan
+
+    def __call__(self, values: list[Any]) -> list[Any]:
+        plan = self.plan
+        env = fresh_env(plan, {}, {}, [values[key] for _, _, key in plan.feeds])
+        (run_checked if plan.debug else run)(plan, env)
+        return [env[s] for s in plan.fetch_slots]
 
 
 def _signature(args: tuple[Any, ...]) -> Signature | None:

@@ -28,8 +28,11 @@ def lower(
     feed_keys: Sequence[Any],
     feed_nodes: Sequence[Node],
     rng_for: Callable[[Operation], np.random.Generator],
+    compile: Callable[[list[Node], list[Node]], Callable[[list[Any]], list[Any]]] | None = None,
 ) -> Plan:
     """The plan for `fetches` given values for `feed_nodes` (whose feed_dict keys are `feed_keys`), before passes.
+
+    `compile(fetches, feeds)` compiles a part of the graph that an op runs itself (see `OpDef.programs`).
 
     Raises:
         gf.errors.InvalidArgumentError: a placeholder the fetches need is not fed, or an update changes a variable
@@ -56,11 +59,12 @@ def lower(
         if node in fed:
             continue
         if isinstance(node, Operation):
-            if node.opdef.ref is None and not node.opdef.needs_rng:  # most ops: inputs in, one value out
+            opdef = node.opdef
+            if opdef.ref is None and not opdef.needs_rng and opdef.programs is None and not node.control_inputs:
                 fn = node.opdef.ufunc or node.opdef.forward  # a ufunc op is called as the ufunc: one frame fewer
                 plan.steps.append(Step(node, fn, tuple([slot[i] for i in node.inputs]), node.attrs, slot[node]))
             else:
-                plan.steps.append(_step(plan, node, slot, latest, updated, fed, rng_for))
+                plan.steps.append(_step(plan, node, slot, latest, updated, fed, rng_for, compile))
         elif isinstance(node, Variable):
             plan.variables.append((slot[node], node))
         elif isinstance(node, Constant):
@@ -96,10 +100,13 @@ def _step(
     updated: Counter,
     fed: set[Node],
     rng_for: Callable[[Operation], np.random.Generator],
+    compile: Callable[..., Any] | None,
 ) -> Step:
-    """The step for an op that changes variables or draws random numbers. It reads each changed variable's newest
-    slot and passes its new value on; a random op gets the session's generator for it."""
-    args = [slot[i] for i in op.inputs]
+    """The step for an op that changes variables, draws random numbers or has control inputs. It reads each changed
+    variable's newest slot and passes its new value on; a random op gets the session's generator for it."""
+    # An op that runs after updates (its control inputs) reads the values they gave the variables.
+    after = _updated_by(op.control_inputs) if op.control_inputs else ()
+    args = [latest.get(i, slot[i]) if i in after else slot[i] for i in op.inputs]
     changed = changed_by(op)
     # Where each changed variable's new value goes; the first is the op's own output. An op that changes several
     # variables returns a tuple, which lands in as many consecutive slots of its own.
@@ -127,6 +134,8 @@ def _step(
     if op.opdef.needs_rng:
         attrs = {k: v for k, v in attrs.items() if k != "seed"}
         attrs["rng"] = rng_for(op)
+    if op.opdef.programs is not None:
+        attrs = op.opdef.programs(op, compile)
     fn = op.opdef.ufunc or op.opdef.forward
     output = outs[0] if len(outs) == 1 else slice(outs[0], outs[-1] + 1)  # env[a:b] = (x, y, z) fills three
     return Step(op, fn, tuple(args), attrs, output)
@@ -137,6 +146,11 @@ def _extra_slot(plan: Plan, op: Operation) -> int:
     plan.template.append(None)
     plan.owners[len(plan.template) - 1] = op
     return len(plan.template) - 1
+
+
+def _updated_by(nodes: Sequence[Node]) -> set[Variable]:
+    """The variables that `nodes` or anything they depend on update."""
+    return {var for node in topo_order(nodes) for var in changed_by(node)}
 
 
 def changed_by(node: Node) -> tuple[Variable, ...]:

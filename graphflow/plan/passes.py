@@ -1,14 +1,15 @@
 """The passes over a lowered plan. Each is a small function from steps to steps, run once per plan, in this order:
 
 1. `fuse`: two ops registered as a fusion (`registry.deffusion`) become one step.
-2. `free_after_last_use`: each step drops the values it reads last.
-3. `write_in_place`: a step writes its result into an input array it reads last, when the run made that array.
-4. `recycle`: a step that makes a large array writes, in later runs, into the array it made before.
-5. `fetch_copies`: which fetched arrays the caller must get as copies.
+2. `skip_dead`: the steps that may get DEAD inputs (in a `gf.cond` branch) are marked to be skipped then.
+3. `free_after_last_use`: each step drops the values it reads last.
+4. `write_in_place`: a step writes its result into an input array it reads last, when the run made that array.
+5. `recycle`: a step that makes a large array writes, in later runs, into the array it made before.
+6. `fetch_copies`: which fetched arrays the caller must get as copies.
 
 `execute.program` then turns the steps into the tuples the run loop reads.
 
-Passes 3 to 5 decide who owns each array. An array a step makes belongs to the run; the run hands it to the caller
+Passes 4 to 6 decide who owns each array. An array a step makes belongs to the run; the run hands it to the caller
 when it is fetched, and no later run ever writes into it. A variable's value, a constant and a committed update
 belong to the session and are never written: the caller gets copies of them. Only arrays that nothing after the run
 can read are written into again: `escaping_slots` names the others.
@@ -19,6 +20,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 
+from graphflow import errors
 from graphflow.nodes import Node, Operation
 from graphflow.ops._util import compatible
 from graphflow.plan.steps import Plan, Step
@@ -38,11 +40,13 @@ def optimize(plan: Plan, debug: bool = False) -> Plan:
     steps = plan.steps
     if not debug:
         steps = fuse(steps, outlive)
+    steps = skip_dead(steps, plan)
     steps = free_after_last_use(steps, outlive)
     if not debug:
         steps = write_in_place(steps, plan)
     plan.steps = recycle(steps, outlive)
     plan.fetch_copies = fetch_copies(plan)
+    plan.debug = debug
     return plan
 
 
@@ -67,17 +71,66 @@ def fuse(steps: list[Step], outlive: set[int]) -> list[Step]:
     return [step for i, step in enumerate(steps) if i not in gone]
 
 
+def skip_dead(steps: list[Step], plan: Plan) -> list[Step]:
+    """Sets `guards` on each step that may get DEAD: one whose input or control input is the output of a Switch,
+    or of a step that may give DEAD itself. Ops registered `handles_dead` (Switch, Merge) take DEAD as it comes.
+
+    Raises:
+        gf.errors.InvalidArgumentError: a variable updated in a cond branch is updated again after the cond in
+            the same run; when the branch is not taken, that update would have no value to start from.
+    """
+    if not any(step.op.opdef.handles_dead for step in steps):
+        return steps
+    plan.conditional = True
+    slot_of = {node: i for i, node in enumerate(plan.nodes)}
+    maybe_dead: set[int] = set()
+    guarded = []
+    for step in steps:
+        dead_inputs = any(s in maybe_dead for s in step.inputs)
+        if step.op.opdef.handles_dead:
+            if dead_inputs or step.op.type == "Switch":
+                maybe_dead.update(_outputs(step))
+        else:
+            guards = tuple(slot_of[c] for c in step.op.control_inputs if slot_of.get(c) in maybe_dead)
+            if dead_inputs or guards:
+                _refuse_update_after_branch(step, maybe_dead)
+                step = step._replace(guards=guards)
+                maybe_dead.update(_outputs(step))
+        guarded.append(step)
+    return guarded
+
+
+def _outputs(step: Step) -> range:
+    out = step.output
+    return range(out.start, out.stop) if type(out) is slice else range(out, out + 1)
+
+
+def _refuse_update_after_branch(step: Step, maybe_dead: set[int]) -> None:
+    """Refuses an unconditional update that would start from a value a cond branch may not have made."""
+    op = step.op
+    if op.opdef.ref != "update":
+        return
+    for k, ref in enumerate(op.inputs[: op.opdef.updates]):
+        if step.inputs[k] in maybe_dead and not any(s in maybe_dead for s in step.inputs[op.opdef.updates :]):
+            raise errors.InvalidArgumentError(
+                op,
+                f"{op.type} '{op.name}' updates variable '{ref.name}' after a gf.cond branch that updates it too: "
+                "when that branch is not taken, this update has no value to start from. Update the variable "
+                "outside the cond, or in both of its branches",
+            )
+
+
 def free_after_last_use(steps: list[Step], keep: set[int]) -> list[Step]:
     """Sets each step's `frees`: the slots whose last reader it is, other than those in `keep`."""
     last_reader: dict[int, int] = {}
     for index, step in enumerate(steps):
-        for s in step.inputs:
+        for s in step.reads():
             last_reader[s] = index
     frees: list[list[int]] = [[] for _ in steps]
     for s, index in last_reader.items():
         if s not in keep:
             frees[index].append(s)
-    return [Step(*step[:7], tuple(f), step.fused) if f else step for step, f in zip(steps, frees, strict=True)]
+    return [step._replace(frees=tuple(f)) if f else step for step, f in zip(steps, frees, strict=True)]
 
 
 def write_in_place(steps: list[Step], plan: Plan) -> list[Step]:

@@ -37,6 +37,9 @@ class Step(NamedTuple):
             value can be that array. Printed as "recycles".
         frees: slots whose last reader this step is; the run drops their values after it.
         fused: the inner op of a fused pair, or None.
+        guards: for a step that may be skipped, because an input may be DEAD (the value of an op in the branch of
+            a `gf.cond` that was not taken): the slots of the control inputs that may be DEAD too. The step is
+            skipped, and gives DEAD, when any input or any of these is. None for a step that always runs.
     """
 
     op: Operation
@@ -48,6 +51,11 @@ class Step(NamedTuple):
     recycle: bool = False
     frees: tuple[int, ...] = ()
     fused: Operation | None = None
+    guards: tuple[int, ...] | None = None
+
+    def reads(self) -> tuple[int, ...]:
+        """Every slot the step reads: its inputs, and the guards it checks."""
+        return self.inputs if self.guards is None else self.inputs + self.guards
 
 
 class Pool:
@@ -94,7 +102,10 @@ class Plan:
         uninitialized: variables whose value the plan reads, to initialise before its first run in a session.
         pool: the arrays recycling steps keep between runs.
         program: the steps as the run loop reads them, `(fn, inputs, attrs, output, frees)`, where `fn` already
-            writes into the array the step's `into` or `recycle` chose (see `execute.program`).
+            writes into the array the step's `into` or `recycle` chose and checks its guards (see
+            `execute.program`).
+        debug: the plan checks every op's output (`Session(debug_nans=True)`).
+        conditional: some steps may be skipped (the plan runs a `gf.cond`), so a fetch or commit may be DEAD.
     """
 
     nodes: list[Node]
@@ -110,6 +121,8 @@ class Plan:
     fetch_copies: tuple[int, ...] = ()
     pool: Pool = field(default_factory=Pool)
     program: list[tuple[Any, ...]] = field(default_factory=list)
+    debug: bool = False
+    conditional: bool = False
 
     def node_at(self, slot: int | slice) -> Node:
         """The node whose value `slot` (or a step's slice of slots) holds, or the op that made or uses it."""
@@ -141,6 +154,7 @@ def describe(plan: Plan) -> list[str]:
     for i, (step, call, op) in enumerate(zip(plan.steps, calls, ops, strict=True)):
         notes = [f"into s{step.inputs[step.into]}"] if step.into is not None else []
         notes += ["recycles"] if step.recycle else []
+        notes += ["skipped if an input is dead"] if step.guards is not None else []
         notes += [f"frees {' '.join(f's{s}' for s in step.frees)}"] if step.frees else []
         lines.append(f"  {i:>4}  {call:<{call_width}}  {op:<{op_width}}  {'; '.join(notes)}".rstrip())
     for i, s in enumerate(plan.fetch_slots):
