@@ -49,8 +49,8 @@ def build_mlp(onehot: bool = False) -> dict:
 
 
 def mlp_weights(sess: gf.Session) -> dict[str, np.ndarray]:
-    kernels = [v for v in gf.trainable_variables() if v.name.endswith("kernel")]
-    biases = [v for v in gf.trainable_variables() if v.name.endswith("bias")]
+    kernels = [v for v in gf.trainable_variables() if v.op.name.endswith("kernel")]
+    biases = [v for v in gf.trainable_variables() if v.op.name.endswith("bias")]
     w1, w2 = sess.run(kernels)
     b1, b2 = sess.run(biases)
     return {"W1": w1, "b1": b1, "W2": w2, "b2": b2}
@@ -102,7 +102,7 @@ class TutorialRunner:
     def weights(self) -> dict[str, np.ndarray]:
         with self.graph.as_default():
             names = {"hidden/W": "W_h", "hidden/b": "b_h", "output/W": "W_out", "output/b": "b_out"}
-            return {names[v.name]: self.sess.run(v) for v in gf.trainable_variables() if v.name in names}
+            return {names[v.op.name]: self.sess.run(v) for v in gf.trainable_variables() if v.op.name in names}
 
 
 class AccuracyRunner(common.AccuracyRunnerBase):

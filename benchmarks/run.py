@@ -457,7 +457,7 @@ class Goals:
 
     def add(self, goal: str, measured: float | None, target: str, met: bool | None, note: str = "") -> None:
         if met is None:
-            status = note or "not measured"
+            status = "not measured" + (f" ({note})" if note else "")
             value = "–"
         else:
             status = ("**met**" if met else "not met") + (f" ({note})" if note else "")

@@ -117,7 +117,7 @@ def first_kernel(net: dict) -> gf.Variable:
     """The first layer's weights as (784, units), whichever preset built them."""
     if "kernel" in net:
         return net["kernel"]
-    return next(v for v in gf.trainable_variables() if v.name.endswith("kernel"))
+    return next(v for v in gf.trainable_variables() if v.op.name.endswith("kernel"))
 
 
 def train_minibatches(sess, net, train_op, data, args, history) -> int:

@@ -115,7 +115,7 @@ def trainable_variables(scope: str | None = None) -> list[Variable]:
 
 
 def _scoped(variables: list, scope: str | None) -> list:
-    return [v for v in variables if scope is None or v.name.startswith(scope)]
+    return [v for v in variables if scope is None or v.op_name.startswith(scope)]
 
 
 def variables_initializer(var_list, name: str = "init") -> Operation:

@@ -149,9 +149,11 @@ def cond(
         raise TypeError("cond needs two functions of no arguments, true_fn and false_fn")
     pred = as_node(pred)
     if pred.dtype is not None and pred.dtype != dtypes.bool_:
-        raise TypeError(f"cond: pred must be a bool, got '{pred.name}' of dtype {pred.dtype}; compare it, e.g. x > 0")
+        raise TypeError(
+            f"cond: pred must be a bool, got '{pred.op_name}' of dtype {pred.dtype}; compare it, e.g. x > 0"
+        )
     if pred.shape is not None and pred.shape != ():
-        raise ValueError(f"cond: pred must be a scalar, got '{pred.name}' of shape {tuple(pred.shape)}")
+        raise ValueError(f"cond: pred must be a scalar, got '{pred.op_name}' of shape {tuple(pred.shape)}")
     graph = common_graph([pred], "cond")
     with graph.as_default(), graph.name_scope(name or "cond"):
         results = []
@@ -242,7 +244,9 @@ def while_loop(
 
 def _checked_shape(value: Node, var: Placeholder) -> Node:
     if value.dtype is not None and var.dtype is not None and value.dtype != var.dtype:
-        raise TypeError(f"while_loop: body gives '{value.name}' of dtype {value.dtype} for a {var.dtype} loop variable")
+        raise TypeError(
+            f"while_loop: body gives '{value.op_name}' of dtype {value.dtype} for a {var.dtype} loop variable"
+        )
     if var.shape is not None and value.shape is not None:
         same = len(var.shape) == len(value.shape) and all(
             a is None or a == b for a, b in zip(var.shape, value.shape, strict=True)
@@ -250,7 +254,7 @@ def _checked_shape(value: Node, var: Placeholder) -> Node:
         if not same:
             raise ValueError(
                 f"while_loop: a loop variable has shape {tuple(var.shape)} before the loop, but the body gives "
-                f"'{value.name}' of shape {tuple(value.shape)}. To let the shape vary across iterations, pass "
+                f"'{value.op_name}' of shape {tuple(value.shape)}. To let the shape vary across iterations, pass "
                 "shape_invariants with None for the dimensions that change"
             )
     return value

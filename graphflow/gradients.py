@@ -117,12 +117,13 @@ def _seed(y: Node, grad_y: Any) -> Node:
 
 def _apply_rule(op: Operation, g: Node) -> tuple[Node | None, ...]:
     rule = gradient_rule(op)
-    with op.graph.name_scope(f"{op.name}_grad"):
+    with op.graph.name_scope(f"{op.op_name}_grad"):
         result = rule(op, g)
     # A rule may return one gradient as it is (TF-1 accepts that from a function registered for a one-input op).
     grads = (result,) if result is None or isinstance(result, Node) else tuple(result)
     if len(grads) != len(op.inputs):
         raise ValueError(
-            f"the gradient rule for {op.type} '{op.name}' returned {len(grads)} gradients for {len(op.inputs)} inputs"
+            f"the gradient rule for {op.type} '{op.op_name}' returned {len(grads)} gradients for "
+            f"{len(op.inputs)} inputs"
         )
     return grads

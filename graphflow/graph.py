@@ -2,13 +2,15 @@
 
 A `Graph` is a program. Its nodes (`nodes.py`, `variables.py`) are `Placeholder`s (inputs fed at run time),
 `Variable`s (state a `Session` keeps), `Constant`s and `Operation`s (an op applied to input nodes). This module knows
-nodes only by what they hold (`graph`, `name`, `inputs`), so it imports none of them.
+nodes only by what they hold (`graph`, `op_name`, `inputs`), so it imports none of them.
 """
 
 from __future__ import annotations
 
 import contextlib
+import difflib
 import itertools
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -17,9 +19,33 @@ import numpy as np
 from graphflow.defaults import GRAPHS, AsDefault
 
 if TYPE_CHECKING:
-    from graphflow.nodes import Node
+    from graphflow.nodes import Node, OpView
 
 Array = np.ndarray
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# Names
+
+# TF-1's rules: an op name starts with a letter, digit or '.', then letters, digits and `_ . - / >`; a scope name may
+# also start with those. Anything else (spaces, ':', control characters, '$') would break tensor names ("x:0"), the
+# exporters' formats and the drawing's labels.
+_VALID = {"node": re.compile(r"[A-Za-z0-9.][A-Za-z0-9_.\-/>]*"), "scope": re.compile(r"[A-Za-z0-9_.\-/>]*")}
+
+
+def check_name(name: str, kind: str) -> None:
+    """Raises ValueError naming `name` if it is not a valid TF-1 `kind` ("node" or "scope") name."""
+    if not isinstance(name, str):
+        raise TypeError(f"A {kind} name must be a string, got {name!r} of type {type(name).__name__}")
+    if _VALID[kind].fullmatch(name) is None:
+        suggestion = re.sub(r"[^A-Za-z0-9_.\-/>]", "_", name)
+        if kind == "node" and not re.match(r"[A-Za-z0-9.]", suggestion):
+            suggestion = "x" + suggestion
+        raise ValueError(
+            f"{name!r} is not a valid {kind} name: names hold letters, digits and the characters _ . - / > "
+            f"{'(and start with a letter, digit or .) ' if kind == 'node' else ''}as in TF-1. "
+            f"Use for example {suggestion!r}"
+        )
 
 
 # --------------------------------------------------------------------------------------------------------------------
@@ -63,7 +89,12 @@ class Graph:
         return AsDefault(GRAPHS, self)
 
     def unique_name(self, name: str) -> str:
-        """`name` under the current name scope, with `_1`, `_2`, ... appended if it is taken (as TF-1 does)."""
+        """`name` under the current name scope, with `_1`, `_2`, ... appended if it is taken (as TF-1 does).
+
+        Raises:
+            ValueError: `name` is not a valid TF-1 op name (see `check_name`).
+        """
+        check_name(name, "node")
         if self._scope:
             name = f"{self._scope}/{name}"
         count = self._names_in_use.get(name, 0)
@@ -85,6 +116,8 @@ class Graph:
         Yields the scope's full name followed by `/`.
         """
         previous = self._scope
+        if name:
+            check_name(name, "scope")
         if not name:
             self._scope = ""
         elif name.endswith("/"):
@@ -112,6 +145,7 @@ class Graph:
         else:
             added = []
             for item in control_inputs:
+                item = getattr(item, "node", item)  # an OpView (`train.op`) stands for its node
                 if not hasattr(item, "inputs") or getattr(item, "graph", None) is not self:
                     raise TypeError(
                         f"control_dependencies takes nodes of {self} (ops or tensors, such as a train op or an "
@@ -142,9 +176,9 @@ class Graph:
 
     def _add(self, node: Node) -> None:
         if self._finalized:
-            self.refuse(f"{node.type} '{node.name}'")
+            self.refuse(f"{node.type} '{node.op_name}'")
         self._nodes.append(node)
-        self._names[node.name] = node
+        self._names[node.op_name] = node
 
     def refuse(self, what: str) -> None:
         """Raises the error for adding `what` to a finalized graph."""
@@ -180,18 +214,59 @@ class Graph:
     def nodes(self) -> tuple[Node, ...]:
         return tuple(self._nodes)
 
-    def get_operations(self) -> list[Node]:
-        return list(self._nodes)
+    def get_operations(self) -> list[OpView]:
+        """Every node as TF-1's `Operation`, in the order they were built."""
+        return [node.op for node in self._nodes]
 
     def get_tensor_by_name(self, name: str) -> Node:
-        """The node called `name`; TF-1's output suffix `:0` is accepted."""
-        key = name[:-2] if name.endswith(":0") else name
-        try:
-            return self._names[key]
-        except KeyError:
-            raise KeyError(f"The name '{name}' refers to no node in {self}") from None
+        """The node whose tensor is called `name`, `"<op name>:0"` (TF-1 `Graph.get_tensor_by_name`).
 
-    get_operation_by_name = get_tensor_by_name
+        Raises:
+            ValueError: `name` is an op name (no `:0`), or names an output the op does not have.
+            KeyError: no op of the graph has that name.
+        """
+        op_name, colon, index = name.rpartition(":")
+        if not colon or not index.isdigit():
+            raise ValueError(
+                f"The name '{name}' looks like an op name, not a tensor name: tensor names have the form "
+                f"'<op name>:<output index>', e.g. '{name}:0'; or use get_operation_by_name('{name}')"
+            )
+        node = self._node_named(op_name, name)
+        if int(index) >= len(node.outputs):
+            raise ValueError(
+                f"The name '{name}' refers to a tensor which does not exist: the op '{op_name}' ({node.type}) has "
+                f"{len(node.outputs)} output{'s' if len(node.outputs) != 1 else ''}"
+            )
+        return node
+
+    def get_operation_by_name(self, name: str) -> OpView:
+        """The op called `name` (TF-1 `Graph.get_operation_by_name`).
+
+        Raises:
+            ValueError: `name` is a tensor name (`"x:0"`).
+            KeyError: no op of the graph has that name.
+        """
+        if ":" in name:
+            raise ValueError(
+                f"The name '{name}' looks like a tensor name, not an op name: use get_tensor_by_name('{name}') or "
+                f"get_operation_by_name('{name.rpartition(':')[0]}')"
+            )
+        return self._node_named(name, name).op
+
+    def as_graph_element(self, obj: Any) -> Node | OpView:
+        """A name or node as what it refers to (TF-1 `Graph.as_graph_element`): `"x:0"` gives the tensor, `"x"` the
+        op; nodes and ops are returned as they are."""
+        if isinstance(obj, str):
+            return self.get_tensor_by_name(obj) if ":" in obj else self.get_operation_by_name(obj)
+        return obj
+
+    def _node_named(self, op_name: str, asked: str) -> Node:
+        try:
+            return self._names[op_name]
+        except KeyError:
+            close = difflib.get_close_matches(op_name, self._names, n=3)
+            hint = f"; similar names: {', '.join(close)}" if close else ""
+            raise KeyError(f"The name '{asked}' refers to no op of {self}: there is no op '{op_name}'{hint}") from None
 
     def add_to_collection(self, key: str, value: Any) -> None:
         self._collections.setdefault(key, []).append(value)
@@ -240,7 +315,7 @@ def common_graph(nodes: Iterable[Node], what: str) -> Graph:
             graph, first = node.graph, node
         elif node.graph is not graph:
             raise ValueError(
-                f"{what}: '{first.name}' belongs to {graph} but '{node.name}' belongs to {node.graph}; "
+                f"{what}: '{first.op_name}' belongs to {graph} but '{node.op_name}' belongs to {node.graph}; "
                 "nodes of two graphs cannot be mixed. Build them under one `with graph.as_default():`."
             )
     return graph if graph is not None else get_default_graph()

@@ -41,7 +41,7 @@ def dense(
     inputs = as_node(inputs)
     if inputs.shape is None or len(inputs.shape) < 2 or inputs.shape[-1] is None:
         raise ValueError(
-            f"dense: the last dimension of '{inputs.name}' must be known to size the kernel, got shape "
+            f"dense: the last dimension of '{inputs.op_name}' must be known to size the kernel, got shape "
             f"{inputs.shape}; give the placeholder a shape such as [None, 784]"
         )
     if not isinstance(units, int) or units < 1:

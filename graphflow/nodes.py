@@ -1,6 +1,10 @@
 """The nodes of a graph: `Node` (a value the graph computes, TF-1's Tensor), `Placeholder`, `Constant` and
 `Operation` (an op applied to input nodes); `Variable` is in `variables.py`.
 
+A node is both TF-1's operation and its one output tensor: `node.op_name` is the operation's name ("dense/MatMul"),
+`node.name` the tensor's ("dense/MatMul:0"), and `node.op` an `OpView` that answers as TF-1's `Operation` does. An op
+with no output (`group`, a train op) is only an operation: its `name` is its op name, as in TF-1.
+
 Nodes hold no values: a `Session` computes them. Each node knows its static `dtype` and `shape` where they can be
 inferred, so most mistakes surface when the graph is built. Edges point from a node to its inputs only.
 """
@@ -35,7 +39,7 @@ class Node:
 
     Attributes:
         graph: the `Graph` it belongs to.
-        name: unique within the graph, e.g. `"dense/MatMul_1"`.
+        op_name: unique within the graph, e.g. `"dense/MatMul_1"`; `name` is TF-1's tensor name, `"dense/MatMul_1:0"`.
         inputs: the nodes it reads, in order.
         control_inputs: nodes that run before it without being read (`gf.control_dependencies`); empty for
             placeholders, variables and constants.
@@ -47,14 +51,14 @@ class Node:
             op; "forward" for everything else, including an initial value built before its variable.
     """
 
-    __slots__ = ("__weakref__", "control_inputs", "dtype", "graph", "inputs", "name", "role", "shape")
+    __slots__ = ("__weakref__", "control_inputs", "dtype", "graph", "inputs", "op_name", "role", "shape")
     kind = "node"
     _type = "Node"
     __array_ufunc__ = None  # `ndarray * node` must call `node.__rmul__`, not make an object array
 
     def __init__(self, graph: Graph, name: str, inputs: tuple[Node, ...], dtype: np.dtype | None, shape: Any) -> None:
         self.graph = graph
-        self.name = name
+        self.op_name = name
         self.inputs = inputs
         self.control_inputs: tuple[Node, ...] = ()
         self.dtype = dtype
@@ -68,13 +72,18 @@ class Node:
         return self._type
 
     @property
-    def op(self) -> Node:
-        """TF-1 scripts write `loss.op`; in graphflow a node is both the operation and its output."""
-        return self
+    def name(self) -> str:
+        """TF-1's tensor name, `"<op name>:0"`; for an op with no output (`group`, a train op), its op name."""
+        return self.op_name if self.type == "NoOp" else self.op_name + ":0"
+
+    @property
+    def op(self) -> OpView:
+        """The operation that computes this node, as TF-1's `tensor.op`: `loss.op.name`, `sess.run(train.op)`."""
+        return OpView(self)
 
     @property
     def outputs(self) -> tuple[Node, ...]:
-        return (self,)
+        return () if self.type == "NoOp" else (self,)
 
     def get_shape(self) -> TensorShape | None:
         return self.shape
@@ -84,24 +93,24 @@ class Node:
         session = session or SESSIONS.top()
         if session is None:
             raise ValueError(
-                f"No session to evaluate '{self.name}' in: use `with gf.Session() as sess:` or pass session="
+                f"No session to evaluate '{self.op_name}' in: use `with gf.Session() as sess:` or pass session="
             )
         return session.run(self, feed_dict)
 
     def __repr__(self) -> str:
         return (
-            f"<gf.{type(self).__name__} '{self.name}' type={self.type} "
+            f"<gf.{type(self).__name__} '{self.op_name}' type={self.type} "
             f"shape={format_shape(self.shape)} dtype={dtype_name(self.dtype)}>"
         )
 
     def __bool__(self) -> bool:
         raise TypeError(
-            f"Using the graph node '{self.name}' as a Python bool is not allowed: its value only exists in a "
+            f"Using the graph node '{self.op_name}' as a Python bool is not allowed: its value only exists in a "
             "Session. Run it first (`sess.run(node)`), or build the condition into the graph."
         )
 
     def __iter__(self) -> Iterator:
-        raise TypeError(f"The graph node '{self.name}' is not iterable: run it in a Session to get an array.")
+        raise TypeError(f"The graph node '{self.op_name}' is not iterable: run it in a Session to get an array.")
 
     # Operator overloads only call registered ops.
     def __add__(self, other: Any) -> Node:
@@ -208,7 +217,7 @@ class Operation(Node):
         try:
             dtype, shape = opdef.infer(inputs, attrs)
         except (TypeError, ValueError) as e:
-            where = ", ".join(f"'{x.name}' {format_shape(x.shape)} {dtype_name(x.dtype)}" for x in inputs)
+            where = ", ".join(f"'{x.op_name}' {format_shape(x.shape)} {dtype_name(x.dtype)}" for x in inputs)
             raise type(e)(f"{opdef.name} '{name}' (inputs: {where}): {e}") from None
         self.opdef = opdef
         self.attrs = attrs
@@ -224,3 +233,49 @@ class Operation(Node):
 
     def get_attr(self, name: str) -> Any:
         return self.attrs[name]
+
+
+class OpView:
+    """A node seen as TF-1's `Operation`: what `tensor.op`, `graph.get_operation_by_name` and `get_operations` give.
+
+    Fetching it runs the node and gives None, as fetching an operation does in TF-1; it can stand for its node in
+    `control_dependencies` and `group`. Two views of one node are equal.
+    """
+
+    __slots__ = ("node",)
+
+    def __init__(self, node: Node) -> None:
+        self.node = node
+
+    name = property(lambda self: self.node.op_name, doc="The op name, e.g. `dense/MatMul`.")
+    type = property(lambda self: self.node.type, doc="The op type, e.g. `MatMul`.")
+    graph = property(lambda self: self.node.graph)
+    inputs = property(lambda self: self.node.inputs, doc="The tensors it reads.")
+    outputs = property(lambda self: self.node.outputs, doc="Its output tensor, or none for a `NoOp`.")
+    control_inputs = property(lambda self: tuple(OpView(c) for c in self.node.control_inputs))
+    device = ""
+
+    def values(self) -> tuple[Node, ...]:
+        return self.outputs
+
+    def get_attr(self, name: str) -> Any:
+        attrs = getattr(self.node, "attrs", {})
+        if name not in attrs:
+            raise ValueError(f"Operation '{self.name}' ({self.type}) has no attribute '{name}'; it has {sorted(attrs)}")
+        return attrs[name]
+
+    def run(self, feed_dict: Mapping | None = None, session: Any = None) -> None:
+        """Runs the op in `session` or the default session, as TF-1's `Operation.run`."""
+        session = session or SESSIONS.top()
+        if session is None:
+            raise ValueError(f"No session to run '{self.name}' in: use `with gf.Session() as sess:` or pass session=")
+        session.run(self, feed_dict)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, OpView) and other.node is self.node
+
+    def __hash__(self) -> int:
+        return hash(self.node)
+
+    def __repr__(self) -> str:
+        return f"<gf.Operation '{self.name}' type={self.type}>"

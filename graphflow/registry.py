@@ -16,7 +16,7 @@ import numpy as np
 
 from graphflow import dtypes
 from graphflow.graph import common_graph, get_default_graph
-from graphflow.nodes import OPS, Constant, Node, Operation
+from graphflow.nodes import OPS, Constant, Node, Operation, OpView
 
 Array = np.ndarray
 GradRule = Callable[[Operation, Node], Sequence["Node | None"]]
@@ -188,7 +188,7 @@ def gradient_rule(op: Operation) -> GradRule:
     if rule is None:
         override = f" (overridden to '{op.grad_type}')" if op.grad_type != op.type else ""
         raise LookupError(
-            f"No gradient defined for operation '{op.name}' (op type: {op.type}){override}. It lies on the path "
+            f"No gradient defined for operation '{op.op_name}' (op type: {op.type}){override}. It lies on the path "
             "from xs to ys: register one with @gf.RegisterGradient, or cut the path with gf.stop_gradient."
         )
     return rule
@@ -240,6 +240,7 @@ def convert_inputs(inputs: Sequence[Any], what: str) -> tuple[Node, ...]:
     """
     if all(isinstance(x, Node) for x in inputs):
         return tuple(inputs)
+    inputs = [x.node if isinstance(x, OpView) else x for x in inputs]  # `group(train.op)`
     nodes = [x for x in inputs if isinstance(x, Node)]
     graph = common_graph(nodes, what)
     known = [x.dtype for x in nodes if x.dtype is not None]
@@ -261,9 +262,11 @@ def convert_inputs(inputs: Sequence[Any], what: str) -> tuple[Node, ...]:
 
 def as_node(value: Any, dtype: Any = None, name: str | None = None) -> Node:
     """`value` if it is a node, else a constant of `dtype` (TF-1 `convert_to_tensor`)."""
+    if isinstance(value, OpView):
+        value = value.node
     if isinstance(value, Node):
         dtype = dtypes.as_dtype(dtype)
         if dtype is not None and value.dtype is not None and value.dtype != dtype:
-            raise TypeError(f"'{value.name}' has dtype {value.dtype}, expected {dtype}")
+            raise TypeError(f"'{value.op_name}' has dtype {value.dtype}, expected {dtype}")
         return value
     return constant(value, dtype=dtype, name=name)

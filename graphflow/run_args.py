@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from graphflow import errors
-from graphflow.nodes import Node
+from graphflow.nodes import Node, OpView
 from graphflow.shapes import dtype_name, format_shape
 
 Array = np.ndarray
@@ -16,12 +16,12 @@ Array = np.ndarray
 
 def flatten(fetches: Any) -> tuple[list[Any], Callable[[list[Any]], Any]]:
     """The leaves of a fetch structure, and a function that puts values back into that structure."""
-    if isinstance(fetches, Node | str):
+    if isinstance(fetches, Node | OpView | str):
         return [fetches], _first
     leaves: list[Any] = []
 
     def walk(item: Any) -> Callable[[Any], Any]:
-        if isinstance(item, Node | str):
+        if isinstance(item, Node | OpView | str):
             index = len(leaves)
             leaves.append(item)
             return lambda values: values[index]
@@ -55,19 +55,20 @@ def convert_feed(node: Node, value: Any) -> Array:
             array = np.asarray(value)
         except Exception as e:  # ragged nested lists, or an object whose own conversion fails
             raise errors.InvalidArgumentError(
-                node, f"Cannot convert the value fed for '{node.name}' (which has {_declared(node)}) to an array: {e}"
+                node,
+                f"Cannot convert the value fed for '{node.op_name}' (which has {_declared(node)}) to an array: {e}",
             ) from None
         if array.dtype.kind not in "biuf":
             raise errors.InvalidArgumentError(
                 node,
                 f"Cannot feed a value of type {array.dtype} and shape {array.shape} ({_short(value)}) for "
-                f"'{node.name}', which has {_declared(node)}",
+                f"'{node.op_name}', which has {_declared(node)}",
             )
         if dtype is not None and array.dtype != dtype:
             if dtype.kind in "biu" and not _fits(array, dtype):
                 raise errors.InvalidArgumentError(
                     node,
-                    f"Cannot feed {array.dtype} values of shape {array.shape} ({_short(value)}) for '{node.name}', "
+                    f"Cannot feed {array.dtype} values of shape {array.shape} ({_short(value)}) for '{node.op_name}', "
                     f"which has {_declared(node)}: they are not whole numbers that {dtype} can hold",
                 )
             array = array.astype(dtype)
@@ -76,7 +77,8 @@ def convert_feed(node: Node, value: Any) -> Array:
         array.ndim != len(shape) or any(d is not None and d != a for d, a in zip(shape, array.shape, strict=True))
     ):
         raise errors.InvalidArgumentError(
-            node, f"Cannot feed value of shape {array.shape} for '{node.name}', which has shape {format_shape(shape)}"
+            node,
+            f"Cannot feed value of shape {array.shape} for '{node.op_name}', which has shape {format_shape(shape)}",
         )
     return array
 

@@ -28,7 +28,7 @@ import numpy as np
 from graphflow import errors
 from graphflow.defaults import SESSIONS, AsDefault
 from graphflow.graph import Graph, get_default_graph
-from graphflow.nodes import Node, Operation
+from graphflow.nodes import Node, Operation, OpView
 from graphflow.ops.control_flow import DEAD
 from graphflow.plan import Plan, compile_plan, execute
 from graphflow.run_args import convert_feed, flatten
@@ -126,6 +126,8 @@ class Session:
         results = [env[s] for s in plan.fetch_slots]
         if plan.conditional:  # a cond branch that did not run leaves DEAD where its ops' values would be
             self._refuse_dead_fetches(plan, results, bool(stateful))
+        for i in plan.ops_fetched:
+            results[i] = None
         for i in plan.fetch_copies:
             if type(results[i]) is np.ndarray:
                 results[i] = results[i].copy()
@@ -142,8 +144,8 @@ class Session:
                     self._in_flight -= 1
             raise errors.InvalidArgumentError(
                 dead[0],
-                f"'{dead[0].name}' was fetched, but it is built in a gf.cond branch that this run did not take, so it "
-                "has no value. Fetch the cond's result instead. No variable was changed.",
+                f"'{dead[0].op_name}' was fetched, but it is built in a gf.cond branch that this run did not take, so "
+                "it has no value. Fetch the cond's result instead. No variable was changed.",
             )
 
     def _commit(self, updates: list[tuple[Variable, Array]]) -> None:
@@ -176,7 +178,8 @@ class Session:
             )
 
     def _compile(self, key: Any, flat: list[Any], feed_keys: list[Any]) -> Plan:
-        fetch_nodes = [self._resolve(f, "Fetch") for f in flat]
+        fetched = [self.graph.as_graph_element(f) if isinstance(f, str) else f for f in flat]
+        fetch_nodes = [self._resolve(f, "Fetch") for f in fetched]
         feed_nodes = [self._resolve(k, "Feed key") for k in feed_keys]
         with self._lock:  # threads asking for the same new request at once compile it once
             plan = self._plans.get(key)
@@ -190,6 +193,7 @@ class Session:
                 finally:
                     if collecting:
                         gc.enable()
+                plan.ops_fetched = tuple(i for i, f in enumerate(fetched) if isinstance(f, OpView))
                 self._plans[key] = plan
         return plan
 
@@ -202,15 +206,17 @@ class Session:
         return self._plans.get(key) or self._compile(key, flat, list(feed_dict))
 
     def _resolve(self, item: Any, what: str) -> Node:
-        if isinstance(item, str):
+        if isinstance(item, str):  # a feed key: fetched names were looked up already
             return self.graph.get_tensor_by_name(item)
+        if isinstance(item, OpView):
+            item = item.node
         if not isinstance(item, Node):
             raise TypeError(
                 f"{what} {item!r} has invalid type {type(item).__name__}; it must be a graph node "
                 "(a placeholder, variable, constant or operation) or a node's name"
             )
         if item.graph is not self.graph:
-            raise ValueError(f"{what} '{item.name}' belongs to {item.graph}, but this session runs {self.graph}")
+            raise ValueError(f"{what} '{item.op_name}' belongs to {item.graph}, but this session runs {self.graph}")
         return item
 
     def _rng_for(self, op: Operation) -> np.random.Generator:

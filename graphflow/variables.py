@@ -67,7 +67,7 @@ class Variable(Node):
     def initial_value(self) -> Node:
         """The initial value as a graph node (a constant is made on first access for array initial values)."""
         if self._initial_node is None:
-            with self.graph.name_scope(self.name + "/"), self.graph.role_scope("initializer"):
+            with self.graph.name_scope(self.op_name + "/"), self.graph.role_scope("initializer"):
                 self._initial_node = Constant(
                     self.graph, self.graph.unique_name("initial_value"), self._initial_array, self.dtype
                 )
@@ -82,7 +82,7 @@ class Variable(Node):
         """The op that (re)sets this variable to its initial value in the session that runs it."""
         if self._initializer is None:
             with self.graph.role_scope("initializer"):
-                self._initializer = _op("Assign")(self, self.initial_value, name=self.name + "/Assign")
+                self._initializer = _op("Assign")(self, self.initial_value, name=self.op_name + "/Assign")
         return self._initializer
 
     def assign(self, value: Any, name: str | None = None) -> Node:
@@ -100,11 +100,11 @@ class Variable(Node):
     def read_value(self) -> Node:
         """A new op reading the variable: built inside `gf.control_dependencies`, it reads the value the updates it
         depends on gave the variable (TF-1)."""
-        return _op("Identity")(self, name=self.name + "/read")
+        return _op("Identity")(self, name=self.op_name + "/read")
 
     def load(self, value: Any, session: Any = None) -> None:
         """Sets the variable's value in `session` (default: the default session) without adding nodes."""
         session = session or SESSIONS.top()
         if session is None:
-            raise ValueError(f"No session to load '{self.name}' into: pass session=")
+            raise ValueError(f"No session to load '{self.op_name}' into: pass session=")
         session.load_variable(self, value)

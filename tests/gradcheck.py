@@ -154,9 +154,9 @@ def check_gradients(
 
             result = []
             for x, v, g in zip(p.xs, values, grads, strict=True):
-                analytic = _as_array(g, v, f"d/d {x.name}")
+                analytic = _as_array(g, v, f"d/d {x.op.name}")
                 numeric = _numeric_gradient(f, v, eps)
-                np.testing.assert_allclose(analytic, numeric, rtol=rtol, atol=atol, err_msg=f"d/d {x.name}")
+                np.testing.assert_allclose(analytic, numeric, rtol=rtol, atol=atol, err_msg=f"d/d {x.op.name}")
                 result.append(analytic)
     return result
 
@@ -203,7 +203,7 @@ def check_second_derivative(
                 fetch = [n for n in nodes if n is not None]
                 fetched = iter(sess.run(fetch, p.feed(values)) if fetch else [])
                 return [
-                    _as_array(None if n is None else next(fetched), v, f"d/d {x.name}")
+                    _as_array(None if n is None else next(fetched), v, f"d/d {x.op.name}")
                     for n, v, x in zip(nodes, values, p.xs, strict=True)
                 ]
 
@@ -211,7 +211,7 @@ def check_second_derivative(
             hi = run(first, [x + eps * v for x, v in zip(p.values, direction, strict=True)])
             lo = run(first, [x - eps * v for x, v in zip(p.values, direction, strict=True)])
             for x, h, a, b in zip(p.xs, hvp, hi, lo, strict=True):
-                np.testing.assert_allclose(h, (a - b) / (2 * eps), rtol=rtol, atol=atol, err_msg=f"H v for {x.name}")
+                np.testing.assert_allclose(h, (a - b) / (2 * eps), rtol=rtol, atol=atol, err_msg=f"H v for {x.op.name}")
     return hvp
 
 

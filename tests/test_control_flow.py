@@ -95,7 +95,8 @@ def test_fetching_a_node_of_the_untaken_branch_is_an_error_that_names_it(x):
         with pytest.raises(gf.errors.InvalidArgumentError, match=r"'choose/Mul_1' was fetched, but .* did not take"):
             sess.run([inner, v.assign(5.0)], {x: 1.0})
         assert sess.run(v) == 1.0, "a failed run changed a variable"
-        assert sess.run(inner, {x: -1.0}) == -3.0
+        assert sess.run(inner.outputs[0], {x: -1.0}) == -3.0
+        assert sess.run(inner, {x: -1.0}) is None, "fetching an op runs it and gives None, as in TF-1"
 
 
 def test_while_loop_gives_tf1_results():

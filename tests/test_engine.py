@@ -34,7 +34,7 @@ def counting_rules():
 
         @RegisterGradient(name)
         def _counting(op, g):
-            calls[op.name] += 1
+            calls[op.op.name] += 1
             return original(op, g)
 
         names.append(name)
@@ -369,7 +369,7 @@ def test_two_layer_mlp_variable_gradients_match_finite_differences():
         logits = gf.layers.dense(hidden, 3)
         loss = gf.reduce_mean(gf.nn.sparse_softmax_cross_entropy_with_logits(labels=y, logits=logits))
         variables = gf.trainable_variables()
-        assert [v.name for v in variables] == ["dense/kernel", "dense/bias", "dense_1/kernel", "dense_1/bias"]
+        assert [v.op.name for v in variables] == ["dense/kernel", "dense/bias", "dense_1/kernel", "dense_1/bias"]
         assert all(v.dtype == gf.float64 for v in variables)
         grads = gf.gradients(loss, variables)
         feed = {x: xv, y: labels}
@@ -387,7 +387,7 @@ def test_two_layer_mlp_variable_gradients_match_finite_differences():
                         sess.load_variable(var, bumped)
                         numeric[i] += sign * sess.run(loss, feed) / (2 * eps)
                 sess.load_variable(var, value)
-                np.testing.assert_allclose(g, numeric, rtol=1e-6, atol=1e-9, err_msg=var.name)
+                np.testing.assert_allclose(g, numeric, rtol=1e-6, atol=1e-9, err_msg=var.op.name)
                 assert np.abs(g).max() > 1e-3  # every layer actually receives a gradient
 
 
@@ -422,7 +422,7 @@ def test_gradient_of_a_mean_cross_entropy_hands_the_loss_its_scalar_without_spre
             xent = gf.nn.softmax_cross_entropy_with_logits_v2(labels=labels, logits=logits)
             feed = {logits: logits_v, labels: np.eye(4)[labels_v]}
         (g,) = gf.gradients(gf.reduce_mean(xent), [logits])
-        assert [n.name for n in topo_order([g]) if n.type == "BroadcastLike"] == []
+        assert [n.op.name for n in topo_order([g]) if n.type == "BroadcastLike"] == []
         with gf.Session() as sess:
             got = sess.run(g, feed)
     softmax = np.exp(logits_v) / np.exp(logits_v).sum(axis=1, keepdims=True)

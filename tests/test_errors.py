@@ -381,7 +381,7 @@ def _assert_unchanged(before, after, names):
 
 
 def test_model_state_covers_variables_and_every_optimizer_slot(adam_model):
-    names = [v.name for v in adam_model["variables"]]
+    names = [v.op.name for v in adam_model["variables"]]
     assert names == [
         "dense/kernel",
         "dense/bias",
@@ -431,7 +431,7 @@ def _failing_runs(model):
     ],
 )
 def test_failed_run_changes_no_variable_or_slot(adam_model, case):
-    names = [v.name for v in adam_model["variables"]]
+    names = [v.op.name for v in adam_model["variables"]]
     before = _snapshot(adam_model)
     fetches, feed = _failing_runs(adam_model)[case]
     with pytest.raises(gf.errors.InvalidArgumentError):
@@ -454,6 +454,6 @@ def test_the_late_failure_really_comes_after_the_updates_in_the_plan(adam_model)
     order = [step.op for step in plan.steps]
     updates = [i for i, node in enumerate(order) if node.type in ("Assign", "AssignAdd", "AssignSub", "ApplyAdam")]
     changed = {var for i in updates for var in order[i].inputs[: order[i].opdef.updates]}
-    failing = next(i for i, node in enumerate(order) if node.name == "bad_tail")
+    failing = next(i for i, node in enumerate(order) if node.op.name == "bad_tail")
     assert len(changed) == 15  # 4 variables, their 8 Adam slots, 2 beta powers, the global step
     assert max(updates) < failing

@@ -102,8 +102,8 @@ def model() -> Model:
 
 def assert_state(expected: list[np.ndarray], got: list[np.ndarray], what: str) -> None:
     for var, old, new in zip(model().variables, expected, got, strict=True):
-        assert old.dtype == new.dtype and old.shape == new.shape, f"{what}: {var.name}"
-        np.testing.assert_array_equal(new, old, err_msg=f"{what}: {var.name}")
+        assert old.dtype == new.dtype and old.shape == new.shape, f"{what}: {var.op.name}"
+        np.testing.assert_array_equal(new, old, err_msg=f"{what}: {var.op.name}")
 
 
 # --------------------------------------------------------------------------------------------------------------------
@@ -301,7 +301,7 @@ def test_random_feed_is_refused_clearly_or_run_exactly(case):
     # fetches, and a bad value for `x` is then ignored.
     used = set(gf.topo_order(_leaves(m.fetches[fetch_name]), cut=set(feed)))
     refused = {node: why for node, why in refused.items() if node in used}
-    note(f"oracle refuses: {[n.name for n in refused]}")
+    note(f"oracle refuses: {[n.op.name for n in refused]}")
     before = m.snapshot()
     try:
         with warnings.catch_warnings():
@@ -310,11 +310,11 @@ def test_random_feed_is_refused_clearly_or_run_exactly(case):
             m.sess.run(m.fetches[fetch_name], feed)
     except gf.errors.InvalidArgumentError as e:
         if refused:
-            assert e.node in refused, f"the error names '{e.node.name}', not a refused feed: {e}"
-            assert f"'{e.node.name}'" in str(e), str(e)
+            assert e.node in refused, f"the error names '{e.node.op.name}', not a refused feed: {e}"
+            assert f"'{e.node.op.name}'" in str(e), str(e)
             COUNTS["bad values refused"] += 1
         else:  # every value converts, so only an op may fail (labels out of range, batches that disagree)
-            assert e.node not in feed, f"the valid feed for '{e.node.name}' was refused: {e}"
+            assert e.node not in feed, f"the valid feed for '{e.node.op.name}' was refused: {e}"
             COUNTS["valid values, op failed"] += 1
         assert_state(before, m.snapshot(), "after a failed run")
         # A good step now must do exactly what it does in a session that never saw the bad feed.
@@ -322,7 +322,7 @@ def test_random_feed_is_refused_clearly_or_run_exactly(case):
         m.twin.run(m.train, m.good)
         assert_state(m.snapshot(m.twin), m.snapshot(), "a good step after the failed run")
     else:
-        assert not refused, f"no error, but the feeds of {[n.name for n in refused]} must be refused: {refused}"
+        assert not refused, f"no error, but the feeds of {[n.op.name for n in refused]} must be refused: {refused}"
         fed = [m.targets[k] for k in values if m.targets[k] in used]
         nonfinite = any(not np.all(np.isfinite(convert(feed[node], node))) for node in fed)
         COUNTS["NaN/inf values accepted" if nonfinite else "valid values run"] += 1

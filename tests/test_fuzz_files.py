@@ -246,7 +246,7 @@ def test_a_forged_checksum_is_refused_or_restores_the_declared_shapes_and_dtypes
         COUNTS["forged checkpoints refused by the format checks"] += 1
         return
     for var, value in zip(checkpoint.variables, state, strict=True):
-        assert value.dtype == var.dtype and value.shape == tuple(var.shape), var.name
+        assert value.dtype == var.dtype and value.shape == tuple(var.shape), var.op.name
     for var, value in zip(checkpoint.variables, checkpoint.sentinel, strict=True):
         var.load(value, checkpoint.sess)
     COUNTS["forged checkpoints restored with the declared shapes and dtypes"] += 1

@@ -550,7 +550,7 @@ def _assert_static_shape_agrees(node: gf.Node, shape: tuple[int, ...]) -> None:
     static = node.shape
     if static is not None:
         agrees = len(static) == len(shape) and all(d is None or d == s for d, s in zip(static, shape, strict=True))
-        assert agrees, f"{node.name}: static shape {static} contradicts the run-time shape {shape}"
+        assert agrees, f"{node.op.name}: static shape {static} contradicts the run-time shape {shape}"
 
 
 @fuzz_settings(max_examples=600)
@@ -571,10 +571,10 @@ def test_random_program_matches_the_numpy_interpreter(program):
         again = sess.run(nodes, feed)  # the cached plan
     for node, meta, g, e in zip(nodes, program.metas, got, expected, strict=True):
         # A scalar may come back as a numpy scalar (as TF-1 returns them); anything else must be a float64 array.
-        assert isinstance(g, np.ndarray | np.float64) and g.dtype == np.float64, f"{node.name}: {type(g)}"
-        assert g.shape == e.shape, f"{node.name}: shape {g.shape}, expected {e.shape}"
+        assert isinstance(g, np.ndarray | np.float64) and g.dtype == np.float64, f"{node.op.name}: {type(g)}"
+        assert g.shape == e.shape, f"{node.op.name}: shape {g.shape}, expected {e.shape}"
         _assert_static_shape_agrees(node, e.shape)
-        np.testing.assert_allclose(g, e, rtol=1e-9, atol=1e-11 * (1.0 + meta.bound), err_msg=node.name)
+        np.testing.assert_allclose(g, e, rtol=1e-9, atol=1e-11 * (1.0 + meta.bound), err_msg=node.op.name)
     np.testing.assert_array_equal(alone, got[-1])
     for g, a in zip(got, again, strict=True):
         np.testing.assert_array_equal(a, g)
@@ -609,7 +609,7 @@ def test_random_program_gradients_match_central_differences(program):
     for which, (x, v, g) in enumerate(zip(placeholders, values, grads, strict=True)):
         if g is None:
             g = np.zeros_like(v)  # no path to the output: the differences must vanish too
-        assert g.shape == v.shape and g.dtype == np.float64, f"d/d {x.name}: {g.shape} {g.dtype}"
+        assert g.shape == v.shape and g.dtype == np.float64, f"d/d {x.op.name}: {g.shape} {g.dtype}"
         for index in np.ndindex(v.shape):
             point = [w.copy() for w in values]
             point[which][index] += EPS
@@ -621,7 +621,7 @@ def test_random_program_gradients_match_central_differences(program):
                 continue
             numeric = (hi - lo) / (2 * EPS)
             assert abs(g[index] - numeric) <= atol + 1e-5 * abs(numeric), (
-                f"d loss / d {x.name}{list(index)}: gf.gradients gives {g[index]!r}, central differences {numeric!r}"
+                f"d loss / d {x.op.name}{list(index)}: gf.gradients gives {g[index]!r}, central differences {numeric!r}"
             )
             checked += 1
     COUNTS["gradient: ops"] += program.n_ops

@@ -26,7 +26,7 @@ def test_tutorial_preset_matches_the_numpy_transcription(mnist_float64):
     with gf.Graph().as_default():
         net = mnist_mlp.build_tutorial("float64")
         train = gf.train.GradientDescentOptimizer(tutorial_numpy.LEARNING_RATE).minimize(net["objective"])
-        variables = {v.name: v for v in gf.trainable_variables()}
+        variables = {v.op.name: v for v in gf.trainable_variables()}
         names = {"W_h": "hidden/W", "b_h": "hidden/b", "W_out": "output/W", "b_out": "output/b"}
         with gf.Session() as sess:
             for _ in range(10):

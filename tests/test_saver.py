@@ -48,7 +48,7 @@ def _read(prefix: str) -> bytes:
 
 
 def _values(sess, variables) -> dict[str, np.ndarray]:
-    return dict(zip([v.name for v in variables], sess.run(list(variables)), strict=True))
+    return dict(zip([v.op.name for v in variables], sess.run(list(variables)), strict=True))
 
 
 @pytest.fixture
@@ -92,8 +92,8 @@ def test_restore_into_a_rebuilt_identical_graph_and_training_continues_identical
         saver2 = gf.train.Saver()
     with gf.Session(graph=other) as sess2:
         saver2.restore(sess2, prefix)
-        sess2.run(train2, {x2: feed[graph.get_tensor_by_name("x")], y2: feed[graph.get_tensor_by_name("y")]})
-        sess.run(graph.get_tensor_by_name("Adam/update"), feed)
+        sess2.run(train2, {x2: feed[graph.get_tensor_by_name("x:0")], y2: feed[graph.get_tensor_by_name("y:0")]})
+        sess.run(graph.get_operation_by_name("Adam/update"), feed)
         ours = _values(sess, graph.get_collection("variables"))
         theirs = _values(sess2, other.get_collection("variables"))
     assert ours.keys() == theirs.keys()
@@ -116,7 +116,7 @@ def test_file_is_an_npz_with_a_manifest_and_restore_accepts_prefix_or_file(train
     assert kernel["shape"] == [3, 4] and np.dtype(kernel["dtype"]) == np.float64
     with gf.Session(graph=graph) as fresh:
         saver.restore(fresh, prefix + ".npz")
-        np.testing.assert_array_equal(fresh.run(graph.get_tensor_by_name("layer2/kernel")), saved["layer2/kernel"])
+        np.testing.assert_array_equal(fresh.run(graph.get_tensor_by_name("layer2/kernel:0")), saved["layer2/kernel"])
 
 
 def test_var_list_as_dict_renames_and_as_list_saves_a_subset(tmp_path):

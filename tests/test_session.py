@@ -6,6 +6,7 @@ Each test builds its own graph under `with gf.Graph().as_default():` so tests do
 
 from __future__ import annotations
 
+import re
 from collections import OrderedDict, namedtuple
 
 import numpy as np
@@ -118,9 +119,12 @@ def test_fetch_and_feed_by_name():
         x, _a, b = _chain()
         with gf.Session() as sess:
             by_name = sess.run("b:0", {"x:0": [1.0, 1.0, 1.0]})
-            without_suffix = sess.run(["a", b], {x: [0.0, 0.0, 1.0]})
+            op_and_tensor = sess.run(["a", b], {x: [0.0, 0.0, 1.0]})
+            with pytest.raises(ValueError, match=r"The name 'x' looks like an op name, not a tensor name.*'x:0'"):
+                sess.run(b, {"x": [1.0, 1.0, 1.0]})
     np.testing.assert_array_equal(by_name, [3.0, 3.0, 3.0])
-    np.testing.assert_array_equal(without_suffix[0], [0.0, 0.0, 2.0])
+    assert op_and_tensor[0] is None, "a name without :0 is an op: it runs and fetches as None, as in TF-1"
+    np.testing.assert_array_equal(op_and_tensor[1], [1.0, 1.0, 3.0])
 
 
 # --------------------------------------------------------------------------------------------------------------------
@@ -259,7 +263,7 @@ def test_plan_steps_free_intermediate_values_after_their_last_reader():
             np.testing.assert_allclose(sess.run(c, {x: [1.0, 2.0, 3.0]}), [1.0, 4.0, 9.0])
             plan = plan_for(sess, [c])
             slot = {node: i for i, node in enumerate(plan.nodes)}
-            freed_by = {step.op.name: set(step.frees) for step in plan.steps}
+            freed_by = {step.op.op_name: set(step.frees) for step in plan.steps}
             assert slot[a] in freed_by["b"]  # a's only reader is b
             assert slot[b] in freed_by["c"]
             assert slot[c] not in set().union(*freed_by.values())  # the fetch is kept
@@ -345,7 +349,7 @@ def test_global_variables_initializer_resets_after_training():
             sess.run(train)
             assert not np.allclose(sess.run(w), [1.0, 2.0])
             slot = gf.global_variables()[1]
-            assert slot.name == "w/Momentum" and np.any(sess.run(slot) != 0)
+            assert slot.op.name == "w/Momentum" and np.any(sess.run(slot) != 0)
             assert sess.run(init) is None
             np.testing.assert_array_equal(sess.run(w), [1.0, 2.0])
             np.testing.assert_array_equal(sess.run(slot), [0.0, 0.0])  # slots are reset too
@@ -369,8 +373,8 @@ def test_trainable_and_global_variables_in_creation_order_with_optimizer_slots_n
         gf.Variable(0, trainable=False, name="counter")
         loss = gf.reduce_mean(gf.square(h))
         gf.train.AdamOptimizer().minimize(loss)
-        trainable = [v.name for v in gf.trainable_variables()]
-        every = [v.name for v in gf.global_variables()]
+        trainable = [v.op.name for v in gf.trainable_variables()]
+        every = [v.op.name for v in gf.global_variables()]
     assert trainable == ["dense/kernel", "dense/bias"]
     assert every == [
         "dense/kernel",
@@ -526,25 +530,70 @@ def test_reset_default_graph_gives_a_new_empty_graph():
     gf.reset_default_graph()
     after = gf.get_default_graph()
     assert after is not before and after.nodes == ()
-    assert gf.placeholder(name="before_reset").name == "before_reset"  # names start afresh
+    assert gf.placeholder(name="before_reset").op.name == "before_reset"  # names start afresh
 
 
 def test_unique_names():
     with gf.Graph().as_default():
-        assert gf.placeholder().name == "Placeholder"
-        assert gf.placeholder().name == "Placeholder_1"
-        assert gf.placeholder(name="x").name == "x"
-        assert gf.placeholder(name="x").name == "x_1"
-        assert gf.placeholder(name="x").name == "x_2"
-        assert gf.Variable(1.0, name="w").name == "w"
-        assert gf.Variable(1.0, name="w").name == "w_1"
-        assert gf.Variable(1.0).name == "Variable"
-        assert gf.constant(1.0).name == "Const"
+        assert gf.placeholder().op.name == "Placeholder"
+        assert gf.placeholder().op.name == "Placeholder_1"
+        assert gf.placeholder(name="x").op.name == "x"
+        assert gf.placeholder(name="x").op.name == "x_1"
+        assert gf.placeholder(name="x").op.name == "x_2"
+        assert gf.Variable(1.0, name="w").op.name == "w"
+        assert gf.Variable(1.0, name="w").op.name == "w_1"
+        assert gf.Variable(1.0).op.name == "Variable"
+        assert gf.constant(1.0).op.name == "Const"
         c = gf.constant(2.0)
-        assert c.name == "Const_1"
-        assert gf.add(c, c, name="y").name == "y"
-        assert gf.multiply(c, c, name="y").name == "y_1"  # unique across op types
+        assert c.op.name == "Const_1"
+        assert gf.add(c, c, name="y").op.name == "y"
+        assert gf.multiply(c, c, name="y").op.name == "y_1"  # unique across op types
         assert gf.get_default_graph().get_tensor_by_name("y_1:0").type == "Mul"
+
+
+def test_tensor_and_op_names_follow_tf1():
+    with gf.Graph().as_default() as graph:
+        x = gf.placeholder(gf.float32, [2], name="inp")
+        w = gf.Variable([1.0, 2.0], name="w")
+        y = gf.multiply(x, w, name="y")
+        train = gf.group(gf.assign_add(w, y), name="train")
+        assert (x.name, w.name, y.name, train.name) == ("inp:0", "w:0", "y:0", "train")
+        assert (x.op.name, y.op.type, train.op.name) == ("inp", "Mul", "train")
+        assert y.op.inputs == (x, w) and y.op.outputs == (y,) and train.op.outputs == ()
+        assert graph.get_tensor_by_name("y:0") is y
+        assert graph.get_operation_by_name("y") == y.op and graph.get_operation_by_name("y").name == "y"
+        assert graph.as_graph_element("inp:0") is x and graph.as_graph_element("train") == train.op
+        assert [op.name for op in graph.get_operations()][:3] == ["inp", "w", "y"]
+        with pytest.raises(ValueError, match=r"'y' looks like an op name, not a tensor name.*'y:0'"):
+            graph.get_tensor_by_name("y")
+        with pytest.raises(ValueError, match=r"'y:0' looks like a tensor name.*get_operation_by_name\('y'\)"):
+            graph.get_operation_by_name("y:0")
+        with pytest.raises(ValueError, match=r"'y:1' refers to a tensor which does not exist: the op 'y' .* 1 output"):
+            graph.get_tensor_by_name("y:1")
+        with pytest.raises(KeyError, match="there is no op 'yy'; similar names: y"):
+            graph.get_tensor_by_name("yy:0")
+        with gf.Session() as sess:
+            assert sess.run(y.op, {x: [1.0, 1.0]}) is None, "fetching an op gives None, as in TF-1"
+            assert sess.run(train.op, {"inp:0": [1.0, 1.0]}) is None
+            assert sess.run("w:0").tolist() == [2.0, 4.0]
+            with gf.control_dependencies([train.op]):
+                after = gf.identity(w)
+            assert sess.run(after, {x: [1.0, 0.0]}).tolist() == [4.0, 4.0]
+            train.op.run({x: [1.0, 0.0]}, session=sess)
+            assert sess.run(w).tolist() == [8.0, 4.0]
+
+
+@pytest.mark.parametrize("bad", ["with space", "colon:0", "tab\tname", "$x^$", "_leading", "new\nline"])
+def test_invalid_names_are_refused_with_the_name_and_a_valid_spelling(bad):
+    with gf.Graph().as_default():
+        message = f"{re.escape(repr(bad))} is not a valid node name: .* Use for example '"
+        with pytest.raises(ValueError, match=message):
+            gf.placeholder(gf.float32, name=bad)
+    with gf.Graph().as_default():
+        if bad != "_leading":  # a scope name may start with "_"
+            with pytest.raises(ValueError, match=f"{re.escape(repr(bad))} is not a valid scope name"):
+                gf.name_scope(bad).__enter__()
+        assert gf.constant(1.0, name="fine.name-1/x>y").op.name == "fine.name-1/x>y"
 
 
 def test_name_scope_nesting():
@@ -559,10 +608,10 @@ def test_name_scope_nesting():
                 m2 = gf.add(a, v)
         with gf.name_scope("outer"):
             k = gf.constant(1.0)
-    assert (a.name, v.name) == ("outer/a", "outer/v")
-    assert m.name == "outer/inner/Add"
-    assert m2.name == "outer/inner_1/Add"
-    assert k.name == "outer_1/Const"
+    assert (a.op.name, v.op.name) == ("outer/a", "outer/v")
+    assert m.op.name == "outer/inner/Add"
+    assert m2.op.name == "outer/inner_1/Add"
+    assert k.op.name == "outer_1/Const"
 
 
 def test_nodes_record_the_role_they_were_built_in():
@@ -579,7 +628,7 @@ def test_nodes_record_the_role_they_were_built_in():
         after = gf.identity(loss)
         with pytest.raises(ValueError, match="role must be one of"), g.role_scope("backward"):
             pass
-    roles = {n.name: n.role for n in g.nodes}
+    roles = {n.op.name: n.role for n in g.nodes}
     assert {x.role, w.role, h.role, loss.role, after.role} == {"forward"}
     assert dw.role == "gradient"
     assert {r for n, r in roles.items() if n.startswith(("gradients/", "gradients_1/"))} == {"gradient"}
@@ -595,11 +644,11 @@ def test_dense_layer_variable_names():
         h = gf.layers.dense(x, 3, activation=gf.nn.relu)
         y = gf.layers.dense(h, 2)
         gf.layers.dense(y, 2, name="named")
-        names = [v.name for v in gf.trainable_variables()]
+        names = [v.op.name for v in gf.trainable_variables()]
         shapes = [tuple(v.shape) for v in gf.trainable_variables()]
     assert names == ["dense/kernel", "dense/bias", "dense_1/kernel", "dense_1/bias", "named/kernel", "named/bias"]
     assert shapes == [(5, 3), (3,), (3, 2), (2,), (2, 2), (2,)]
-    assert h.name.startswith("dense/") and y.name.startswith("dense_1/")
+    assert h.op.name.startswith("dense/") and y.op.name.startswith("dense_1/")
 
 
 # --------------------------------------------------------------------------------------------------------------------
@@ -668,7 +717,7 @@ def test_elementwise_steps_write_into_inputs_they_read_last_but_never_into_share
     np.testing.assert_allclose(y_value, (feed * scale) ** 2)
     np.testing.assert_allclose(kept_value, feed * scale)
     np.testing.assert_array_equal(feed, np.linspace(0.5, 2.0, size))  # a fed array is never written
-    in_place = {step.op.name for step in plan.steps if step.into is not None}
+    in_place = {step.op.op_name for step in plan.steps if step.into is not None}
     # Below IN_PLACE_BYTES (known from the static shape) numpy allocates a new array faster than it writes into one.
     assert in_place == (set() if size * 8 < passes.IN_PLACE_BYTES else {"u"})
 
@@ -827,7 +876,7 @@ def test_a_training_plan_has_one_step_per_op_and_fused_updates_fill_consecutive_
                 assert out.stop - out.start == 3  # the variable and its two moments
                 assert {plan.node_at(s) for s in range(out.start, out.stop)} == {op}
             sess.run(train, {x: np.ones((4, 3))})
-            committed = {var.name for var, s in plan.commits if plan.node_at(s).type == "ApplyAdam"}
+            committed = {var.op.name for var, s in plan.commits if plan.node_at(s).type == "ApplyAdam"}
     assert {"w", "b"} <= committed and len(committed) == 6  # w, b and their m and v slots
 
 
@@ -847,7 +896,7 @@ def test_a_large_intermediate_reuses_its_array_in_the_next_run_but_a_fetched_res
             (kept,) = plan.pool.arrays()  # the product's array, made by the first run and written by the others
             sess.run(total, {x: feeds[0]})
             assert len(plan.pool.arrays()) == 1 and plan.pool.arrays()[0] is kept
-            assert [step.recycle for step in plan.steps if step.op.name == "hidden"] == [True]
+            assert [step.recycle for step in plan.steps if step.op.op_name == "hidden"] == [True]
 
             results = [sess.run(y, {x: f}) for f in feeds]  # each fetched result is a new array, the caller's
             snapshot = [r.copy() for r in results]

@@ -125,7 +125,7 @@ def test_first_two_steps_match_the_tf1_formulas(name, dt):
         loss = gf.reduce_sum(gf.constant(C.astype(dt)) * W * W)
         train = make().minimize(loss)
         slots = [v for v in gf.global_variables() if v is not W]
-        assert sorted(v.name for v in slots) == sorted(state)
+        assert sorted(v.op.name for v in slots) == sorted(state)
         with gf.Session() as sess:
             w = W0.astype(dt)
             for _ in range(2):
@@ -135,8 +135,8 @@ def test_first_two_steps_match_the_tf1_formulas(name, dt):
                 assert got.dtype == dt
                 np.testing.assert_allclose(got, w, rtol=RTOL[dt], atol=0)
                 for slot, value in zip(slots, sess.run(slots), strict=True):
-                    assert value.dtype == dt, slot.name
-                    np.testing.assert_allclose(value, state[slot.name], rtol=RTOL[dt], atol=0, err_msg=slot.name)
+                    assert value.dtype == dt, slot.op.name
+                    np.testing.assert_allclose(value, state[slot.op.name], rtol=RTOL[dt], atol=0, err_msg=slot.op.name)
 
 
 # The float32 results TensorFlow itself produced for this problem (from the team's notes). In float32, graphflow's
@@ -174,18 +174,18 @@ def test_slot_names_and_lookup():
         adam.minimize(loss)
         second = gf.train.AdamOptimizer()
         second.minimize(loss)
-        names = [v.name for v in gf.global_variables()]
+        names = [v.op.name for v in gf.global_variables()]
         assert names[:8] == ["W", "b", "beta1_power", "beta2_power", "W/Adam", "W/Adam_1", "b/Adam", "b/Adam_1"]
         assert names[8:] == ["beta1_power_1", "beta2_power_1", "W/Adam_2", "W/Adam_3", "b/Adam_2", "b/Adam_3"]
-        assert adam.get_slot(W, "m").name == "W/Adam" and adam.get_slot(W, "v").name == "W/Adam_1"
-        assert second.get_slot(b, "v").name == "b/Adam_3"
+        assert adam.get_slot(W, "m").op.name == "W/Adam" and adam.get_slot(W, "v").op.name == "W/Adam_1"
+        assert second.get_slot(b, "v").op.name == "b/Adam_3"
         assert adam.get_slot_names() == ["m", "v"]
-        assert [v.name for v in gf.trainable_variables()] == ["W", "b"]
+        assert [v.op.name for v in gf.trainable_variables()] == ["W", "b"]
         assert all(not v.trainable for v in adam.variables())
 
         rms = gf.train.RMSPropOptimizer(0.1, centered=True)
         rms.minimize(loss, var_list=[W])
-        assert (rms.get_slot(W, "rms").name, rms.get_slot(W, "mg").name, rms.get_slot(W, "momentum").name) == (
+        assert (rms.get_slot(W, "rms").op.name, rms.get_slot(W, "mg").op.name, rms.get_slot(W, "momentum").op.name) == (
             "W/RMSProp",
             "W/RMSProp_1",
             "W/RMSProp_2",
@@ -193,10 +193,10 @@ def test_slot_names_and_lookup():
         assert rms.get_slot(b, "rms") is None
         mom = gf.train.MomentumOptimizer(0.1, 0.9)
         mom.minimize(loss, var_list=[W])
-        assert mom.get_slot(W, "momentum").name == "W/Momentum"
+        assert mom.get_slot(W, "momentum").op.name == "W/Momentum"
         ada = gf.train.AdagradOptimizer(0.1)
         ada.minimize(loss, var_list=[W])
-        assert ada.get_slot(W, "accumulator").name == "W/Adagrad"
+        assert ada.get_slot(W, "accumulator").op.name == "W/Adagrad"
 
 
 def test_adam_with_float32_and_float64_variables():
@@ -219,7 +219,7 @@ def test_get_or_create_global_step():
     with gf.Graph().as_default() as g:
         assert gf.train.get_global_step() is None
         step = gf.train.get_or_create_global_step()
-        assert step.name == "global_step" and step.dtype == np.int64 and step.shape == ()
+        assert step.op.name == "global_step" and step.dtype == np.int64 and step.shape == ()
         assert not step.trainable and step not in gf.trainable_variables() and step in gf.global_variables()
         assert gf.train.get_or_create_global_step() is step
         assert gf.train.get_global_step() is step and gf.train.get_or_create_global_step(g) is step

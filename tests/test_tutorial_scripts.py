@@ -72,7 +72,7 @@ def test_a_tf1_style_script_runs_with_graphflow_imported_as_tf():
     assert step == 200
     assert loss_value < 0.3
     assert acc > 0.9
-    assert [v.name for v in tf.trainable_variables()] == [
+    assert [v.op.name for v in tf.trainable_variables()] == [
         "model/dense/kernel", "model/dense/bias", "model/dense_1/kernel", "model/dense_1/bias",
     ]  # fmt: skip
     tf.reset_default_graph()

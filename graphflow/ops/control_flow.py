@@ -135,7 +135,7 @@ def tuple_get(values, *_, index, shape, dtype):
 @tuple_get.defgrad
 def _tuple_get_grad(op, g):
     raise LookupError(
-        f"No gradient through gf.while_loop '{op.inputs[0].name}': graphflow differentiates a loop's inputs only "
+        f"No gradient through gf.while_loop '{op.inputs[0].op_name}': graphflow differentiates a loop's inputs only "
         "through gf.cond. Unroll the loop with a Python for loop to differentiate it, or cut the path with "
         "gf.stop_gradient."
     )

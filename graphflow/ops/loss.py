@@ -104,7 +104,7 @@ def _classes(op, logits: Node) -> int:
     depth = None if logits.shape is None else logits.shape[-1]
     if depth is None:
         raise ValueError(
-            f"'{op.name}': the gradient needs the number of classes, but the logits' last dimension is unknown; "
+            f"'{op.op_name}': the gradient needs the number of classes, but the logits' last dimension is unknown; "
             "give the logits a static shape (e.g. from a dense layer)"
         )
     return depth

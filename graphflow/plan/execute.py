@@ -162,7 +162,7 @@ class Subprogram:
             var = plan.commits[0][0]
             raise errors.InvalidArgumentError(
                 plan.node_at(plan.commits[0][1]),
-                f"'{var.name}' is updated inside a while loop's condition or body; a loop may not change variables. "
+                f"'{var.op_name}' is updated inside a while loop's condition or body; a loop may not change variables. "
                 "Return the new value as a loop variable and assign it after the loop",
             )
         self.plan = plan
@@ -188,19 +188,19 @@ def _signature(args: tuple[Any, ...]) -> Signature | None:
 
 def failure(op: Node, error: Exception) -> errors.OpError:
     """The error for a step whose op raised `error`."""
-    inputs = ", ".join(f"'{i.name}' {format_shape(i.shape)} {dtype_name(i.dtype)}" for i in op.inputs)
+    inputs = ", ".join(f"'{i.op_name}' {format_shape(i.shape)} {dtype_name(i.dtype)}" for i in op.inputs)
     return errors.InvalidArgumentError(
-        op, f"{op.type} '{op.name}' failed: {error} (inputs: {inputs or 'none'}). No variable was changed."
+        op, f"{op.type} '{op.op_name}' failed: {error} (inputs: {inputs or 'none'}). No variable was changed."
     )
 
 
 def _non_finite_error(op: Node, value: Any, inputs: list[Any]) -> errors.OpError:
     # `inputs` may go on past the op's inputs with the buffers an update writes into; those are not described.
     described = zip(op.inputs, inputs[: len(op.inputs)], strict=True)
-    lines = [f"  input {i} '{x.name}': {summary(v)}" for i, (x, v) in enumerate(described)]
+    lines = [f"  input {i} '{x.op_name}': {summary(v)}" for i, (x, v) in enumerate(described)]
     return errors.InvalidArgumentError(
         op,
-        f"{op.type} '{op.name}' produced {summary(value)}; it is the first op of this run to do so. "
+        f"{op.type} '{op.op_name}' produced {summary(value)}; it is the first op of this run to do so. "
         "Its inputs were:\n" + "\n".join(lines or ["  (none)"]) + "\nNo variable was changed.",
     )
 

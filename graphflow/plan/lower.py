@@ -72,13 +72,13 @@ def lower(
         elif isinstance(node, Placeholder):
             raise errors.InvalidArgumentError(
                 node,
-                f"You must feed a value for placeholder '{node.name}' with dtype {dtype_name(node.dtype)} "
+                f"You must feed a value for placeholder '{node.op_name}' with dtype {dtype_name(node.dtype)} "
                 f"and shape {format_shape(node.shape)}: pass it in feed_dict, e.g. "
-                f"sess.run(..., feed_dict={{{node.name}: value}})",
+                f"sess.run(..., feed_dict={{{node.op_name}: value}})",
             )
     plan.fetch_slots = [slot[node] for node in fetches]  # after the steps: a multi-variable update moved its slot
     plan.commits = list(latest.items())
-    plan.uninitialized = sorted(_read_variables(plan), key=lambda v: v.name)
+    plan.uninitialized = sorted(_read_variables(plan), key=lambda v: v.op_name)
     return plan
 
 
@@ -118,7 +118,7 @@ def _step(
         if ref in fed:
             raise errors.InvalidArgumentError(
                 op,
-                f"{op.type} '{op.name}' updates variable '{ref.name}', which is fed in this run; "
+                f"{op.type} '{op.op_name}' updates variable '{ref.op_name}', which is fed in this run; "
                 "a fed variable cannot be updated",
             )
         args[k] = latest.get(ref, slot[ref])

@@ -114,7 +114,8 @@ def _refuse_update_after_branch(step: Step, maybe_dead: set[int]) -> None:
         if step.inputs[k] in maybe_dead and not any(s in maybe_dead for s in step.inputs[op.opdef.updates :]):
             raise errors.InvalidArgumentError(
                 op,
-                f"{op.type} '{op.name}' updates variable '{ref.name}' after a gf.cond branch that updates it too: "
+                f"{op.type} '{op.op_name}' updates variable '{ref.op_name}' after a gf.cond branch that updates it "
+                "too: "
                 "when that branch is not taken, this update has no value to start from. Update the variable "
                 "outside the cond, or in both of its branches",
             )

@@ -105,6 +105,8 @@ class Plan:
             writes into the array the step's `into` or `recycle` chose and checks its guards (see
             `execute.program`).
         debug: the plan checks every op's output (`Session(debug_nans=True)`).
+        ops_fetched: the indices of the fetches that name an operation rather than its tensor (`train.op`, or a
+            name without `:0`): the op runs and the fetch gives None, as in TF-1.
         conditional: some steps may be skipped (the plan runs a `gf.cond`), so a fetch or commit may be DEAD.
     """
 
@@ -119,6 +121,7 @@ class Plan:
     commits: list[tuple[Variable, int]]
     uninitialized: list[Variable]
     fetch_copies: tuple[int, ...] = ()
+    ops_fetched: tuple[int, ...] = ()
     pool: Pool = field(default_factory=Pool)
     program: list[tuple[Any, ...]] = field(default_factory=list)
     debug: bool = False
@@ -145,11 +148,11 @@ def describe(plan: Plan) -> list[str]:
     for s, node in enumerate(plan.nodes):
         if s in fed or not isinstance(node, Operation):
             kind = "fed" if s in fed else _kind(node)
-            lines.append(f"  s{s:<4} {kind:<9} {node.name}")
+            lines.append(f"  s{s:<4} {kind:<9} {node.op_name}")
     calls = [
         f"{_slots(step.output)} = {_name(step.fn)}({', '.join(f's{s}' for s in step.inputs)})" for step in plan.steps
     ]
-    ops = [step.op.name + (f" (with {step.fused.name})" if step.fused is not None else "") for step in plan.steps]
+    ops = [step.op.op_name + (f" (with {step.fused.op_name})" if step.fused is not None else "") for step in plan.steps]
     call_width, op_width = (min(60, max(map(len, texts), default=0)) for texts in (calls, ops))
     for i, (step, call, op) in enumerate(zip(plan.steps, calls, ops, strict=True)):
         notes = [f"into s{step.inputs[step.into]}"] if step.into is not None else []
@@ -160,7 +163,7 @@ def describe(plan: Plan) -> list[str]:
     for i, s in enumerate(plan.fetch_slots):
         lines.append(f"  fetch  s{s}{' (copied)' if i in plan.fetch_copies else ''}")
     for var, s in plan.commits:
-        lines.append(f"  commit {var.name} = s{s}")
+        lines.append(f"  commit {var.op_name} = s{s}")
     return lines
 
 

@@ -81,7 +81,7 @@ class Optimizer:
         grads_and_vars = list(grads_and_vars)
         pairs = [(g, v) for g, v in grads_and_vars if g is not None]
         if not pairs:
-            listing = ", ".join(f"'{v.name}'" for _, v in grads_and_vars)
+            listing = ", ".join(f"'{v.op_name}'" for _, v in grads_and_vars)
             raise ValueError(
                 f"No gradients provided for any variable ({listing}): the loss does not depend on them through "
                 "float ops. Check that the loss is built from these variables."
@@ -131,9 +131,9 @@ class Optimizer:
         key = (slot_name, var)
         if key not in self._slots:
             if var.shape is None or not var.shape.is_fully_defined():
-                raise ValueError(f"{self._name} needs the full shape of '{var.name}' to create its slots")
+                raise ValueError(f"{self._name} needs the full shape of '{var.op_name}' to create its slots")
             graph = var.graph
-            with graph.name_scope(var.name + "/"):
+            with graph.name_scope(var.op_name + "/"):
                 self._slots[key] = Variable(np.full(tuple(var.shape), initial, dtype=var.dtype), False, name=self._name)
         return self._slots[key]
 

@@ -391,13 +391,13 @@ def _named_variables(var_list: Any) -> dict[str, Variable]:
     elif isinstance(var_list, Variable) or not isinstance(var_list, Sequence | set | frozenset):
         raise TypeError(f"var_list must be None, a list of Variables or a dict name -> Variable, got {var_list!r}")
     else:
-        pairs = [(getattr(v, "name", None), v) for v in var_list]
+        pairs = [(getattr(v, "op_name", None), v) for v in var_list]
     named: dict[str, Variable] = {}
     for name, var in pairs:
         if not isinstance(var, Variable):
             raise TypeError(f"var_list must hold gf.Variable objects, got {var!r}")
         if not isinstance(name, str) or not name:
-            raise TypeError(f"Checkpoint names must be non-empty strings, got {name!r} for '{var.name}'")
+            raise TypeError(f"Checkpoint names must be non-empty strings, got {name!r} for '{var.op_name}'")
         if name in named:
             what = "appears twice" if named[name] is var else "is used by two variables"
             raise ValueError(f"The name '{name}' {what} in var_list; each variable is saved under one unique name")

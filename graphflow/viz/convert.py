@@ -118,13 +118,13 @@ def to_networkx(graph_or_fetches: Any, multigraph: bool = False) -> Any:
     G.graph["name"] = f"graphflow graph #{graph.serial}"
     for n in nodes:
         G.add_node(
-            n.name,
-            name=n.name,
+            n.op_name,
+            name=n.op_name,
             kind=n.kind,
             op=n.type,
             dtype="" if n.dtype is None else str(n.dtype),
             shape=format_shape(n.shape),
-            scope=scope_of(n.name),
+            scope=scope_of(n.op_name),
             gradient=n in grads,
             initializer=n in inits,
             trainable=bool(getattr(n, "trainable", False)),
@@ -134,15 +134,15 @@ def to_networkx(graph_or_fetches: Any, multigraph: bool = False) -> Any:
     for n in nodes:
         slots: dict[str, list[int]] = {}
         for position, i in enumerate(n.inputs):
-            slots.setdefault(i.name, []).append(position)
+            slots.setdefault(i.op_name, []).append(position)
         for source, positions in slots.items():
             if multigraph:
                 for p in positions:
-                    G.add_edge(source, n.name, position=p)
+                    G.add_edge(source, n.op_name, position=p)
             else:
                 G.add_edge(
                     source,
-                    n.name,
+                    n.op_name,
                     position=positions[0],
                     positions=",".join(map(str, positions)),
                     count=len(positions),
