@@ -5,7 +5,6 @@ On disk, `save(sess, "run/model.ckpt", global_step=100)` writes `run/model.ckpt-
 folder. The file's format (a zip archive with a manifest and a checksum trailer, written atomically) lives in
 `graphflow.train.checkpoint`; this module matches its values to variables by name. A restore checks the whole file
 and every variable before it changes any, and reports every problem in one `CheckpointError` that names the file.
-
 With `write_state=True` the folder also holds a JSON state file, `checkpoint` (or `latest_filename`), in the spirit
 of TF's: `{"format": "graphflow.checkpoint_state", "format_version": 1, "model_checkpoint_path": "model.ckpt-300",
 "all_model_checkpoint_paths": ["model.ckpt-200", "model.ckpt-300"], "all_model_checkpoint_timestamps": [...]}`.
