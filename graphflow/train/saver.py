@@ -16,6 +16,7 @@ from __future__ import annotations
 import difflib
 import json
 import logging
+import math
 import os
 import threading
 import time
@@ -33,7 +34,7 @@ from graphflow.train.checkpoint import (
     MANIFEST,
     CheckpointError,
     _atomic_file,
-    _checkpoint_file,
+    _Checkpoint,
     _prefix,
     _write_checkpoint,
     read_checkpoint,
@@ -216,47 +217,57 @@ class Saver:
                 )
         if getattr(sess, "_closed", False):
             raise RuntimeError("Attempted to use a closed Session.")
-        path = _checkpoint_file(os.fspath(save_path))
-        arrays = read_checkpoint(path)
-        values = self._matched(path, arrays)
+        checkpoint = _Checkpoint(save_path)
+        values = self._matched(checkpoint)
         for var, value in values:
             sess.load_variable(var, value)
 
-    def _matched(self, path: str, arrays: dict[str, Array]) -> list[tuple[Variable, Array]]:
-        """Each variable with its value from the checkpoint; raises CheckpointError listing every problem."""
-        problems, values = [], []
+    def _matched(self, checkpoint: _Checkpoint) -> list[tuple[Variable, Array]]:
+        """Each variable with its value from the checkpoint; raises CheckpointError listing every problem.
+
+        The variables are matched against the manifest before any value is read, so a manifest that claims more
+        than the variables hold is refused before its entries are decompressed.
+        """
+        problems, matched = [], []
+        specs = checkpoint.variables
         for name, var in self._vars.items():
-            if name not in arrays:
-                hint = difflib.get_close_matches(name, list(arrays), n=1)
+            if name not in specs:
+                hint = difflib.get_close_matches(name, list(specs), n=1)
                 problems.append(
                     f"'{name}': not found in the checkpoint" + (f" (did you mean '{hint[0]}'?)" if hint else "")
                 )
                 continue
-            value = arrays[name]
+            shape, dtype = specs[name]
             want_shape, want_dtype = var.shape, var.dtype
-            if want_dtype is not None and value.dtype != want_dtype:
+            reshape = None
+            if want_dtype is not None and dtype != want_dtype:
                 problems.append(
                     f"'{name}': dtype mismatch: the variable is {want_dtype} {format_shape(want_shape)}, "
-                    f"the checkpoint holds {value.dtype} {format_shape(value.shape)}"
+                    f"the checkpoint holds {dtype} {format_shape(shape)}"
                 )
-            elif not compatible(want_shape, value.shape):
-                if self._reshape and want_shape is not None and want_shape.num_elements() == value.size:
-                    value = value.reshape(tuple(want_shape))
+            elif not compatible(want_shape, shape):
+                if self._reshape and want_shape is not None and want_shape.num_elements() == math.prod(shape):
+                    reshape = tuple(want_shape)
                 else:
                     problems.append(
                         f"'{name}': shape mismatch: the variable is {format_shape(want_shape)} {want_dtype}, "
-                        f"the checkpoint holds {format_shape(value.shape)} {value.dtype}"
+                        f"the checkpoint holds {format_shape(shape)} {dtype}"
                     )
-            values.append((var, value))
+            matched.append((var, name, reshape))
         if problems:
-            held = ", ".join(f"'{n}'" for n in list(arrays)[:12]) + (", ..." if len(arrays) > 12 else "")
+            path = checkpoint.path
+            held = ", ".join(f"'{n}'" for n in list(specs)[:12]) + (", ..." if len(specs) > 12 else "")
             raise CheckpointError(
                 path,
                 f"Cannot restore from checkpoint '{path}': {len(problems)} of {len(self._vars)} variables do not "
                 f"match, so no variable was changed.\n  - " + "\n  - ".join(problems) + f"\nThe checkpoint holds "
-                f"{len(arrays)} variables: {held or 'none'}",
+                f"{len(specs)} variables: {held or 'none'}",
                 problems,
             )
+        values = []
+        for var, name, reshape in matched:
+            value = checkpoint.read(name)
+            values.append((var, value if reshape is None else value.reshape(reshape)))
         return values
 
     def _kept_after(self, prefix: str) -> tuple[list[tuple[str, float]], list[str], float]:
