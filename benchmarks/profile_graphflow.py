@@ -6,8 +6,8 @@ For each batch size it prints the train plan's size (steps by op function), the 
 the same steps called back to back on the same inputs (the numpy work), the difference (the session's overhead, in
 total and per plan step), the numpy time by op function, and cProfile's top functions. Then the same for
 `sess.run(a + b, {a: .., b: ..})`. With --pyinstrument (if installed) it also prints pyinstrument's call tree.
-The plan replay reads `Plan.steps` as `(fn, arg_slots, attrs, out_slot, free_slots)`; if the plan's layout changes,
-that part says so and the rest still runs.
+The plan replay reads the plan's declarative `steps` (graphflow/plan/steps.py) for names and its `program` for the
+functions the run loop calls; if the plan's layout changes, that part says so and the rest still runs.
 """
 
 from __future__ import annotations
@@ -40,12 +40,12 @@ def biggest_plan(sess: gf.Session):
     return max(sess._plans.values(), key=lambda p: len(p.steps))
 
 
-def fn_name(fn) -> str:
-    """A readable name for a step function, including `functools.partial` wrappers and ufuncs."""
-    if isinstance(fn, functools.partial):
-        args = ", ".join(getattr(a, "__name__", type(a).__name__ if isinstance(a, dict) else repr(a)) for a in fn.args)
-        return f"{fn_name(fn.func)}({args})"
-    return getattr(fn, "__name__", None) or type(fn).__name__
+def step_name(step) -> str:
+    """A readable name for a plan step: its function, and where it writes its result."""
+    name = getattr(step.fn, "__name__", None) or type(step.fn).__name__
+    if step.into is not None:
+        return f"{name} (into input {step.into})"
+    return f"{name} (recycles)" if step.recycle else name
 
 
 def replay(plan, sess: gf.Session, feeds: list, repeats: int) -> tuple[float, dict[str, float], list] | None:
@@ -58,15 +58,13 @@ def replay(plan, sess: gf.Session, feeds: list, repeats: int) -> tuple[float, di
         env = plan.template.copy()
         for s, var in plan.variables:
             env[s] = sess._values.get(var)
-        for s, var in getattr(plan, "buffers", ()):  # recycled update buffers, where the plan has them
-            env[s] = getattr(sess, "_spares", {}).get(var)
         for (s, *_), value in zip(plan.feeds, feeds, strict=True):
-            env[s] = value
+            env[s] = value  # update buffers stay None: the updates allocate, as they do in a first run
         calls = []
-        for fn, args, attrs, out, _free in plan.steps:
+        for step, (fn, args, attrs, out, _free) in zip(plan.steps, plan.program, strict=True):
             inputs = [a.copy() if isinstance(a, np.ndarray) else a for a in (env[s] for s in args)]
             env[out] = fn(*_fresh(inputs), **attrs)
-            calls.append((fn, fn_name(fn), inputs, attrs, env[out]))
+            calls.append((fn, step_name(step), inputs, attrs, env[out]))
     except Exception as e:  # the plan's layout changed
         print(f"  (plan replay unavailable: {type(e).__name__}: {e})")
         return None
@@ -89,9 +87,9 @@ def executor_only(runner: StepRunner, plan, outputs: list, steps: int) -> float 
 
     Runs last, as it leaves the session's variables at the stored values.
     """
-    saved = plan.steps
+    saved = plan.program
     try:
-        plan.steps = [
+        plan.program = [
             (functools.partial(_stored, value), args, attrs, out, free)
             for value, (_fn, args, attrs, out, free) in zip(outputs, saved, strict=True)
         ]
@@ -101,7 +99,7 @@ def executor_only(runner: StepRunner, plan, outputs: list, steps: int) -> float 
         print(f"  (executor-only timing unavailable: {type(e).__name__}: {e})")
         return None
     finally:
-        plan.steps = saved
+        plan.program = saved
 
 
 def _stored(value, *args, **kwargs):
@@ -136,7 +134,7 @@ def profile_step(batch: int, steps: int, top: int, use_pyinstrument: bool) -> No
     sess, net = runner.sess, runner.net
     try:
         plan = biggest_plan(sess)
-        counts = Counter(fn_name(s[0]) for s in plan.steps)
+        counts = Counter(step_name(step) for step in plan.steps)
         print(
             f"  train plan: {len(plan.steps)} steps, {len(plan.nodes)} slots; by function: {dict(counts.most_common())}"
         )

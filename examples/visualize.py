@@ -16,7 +16,6 @@ import argparse
 from pathlib import Path
 
 import graphflow as gf
-from graphflow import viz
 
 
 def build_xor(graph: gf.Graph) -> dict[str, gf.Node]:
@@ -78,7 +77,7 @@ def main(argv: list[str] | None = None) -> list[Path]:
 
     def draw(name: str, graph_or_fetches: object, **kwargs: object) -> None:
         path = out / f"{name}.{ext}"
-        viz.draw_graph(graph_or_fetches, path, **kwargs)
+        gf.viz.draw_graph(graph_or_fetches, path, **kwargs)
         if args.docs:
             compress_png(path)
         written.append(path)
@@ -91,7 +90,7 @@ def main(argv: list[str] | None = None) -> list[Path]:
     draw("xor_gradients", xor_graph, direction="TB", title="XOR network with its gradient graph (minimize)")
     draw("mnist_layers", mnist_graph, collapse_scopes=True, title="MNIST MLP 784-256-10 with Adam, by name scope")
     if not args.docs:
-        for name, write in (("xor.graphml", viz.write_graphml), ("xor.dot", viz.write_dot)):
+        for name, write in (("xor.graphml", gf.viz.write_graphml), ("xor.dot", gf.viz.write_dot)):
             write(xor_graph, out / name)
             written.append(out / name)
     for path in written:

@@ -8,19 +8,8 @@ from graphflow import data, debugging, dtypes, errors, initializers, layers, los
 from graphflow.debugging import check_numerics
 from graphflow.dtypes import as_dtype, bool_, float16, float32, float64, int8, int16, int32, int64, uint8
 from graphflow.gradients import gradients
-from graphflow.graph import (
-    Constant,
-    Graph,
-    Node,
-    Operation,
-    Placeholder,
-    TensorShape,
-    Variable,
-    get_default_graph,
-    name_scope,
-    reset_default_graph,
-    topo_order,
-)
+from graphflow.graph import Graph, get_default_graph, name_scope, reset_default_graph, topo_order
+from graphflow.nodes import Constant, Node, Operation, Placeholder
 from graphflow.ops import (
     absolute,
     add,
@@ -46,6 +35,7 @@ from graphflow.ops import (
     minimum,
     multiply,
     negative,
+    newaxis,
     no_op,
     not_equal,
     one_hot,
@@ -62,10 +52,12 @@ from graphflow.ops import (
     set_random_seed,
     sigmoid,
     sign,
+    slice_,
     softmax,
     sqrt,
     square,
     stop_gradient,
+    strided_slice,
     subtract,
     tanh,
     transpose,
@@ -76,13 +68,15 @@ from graphflow.ops import (
 )
 from graphflow.registry import OPS, RegisterGradient, as_node, constant, defop
 from graphflow.session import GraphGrowthWarning, InteractiveSession, Session, get_default_session
-
-__version__ = "0.1.0"
+from graphflow.shapes import TensorShape
+from graphflow.variables import Variable
+from graphflow.version import __version__
 
 bool = bool_
 abs = absolute
 pow = power
 truediv = realdiv = divide
+slice = slice_  # TF-1's name; it shadows the builtin in this module only
 convert_to_tensor = as_node
 Tensor = Node
 
@@ -125,7 +119,9 @@ def _scoped(variables: list, scope: str | None) -> list:
 
 def variables_initializer(var_list, name: str = "init") -> Operation:
     """An op that sets each variable in `var_list` to its initial value in the session that runs it."""
-    return group(*[v.initializer for v in var_list], name=name)
+    var_list = list(var_list)
+    with (var_list[0].graph if var_list else get_default_graph()).role_scope("initializer"):
+        return group(*[v.initializer for v in var_list], name=name)
 
 
 def global_variables_initializer() -> Operation:
@@ -139,3 +135,16 @@ def get_collection(key: str, scope: str | None = None) -> list:
 
 def add_to_collection(name: str, value) -> None:
     get_default_graph().add_to_collection(name, value)
+
+
+def __getattr__(name: str):
+    # `gf.viz` works without `import graphflow.viz`, yet `import graphflow` loads none of viz until it is used.
+    if name == "viz":
+        import importlib
+
+        return importlib.import_module("graphflow.viz")
+    raise AttributeError(f"module 'graphflow' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), "viz"])

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from graphflow.graph import Node
+from graphflow.nodes import Node
 from graphflow.ops.debugging import check_numerics as _check_numerics_op
 
 

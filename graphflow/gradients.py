@@ -14,7 +14,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from graphflow import dtypes
-from graphflow.graph import Node, Operation, common_graph, topo_order
+from graphflow.graph import common_graph, topo_order
+from graphflow.nodes import Node, Operation
 from graphflow.ops.elementwise import add_n_op
 from graphflow.ops.shape import ones_like
 from graphflow.registry import as_node, constant, gradient_rule
@@ -60,7 +61,7 @@ def gradients(
         ys: a node or list of nodes to differentiate.
         xs: a node or list of nodes to differentiate with respect to (any node, not only variables).
         grad_ys: the incoming gradient for each y (same shapes); ones by default.
-        name: the name scope the gradient nodes are built under.
+        name: the name scope the gradient nodes are built under (they all get `role="gradient"`).
         stop_gradients: nodes treated as constants: no gradient flows through them.
 
     Returns:
@@ -85,7 +86,7 @@ def gradients(
 
     parts: dict[Node, list[Node]] = defaultdict(list)
     total: dict[Node, Node] = {}
-    with graph.as_default(), graph.name_scope(name):
+    with graph.as_default(), graph.name_scope(name), graph.role_scope("gradient"):
         for y, gy in zip(ys, grad_ys, strict=True):
             if y in on_path:
                 parts[y].append(_seed(y, gy))

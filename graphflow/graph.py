@@ -1,75 +1,32 @@
-"""The graph: nodes, the default-graph stack, name scopes and the topological order.
+"""The graph: the `Graph` that collects nodes, the default-graph stack, name scopes and the topological order.
 
-A `Graph` is a program. Its nodes are `Placeholder`s (inputs fed at run time), `Variable`s (state a `Session` keeps),
-`Constant`s and `Operation`s (an op applied to input nodes). Nodes hold no values: a `Session` computes them. Each node
-knows its static `dtype` and `shape` where they can be inferred, so most mistakes surface when the graph is built.
+A `Graph` is a program. Its nodes (`nodes.py`, `variables.py`) are `Placeholder`s (inputs fed at run time),
+`Variable`s (state a `Session` keeps), `Constant`s and `Operation`s (an op applied to input nodes). This module knows
+nodes only by what they hold (`graph`, `name`, `inputs`), so it imports none of them.
 """
 
 from __future__ import annotations
 
 import contextlib
 import itertools
-import threading
 from collections.abc import Iterable, Iterator, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from graphflow import dtypes
+from graphflow.defaults import GRAPHS, AsDefault
+
+if TYPE_CHECKING:
+    from graphflow.nodes import Node
 
 Array = np.ndarray
 
 
-class TensorShape(tuple):
-    """A static shape: a tuple of ints, with None for a dimension known only at run time (TF-1's `TensorShape`)."""
-
-    def __new__(cls, dims: Iterable[int | None]) -> TensorShape:
-        return super().__new__(cls, (None if d is None or d == -1 else int(d) for d in dims))
-
-    @property
-    def ndims(self) -> int:
-        return len(self)
-
-    rank = ndims
-
-    def as_list(self) -> list[int | None]:
-        return list(self)
-
-    def is_fully_defined(self) -> bool:
-        return None not in self
-
-    def num_elements(self) -> int | None:
-        return int(np.prod(self)) if self.is_fully_defined() else None
-
-    def __repr__(self) -> str:
-        return f"TensorShape({list(self)})"
-
-
-def as_shape(shape: Any) -> TensorShape | None:
-    """Normalises a shape given as None (unknown rank), an int, or a sequence of ints and Nones."""
-    if shape is None:
-        return None
-    if isinstance(shape, int | np.integer):
-        return TensorShape([shape])
-    try:
-        return TensorShape(shape)
-    except (TypeError, ValueError):
-        raise TypeError(f"shape must be a list of ints and Nones, got {shape!r}") from None
-
-
-def format_shape(shape: tuple | None) -> str:
-    """A shape as TF prints it: `[?,784]`, or `<unknown>` for an unknown rank."""
-    if shape is None:
-        return "<unknown>"
-    return "[" + ",".join("?" if d is None else str(d) for d in shape) + "]"
-
-
-def dtype_name(dtype: np.dtype | None) -> str:
-    return "<from feed>" if dtype is None else str(dtype)
-
-
 # --------------------------------------------------------------------------------------------------------------------
 # Graph and the default-graph stack
+
+# What built a node (`Node.role`): the model itself, `gf.gradients`, an optimizer's update, or a variable's initializer.
+ROLES = ("forward", "gradient", "update", "initializer")
 
 
 class Graph:
@@ -88,6 +45,7 @@ class Graph:
         self._names: dict[str, Node] = {}
         self._names_in_use: dict[str, int] = {}
         self._scope = ""
+        self._role = "forward"
         self._collections: dict[str, list] = {}
         self._gradient_overrides: dict[str, str] = {}
         self._op_seeds = itertools.count(1)
@@ -98,9 +56,9 @@ class Graph:
 
     # -- building ------------------------------------------------------------------------------------------------
 
-    def as_default(self) -> _DefaultGraph:
+    def as_default(self) -> AsDefault[Graph]:
         """Makes this the default graph now; used with `with`, the previous default returns at the end of the block."""
-        return _DefaultGraph(self)
+        return AsDefault(GRAPHS, self)
 
     def unique_name(self, name: str) -> str:
         """`name` under the current name scope, with `_1`, `_2`, ... appended if it is taken (as TF-1 does)."""
@@ -136,6 +94,21 @@ class Graph:
             yield self._scope + "/" if self._scope else ""
         finally:
             self._scope = previous
+
+    @contextlib.contextmanager
+    def role_scope(self, role: str) -> Iterator[None]:
+        """Nodes built inside get `role` (see `Node.role`): how `gf.gradients`, optimizers and initializers mark theirs.
+
+        Raises:
+            ValueError: `role` is not one of `ROLES`.
+        """
+        if role not in ROLES:
+            raise ValueError(f"role must be one of {', '.join(ROLES)}; got {role!r}")
+        previous, self._role = self._role, role
+        try:
+            yield
+        finally:
+            self._role = previous
 
     def _add(self, node: Node) -> None:
         if self._finalized:
@@ -196,340 +169,26 @@ class Graph:
     def get_collection(self, key: str) -> list:
         return list(self._collections.get(key, []))
 
-    def draw(self, path: str | None = None, **kwargs: Any) -> Any:
-        """Draws this graph with networkx and matplotlib; see `graphflow.viz.draw_graph`."""
-        from graphflow import viz
 
-        return viz.draw_graph(self, path=path, **kwargs)
-
-
-class _DefaultGraph:
-    """Pushes a graph on the default stack when made, pops it when a `with` block ends."""
-
-    def __init__(self, graph: Graph) -> None:
-        self.graph = graph
-        _stack().append(graph)
-
-    def __enter__(self) -> Graph:
-        return self.graph
-
-    def __exit__(self, *exc: object) -> None:
-        stack = _stack()
-        if self.graph in stack:
-            # Remove the innermost occurrence: plain `as_default()` calls inside the block may have pushed more.
-            del stack[len(stack) - 1 - stack[::-1].index(self.graph) :]
-
-
-_local = threading.local()
 _root = Graph()
-
-
-def _stack() -> list[Graph]:
-    stack = getattr(_local, "stack", None)
-    if stack is None:
-        stack = _local.stack = []
-    return stack
 
 
 def get_default_graph() -> Graph:
     """The graph new nodes are added to: the innermost `as_default()`, else the global default graph."""
-    stack = _stack()
-    return stack[-1] if stack else _root
+    graph = GRAPHS.top()
+    return _root if graph is None else graph
 
 
 def reset_default_graph() -> None:
     """Replaces the global default graph with a new, empty one (and leaves any `as_default()` of this thread)."""
     global _root
     _root = Graph()
-    _stack().clear()
+    GRAPHS.items().clear()
 
 
 def name_scope(name: str | None) -> contextlib.AbstractContextManager[str]:
     """`with gf.name_scope("layer1"):` prefixes node names in the default graph (TF-1 `tf.name_scope`)."""
     return get_default_graph().name_scope(name)
-
-
-# --------------------------------------------------------------------------------------------------------------------
-# Nodes
-
-
-def _op(type_name: str) -> Any:
-    from graphflow.registry import OPS  # imported here because registry imports this module
-
-    return OPS[type_name]
-
-
-class Node:
-    """A vertex of the graph. Its value exists only inside a `Session.run`.
-
-    Attributes:
-        graph: the `Graph` it belongs to.
-        name: unique within the graph, e.g. `"dense/MatMul_1"`.
-        inputs: the nodes it reads, in order.
-        dtype: numpy dtype, or None when only known at run time.
-        shape: `TensorShape` with None for unknown dimensions, or None for an unknown rank.
-    """
-
-    __slots__ = ("__weakref__", "dtype", "graph", "inputs", "name", "shape")
-    kind = "node"
-    _type = "Node"
-    __array_ufunc__ = None  # `ndarray * node` must call `node.__rmul__`, not make an object array
-
-    def __init__(self, graph: Graph, name: str, inputs: tuple[Node, ...], dtype: np.dtype | None, shape: Any) -> None:
-        self.graph = graph
-        self.name = name
-        self.inputs = inputs
-        self.dtype = dtype
-        self.shape = as_shape(shape)
-        graph._add(self)
-
-    @property
-    def type(self) -> str:
-        """The op type, as in TF-1: `Placeholder`, `VariableV2`, `Const`, or the op's type such as `MatMul`."""
-        return self._type
-
-    @property
-    def op(self) -> Node:
-        """TF-1 scripts write `loss.op`; in graphflow a node is both the operation and its output."""
-        return self
-
-    @property
-    def outputs(self) -> tuple[Node, ...]:
-        return (self,)
-
-    def get_shape(self) -> TensorShape | None:
-        return self.shape
-
-    def eval(self, feed_dict: Mapping | None = None, session: Any = None) -> Any:
-        """The node's value in `session`, or in the default session (`with gf.Session() as sess:`)."""
-        from graphflow.session import get_default_session
-
-        session = session or get_default_session()
-        if session is None:
-            raise ValueError(
-                f"No session to evaluate '{self.name}' in: use `with gf.Session() as sess:` or pass session="
-            )
-        return session.run(self, feed_dict)
-
-    def __repr__(self) -> str:
-        return (
-            f"<gf.{type(self).__name__} '{self.name}' type={self.type} "
-            f"shape={format_shape(self.shape)} dtype={dtype_name(self.dtype)}>"
-        )
-
-    def __bool__(self) -> bool:
-        raise TypeError(
-            f"Using the graph node '{self.name}' as a Python bool is not allowed: its value only exists in a "
-            "Session. Run it first (`sess.run(node)`), or build the condition into the graph."
-        )
-
-    def __iter__(self) -> Iterator:
-        raise TypeError(f"The graph node '{self.name}' is not iterable: run it in a Session to get an array.")
-
-    # Operator overloads only call registered ops.
-    def __add__(self, other: Any) -> Node:
-        return _op("Add")(self, other)
-
-    def __radd__(self, other: Any) -> Node:
-        return _op("Add")(other, self)
-
-    def __sub__(self, other: Any) -> Node:
-        return _op("Sub")(self, other)
-
-    def __rsub__(self, other: Any) -> Node:
-        return _op("Sub")(other, self)
-
-    def __mul__(self, other: Any) -> Node:
-        return _op("Mul")(self, other)
-
-    def __rmul__(self, other: Any) -> Node:
-        return _op("Mul")(other, self)
-
-    def __truediv__(self, other: Any) -> Node:
-        return _op("RealDiv")(self, other)
-
-    def __rtruediv__(self, other: Any) -> Node:
-        return _op("RealDiv")(other, self)
-
-    def __matmul__(self, other: Any) -> Node:
-        return _op("MatMul")(self, other)
-
-    def __rmatmul__(self, other: Any) -> Node:
-        return _op("MatMul")(other, self)
-
-    def __pow__(self, other: Any) -> Node:
-        return _op("Pow")(self, other)
-
-    def __rpow__(self, other: Any) -> Node:
-        return _op("Pow")(other, self)
-
-    def __neg__(self) -> Node:
-        return _op("Neg")(self)
-
-    def __abs__(self) -> Node:
-        return _op("Abs")(self)
-
-    def __gt__(self, other: Any) -> Node:
-        return _op("Greater")(self, other)
-
-    def __ge__(self, other: Any) -> Node:
-        return _op("GreaterEqual")(self, other)
-
-    def __lt__(self, other: Any) -> Node:
-        return _op("Less")(self, other)
-
-    def __le__(self, other: Any) -> Node:
-        return _op("LessEqual")(self, other)
-
-    # Comparisons above build ops, so identity (not value) equality keeps nodes usable as dict keys.
-    __hash__ = object.__hash__
-
-
-class Placeholder(Node):
-    """An input whose value is given in `feed_dict` at each run."""
-
-    __slots__ = ()
-    kind = "placeholder"
-    _type = "Placeholder"
-
-
-class Constant(Node):
-    """A value fixed when the graph is built.
-
-    `value` is an ndarray, or a plain Python number when the dtype is left to its partner in an op whose other
-    inputs have a dtype known only at run time (numpy then keeps the partner's precision).
-    """
-
-    __slots__ = ("value",)
-    kind = "constant"
-    _type = "Const"
-
-    def __init__(self, graph: Graph, name: str, value: Any, dtype: np.dtype | None) -> None:
-        if isinstance(value, np.ndarray):
-            value = np.array(value, copy=True)  # read-only, and not an alias of the caller's array
-            value.flags.writeable = False
-        self.value = value
-        super().__init__(graph, name, (), dtype, np.shape(value))
-
-
-class Variable(Node):
-    """State that persists across runs of one `Session`. Each session holds its own value.
-
-    A session initialises a variable from its initial value the first time a run needs it, or again when it runs
-    `global_variables_initializer()`. Only `assign` ops and optimizers change it.
-    """
-
-    __slots__ = ("_initial_array", "_initial_node", "_initializer", "trainable")
-    kind = "variable"
-    _type = "VariableV2"
-
-    def __init__(
-        self,
-        initial_value: Any,
-        trainable: bool = True,
-        *,
-        name: str | None = None,
-        dtype: Any = None,
-        collections: list[str] | None = None,
-    ) -> None:
-        if not isinstance(trainable, bool | np.bool_):
-            raise TypeError(
-                f"Variable(trainable=...) must be a bool, got {trainable!r}; give the name as a keyword: name=..."
-            )
-        if initial_value is None:
-            raise ValueError("Variable needs an initial_value (an array, a number, or a graph node)")
-        graph = initial_value.graph if isinstance(initial_value, Node) else get_default_graph()
-        dtype = dtypes.as_dtype(dtype)
-        if callable(initial_value) and not isinstance(initial_value, Node):
-            initial_value = initial_value()
-        if isinstance(initial_value, Node):
-            if dtype is not None and initial_value.dtype is not None and initial_value.dtype != dtype:
-                initial_value = _op("Cast")(initial_value, dtype=dtype)
-            self._initial_node, self._initial_array = initial_value, None
-            shape, dtype = initial_value.shape, dtype or initial_value.dtype
-        else:
-            array = np.array(initial_value, dtype=dtype or dtypes.default_dtype(initial_value))
-            dtypes.as_dtype(array.dtype)
-            self._initial_node, self._initial_array = None, array
-            shape, dtype = array.shape, array.dtype
-        self.trainable = bool(trainable)
-        self._initializer: Node | None = None
-        super().__init__(graph, graph.unique_name(name or "Variable"), (), dtype, shape)
-        for key in collections if collections is not None else ["variables"]:
-            graph.add_to_collection(key, self)
-        if self.trainable and "trainable_variables" not in (collections or []):
-            graph.add_to_collection("trainable_variables", self)
-
-    @property
-    def initial_value(self) -> Node:
-        """The initial value as a graph node (a constant is made on first access for array initial values)."""
-        if self._initial_node is None:
-            with self.graph.name_scope(self.name + "/"):
-                self._initial_node = Constant(
-                    self.graph, self.graph.unique_name("initial_value"), self._initial_array, self.dtype
-                )
-        return self._initial_node
-
-    def initial_array(self) -> Array | None:
-        """The initial value when it was given as an array (so sessions can copy it without running a plan)."""
-        return self._initial_array
-
-    @property
-    def initializer(self) -> Node:
-        """The op that (re)sets this variable to its initial value in the session that runs it."""
-        if self._initializer is None:
-            self._initializer = _op("Assign")(self, self.initial_value, name=self.name + "/Assign")
-        return self._initializer
-
-    def assign(self, value: Any, name: str | None = None) -> Node:
-        return _op("Assign")(self, value, name=name)
-
-    def assign_add(self, delta: Any, name: str | None = None) -> Node:
-        return _op("AssignAdd")(self, delta, name=name)
-
-    def assign_sub(self, delta: Any, name: str | None = None) -> Node:
-        return _op("AssignSub")(self, delta, name=name)
-
-    def value(self) -> Node:
-        return self
-
-    read_value = value
-
-    def load(self, value: Any, session: Any = None) -> None:
-        """Sets the variable's value in `session` (default: the default session) without adding nodes."""
-        from graphflow.session import get_default_session
-
-        session = session or get_default_session()
-        if session is None:
-            raise ValueError(f"No session to load '{self.name}' into: pass session=")
-        session.load_variable(self, value)
-
-
-class Operation(Node):
-    """An op (`opdef`) applied to input nodes, with keyword attributes such as `axis`."""
-
-    __slots__ = ("attrs", "grad_type", "opdef")
-    kind = "operation"
-
-    def __init__(self, opdef: Any, inputs: tuple[Node, ...], attrs: dict[str, Any], name: str | None = None) -> None:
-        graph = common_graph(inputs, opdef.name)
-        name = graph.unique_name(name or opdef.name)
-        try:
-            dtype, shape = opdef.infer(inputs, attrs)
-        except (TypeError, ValueError) as e:
-            where = ", ".join(f"'{x.name}' {format_shape(x.shape)} {dtype_name(x.dtype)}" for x in inputs)
-            raise type(e)(f"{opdef.name} '{name}' (inputs: {where}): {e}") from None
-        self.opdef = opdef
-        self.attrs = attrs
-        self.grad_type = graph._gradient_overrides.get(opdef.name, opdef.name)
-        super().__init__(graph, name, inputs, dtype, shape)
-
-    @property
-    def type(self) -> str:
-        return self.opdef.name
-
-    def get_attr(self, name: str) -> Any:
-        return self.attrs[name]
 
 
 def common_graph(nodes: Iterable[Node], what: str) -> Graph:

@@ -12,9 +12,10 @@ from typing import Any
 import numpy as np
 
 from graphflow import dtypes
-from graphflow.graph import Node, as_shape
+from graphflow.nodes import Node
 from graphflow.ops.random import random_normal, random_uniform, truncated_normal
 from graphflow.registry import constant
+from graphflow.shapes import as_shape
 
 # Standard deviation of a unit normal truncated to [-2, 2]; dividing by it keeps the truncated draws' variance.
 _TRUNCATED_STDDEV = 0.87962566103423978

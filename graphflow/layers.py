@@ -6,10 +6,12 @@ from collections.abc import Callable
 from typing import Any
 
 from graphflow import initializers
-from graphflow.graph import Node, Variable, get_default_graph
+from graphflow.graph import get_default_graph
+from graphflow.nodes import Node
 from graphflow.ops.elementwise import add
 from graphflow.ops.linalg import matmul
 from graphflow.registry import as_node
+from graphflow.variables import Variable
 
 
 def dense(
@@ -48,10 +50,11 @@ def dense(
     kernel_initializer = kernel_initializer or initializers.glorot_uniform()
     bias_initializer = bias_initializer or initializers.zeros()
     with get_default_graph().name_scope(name or "dense"):
-        kernel = Variable(kernel_initializer((inputs.shape[-1], units), dtype=dtype), trainable, name="kernel")
+        # Callables, as TF-1's get_variable takes them: the variable builds its initial value as an initializer.
+        kernel = Variable(lambda: kernel_initializer((inputs.shape[-1], units), dtype=dtype), trainable, name="kernel")
         outputs = matmul(inputs, kernel)
         if use_bias:
-            bias = Variable(bias_initializer((units,), dtype=dtype), trainable, name="bias")
+            bias = Variable(lambda: bias_initializer((units,), dtype=dtype), trainable, name="bias")
             outputs = add(outputs, bias, name="BiasAdd")
         if activation is not None:
             outputs = activation(outputs)

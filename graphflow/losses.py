@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from graphflow.graph import Node, get_default_graph
+from graphflow.graph import get_default_graph
+from graphflow.nodes import Node
 from graphflow.ops.comparison import not_equal
 from graphflow.ops.elementwise import add_n, maximum, square, subtract
 from graphflow.ops.loss import softmax_xent, sparse_softmax_xent

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from graphflow.graph import Node
+from graphflow.nodes import Node
 from graphflow.ops.activation import log_softmax, relu, sigmoid, softmax, tanh
 from graphflow.ops.elementwise import add, square
 from graphflow.ops.loss import softmax_xent, sparse_softmax_xent

@@ -1,7 +1,9 @@
-"""The op registry: `defop` registers an op's forward function, `.defgrad` its gradient rule. Nothing numeric here.
+"""The op registry: `defop` registers an op's forward function, `.defgrad` its gradient rule, `deffusion` a function
+that runs two ops as one plan step. Nothing numeric here.
 
-An `OpDef` is called like a function on nodes (or Python values) and adds an `Operation` to the graph. The session
-later calls `opdef.forward(*input_arrays, **attrs)`; `gradients` calls the rule registered for the op's type.
+An `OpDef` is called like a function on nodes (or Python values) and adds an `Operation` to the graph. A plan later
+calls `opdef.forward(*input_arrays, **attrs)`; `gradients` calls the rule registered for the op's type. `OPS`, the
+table of op types by name, is defined in `graph.py` (whose operator overloads look ops up in it) and filled here.
 """
 
 from __future__ import annotations
@@ -13,14 +15,14 @@ from typing import Any
 import numpy as np
 
 from graphflow import dtypes
-from graphflow.graph import Constant, Node, Operation, common_graph, get_default_graph
+from graphflow.graph import common_graph, get_default_graph
+from graphflow.nodes import OPS, Constant, Node, Operation
 
 Array = np.ndarray
 GradRule = Callable[[Operation, Node], Sequence["Node | None"]]
 ShapeRule = Callable[..., Any]
 DtypeRule = Callable[..., "np.dtype | None"]
 
-OPS: dict[str, OpDef] = {}
 GRADIENTS: dict[str, GradRule] = {}
 
 
@@ -146,6 +148,37 @@ class RegisterGradient:
             raise KeyError(f"a gradient for op type '{self.op_type}' is already registered")
         GRADIENTS[self.op_type] = rule
         return rule
+
+
+@dataclass(frozen=True)
+class Fusion:
+    """Two ops a plan runs as one step: `outer(inner(*a), *c)` computed as `fn(*a, *c)`.
+
+    A plan fuses them when the inner op's result is read by the outer op alone (as its first input) and by nothing
+    after the run, and `applies(inner)` holds for the inner operation node (for static shapes and dtypes). `fn` must
+    give the two ops' values, and takes `out=` exactly when the outer op is registered with `out=True`, since the
+    fused step is planned as the outer op's.
+    """
+
+    inner: str
+    outer: str
+    fn: Callable[..., Any]
+    applies: Callable[[Operation], bool]
+
+
+FUSIONS: dict[str, list[Fusion]] = {}  # by the outer op's type
+
+
+def deffusion(
+    inner: OpDef, outer: OpDef, *, applies: Callable[[Operation], bool]
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Decorator registering `fn` as the one-step form of `outer(inner(...))`; returns `fn` unchanged."""
+
+    def register(fn: Callable[..., Any]) -> Callable[..., Any]:
+        FUSIONS.setdefault(outer.name, []).append(Fusion(inner.name, outer.name, fn, applies))
+        return fn
+
+    return register
 
 
 def gradient_rule(op: Operation) -> GradRule:

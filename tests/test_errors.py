@@ -451,7 +451,7 @@ def test_the_late_failure_really_comes_after_the_updates_in_the_plan(adam_model)
         sess.run(adam_model["train_then_fail"], feed)
     assert "No variable was changed" in str(info.value)
     plan = plan_for(sess, [adam_model["train_then_fail"]])
-    order = [plan.node_at(step[3]) for step in plan.steps]
+    order = [step.op for step in plan.steps]
     updates = [i for i, node in enumerate(order) if node.type in ("Assign", "AssignAdd", "AssignSub", "ApplyAdam")]
     changed = {var for i in updates for var in order[i].inputs[: order[i].opdef.updates]}
     failing = next(i for i, node in enumerate(order) if node.name == "bad_tail")

@@ -6,15 +6,16 @@ Each test builds its own graph under `with gf.Graph().as_default():` so tests do
 
 from __future__ import annotations
 
-import functools
 from collections import OrderedDict, namedtuple
 
 import numpy as np
 import pytest
 
 import graphflow as gf
+from graphflow import defaults
 from graphflow import graph as graph_module
 from graphflow import session as session_module
+from graphflow.plan import passes
 from tests.plans import plan_for
 
 Pair = namedtuple("Pair", "first second")
@@ -23,10 +24,10 @@ Pair = namedtuple("Pair", "first second")
 @pytest.fixture
 def restore_default_graph():
     """Undoes `as_default()` calls without `with` and `reset_default_graph()`, which change module state."""
-    stack = list(graph_module._stack())
+    stack = list(defaults.GRAPHS.items())
     root = graph_module._root
     yield
-    graph_module._stack()[:] = stack
+    defaults.GRAPHS.items()[:] = stack
     graph_module._root = root
 
 
@@ -211,12 +212,12 @@ def test_feeding_a_variable_that_the_run_updates_is_refused():
 def test_plan_cache_compiles_each_request_once(monkeypatch):
     built = []
 
-    class CountingPlan(session_module.Plan):
-        def __init__(self, *args, **kwargs):
-            built.append(1)
-            super().__init__(*args, **kwargs)
+    def counting(*args, **kwargs):
+        built.append(1)
+        return compile_plan(*args, **kwargs)
 
-    monkeypatch.setattr(session_module, "Plan", CountingPlan)
+    compile_plan = session_module.compile_plan
+    monkeypatch.setattr(session_module, "compile_plan", counting)
     with gf.Graph().as_default():
         x, a, b = _chain()
         with gf.Session() as sess:
@@ -258,14 +259,14 @@ def test_plan_steps_free_intermediate_values_after_their_last_reader():
             np.testing.assert_allclose(sess.run(c, {x: [1.0, 2.0, 3.0]}), [1.0, 4.0, 9.0])
             plan = plan_for(sess, [c])
             slot = {node: i for i, node in enumerate(plan.nodes)}
-            freed_by = {plan.nodes[out].name: set(free) for _, _, _, out, free in plan.steps}
+            freed_by = {step.op.name: set(step.frees) for step in plan.steps}
             assert slot[a] in freed_by["b"]  # a's only reader is b
             assert slot[b] in freed_by["c"]
             assert slot[c] not in set().union(*freed_by.values())  # the fetch is kept
 
             sess.run([c, a], {x: [1.0, 2.0, 3.0]})
             plan2 = plan_for(sess, [c, a])
-            freed2 = set().union(*(set(step[4]) for step in plan2.steps))
+            freed2 = set().union(*(set(step.frees) for step in plan2.steps))
             assert plan2.nodes.index(a) not in freed2  # a is fetched too, so it must survive the run
             assert plan2.nodes.index(b) in freed2
 
@@ -564,6 +565,30 @@ def test_name_scope_nesting():
     assert k.name == "outer_1/Const"
 
 
+def test_nodes_record_the_role_they_were_built_in():
+    with gf.Graph().as_default() as g:
+        x = gf.placeholder(gf.float32, [None, 2], name="x")
+        w = gf.Variable(np.zeros((2, 1), np.float32), name="w")
+        h = gf.layers.dense(x, 1)
+        loss = gf.reduce_mean(gf.square(gf.matmul(x, w) + h))
+        (dw,) = gf.gradients(loss, [w])
+        train = gf.train.MomentumOptimizer(0.1, 0.9).minimize(loss)
+        init = gf.global_variables_initializer()
+        with g.role_scope("update"):
+            manual = w.assign_sub(0.1 * dw)
+        after = gf.identity(loss)
+        with pytest.raises(ValueError, match="role must be one of"), g.role_scope("backward"):
+            pass
+    roles = {n.name: n.role for n in g.nodes}
+    assert {x.role, w.role, h.role, loss.role, after.role} == {"forward"}
+    assert dw.role == "gradient"
+    assert {r for n, r in roles.items() if n.startswith(("gradients/", "gradients_1/"))} == {"gradient"}
+    assert train.role == manual.role == roles["w/Momentum"] == roles["Momentum/ApplyMomentum"] == "update"
+    assert init.role == w.initializer.role == w.initial_value.role == "initializer"
+    assert roles["dense/RandomUniform"] == roles["dense/Const"] == "initializer"  # dense hands its variables callables
+    assert roles["w/Momentum/Assign"] == "initializer"  # a slot's own initializer, though the slot is an update's
+
+
 def test_dense_layer_variable_names():
     with gf.Graph().as_default():
         x = gf.placeholder(gf.float32, [None, 5], name="x")
@@ -625,7 +650,7 @@ def test_two_updates_of_one_variable_in_a_run_each_hand_on_their_own_value():
                 assert a.tolist() == [2 * k + 1] * 2 and b.tolist() == [2 * k + 2] * 2
 
 
-@pytest.mark.parametrize("size", [3, session_module.IN_PLACE_BYTES // 8])
+@pytest.mark.parametrize("size", [3, passes.IN_PLACE_BYTES // 8])
 def test_elementwise_steps_write_into_inputs_they_read_last_but_never_into_shared_values(size):
     with gf.Graph().as_default():
         x = gf.placeholder(gf.float64, [size], name="x")
@@ -643,24 +668,14 @@ def test_elementwise_steps_write_into_inputs_they_read_last_but_never_into_share
     np.testing.assert_allclose(y_value, (feed * scale) ** 2)
     np.testing.assert_allclose(kept_value, feed * scale)
     np.testing.assert_array_equal(feed, np.linspace(0.5, 2.0, size))  # a fed array is never written
-    in_place = {plan.nodes[out].name for fn, _, _, out, _ in plan.steps if _in_place(fn)}
+    in_place = {step.op.name for step in plan.steps if step.into is not None}
     # Below IN_PLACE_BYTES (known from the static shape) numpy allocates a new array faster than it writes into one.
-    assert in_place == (set() if size * 8 < session_module.IN_PLACE_BYTES else {"u"})
-
-
-def _in_place(fn) -> bool:
-    """Whether a plan step's function writes its result into one of its inputs."""
-    return isinstance(fn, functools.partial) and fn.func in (
-        session_module._into_input,
-        session_module._forward_into_input,
-    )
+    assert in_place == (set() if size * 8 < passes.IN_PLACE_BYTES else {"u"})
 
 
 def _written_into(plan, op_type: str) -> list[int | None]:
     """For each step of `op_type` in `plan`, the input it writes its result into (None: a new array)."""
-    return [
-        fn.args[1] if _in_place(fn) else None for fn, _, _, out, _ in plan.steps if plan.node_at(out).type == op_type
-    ]
+    return [step.into for step in plan.steps if step.op.type == op_type]
 
 
 def test_a_dense_layer_and_its_gradient_work_in_the_arrays_of_the_steps_before_them():
@@ -708,7 +723,7 @@ def test_a_bias_add_read_only_by_a_relu_runs_with_it_as_one_step_with_the_values
                 got = sess.run(y, {x: x_value})
                 want = np.maximum(np.exp(x_value) * 1.0 + b_value, 0)
             plan = plan_for(sess, [y])
-    assert [plan.node_at(out).type for _, _, _, out, _ in plan.steps] == ["Exp", "Mul", "Relu"]
+    assert [step.op.type for step in plan.steps] == ["Exp", "Mul", "Relu"]
     assert _written_into(plan, "Relu") == [0]  # into the product's array
     np.testing.assert_array_equal(got, want)
     np.testing.assert_array_equal(np.signbit(got), np.signbit(want))
@@ -725,7 +740,7 @@ def test_a_bias_add_runs_on_its_own_when_something_else_reads_it_or_the_session_
                 values = sess.run(fetches, {x: [[1.0, -2.0, 0.0, 3.0]]})
                 (plan,) = sess._plans.values()
             np.testing.assert_array_equal(values[0], [[2.0, 0.0, 1.0, 4.0]])
-            return [plan.node_at(out).type for _, _, _, out, _ in plan.steps]
+            return [step.op.type for step in plan.steps]
 
     assert plan_types(fetch_sum=False) == ["MatMul", "Relu"]  # the pair is one step
     assert plan_types(fetch_sum=True) == ["MatMul", "Add", "Relu"]  # the sum is fetched
@@ -806,7 +821,7 @@ def test_a_training_plan_has_one_step_per_op_and_fused_updates_fill_consecutive_
             plan = plan_for(sess, [train])
             ops = [n for n in plan.nodes if isinstance(n, gf.Operation) and n is not x]
             assert len(plan.steps) == len(ops)  # no extra step hands out an update's values
-            updates = [(out, plan.node_at(out)) for _, _, _, out, _ in plan.steps if type(out) is slice]
+            updates = [(step.output, step.op) for step in plan.steps if type(step.output) is slice]
             assert sorted(op.type for _, op in updates) == ["ApplyAdam", "ApplyAdam"]
             for out, op in updates:
                 assert out.stop - out.start == 3  # the variable and its two moments
@@ -816,27 +831,33 @@ def test_a_training_plan_has_one_step_per_op_and_fused_updates_fill_consecutive_
     assert {"w", "b"} <= committed and len(committed) == 6  # w, b and their m and v slots
 
 
-def test_a_large_result_reuses_its_array_from_the_run_before_unless_the_caller_still_holds_it():
-    rows = session_module.RECYCLE_BYTES // (8 * 10) + 1  # a (rows, 10) float64 product is just large enough
+def test_a_large_intermediate_reuses_its_array_in_the_next_run_but_a_fetched_result_never_does():
+    rows = passes.RECYCLE_BYTES // (8 * 10) + 1  # a (rows, 10) float64 product is just large enough
     rng = np.random.default_rng(0)
     with gf.Graph().as_default():
         x = gf.placeholder(gf.float64, [None, 4], name="x")
         w = gf.Variable(rng.standard_normal((4, 10)), name="w")
         y = gf.matmul(x, w, name="y")
+        total = gf.reduce_sum(gf.matmul(x, w, name="hidden"), name="total")  # the product is not fetched
         with gf.Session() as sess:
             w_value = sess.run(w)
             feeds = [rng.standard_normal((rows, 4)) for _ in range(3)]
-            first = sess.run(y, {x: feeds[0]})
-            address = first.ctypes.data
-            del first  # nobody holds the first result any more: the next run writes into its array
-            second = sess.run(y, {x: feeds[1]})
-            assert second.ctypes.data == address
-            third = sess.run(y, {x: feeds[2]})  # `second` is still held: a new array
-            assert not np.shares_memory(second, third)
-            fewer = sess.run(y, {x: feeds[0][:-1]})  # other input shapes: a new array of the right shape
-    np.testing.assert_array_equal(second, feeds[1] @ w_value)
-    np.testing.assert_array_equal(third, feeds[2] @ w_value)
-    np.testing.assert_array_equal(fewer, feeds[0][:-1] @ w_value)
+            sums = [sess.run(total, {x: f}) for f in feeds]
+            plan = plan_for(sess, [total])
+            (kept,) = plan.pool.arrays()  # the product's array, made by the first run and written by the others
+            sess.run(total, {x: feeds[0]})
+            assert len(plan.pool.arrays()) == 1 and plan.pool.arrays()[0] is kept
+            assert [step.recycle for step in plan.steps if step.op.name == "hidden"] == [True]
+
+            results = [sess.run(y, {x: f}) for f in feeds]  # each fetched result is a new array, the caller's
+            snapshot = [r.copy() for r in results]
+            sess.run(y, {x: feeds[0]})
+            assert not plan_for(sess, [y]).pool.arrays() and not any(s.recycle for s in plan_for(sess, [y]).steps)
+    for r, want, f in zip(results, snapshot, feeds, strict=True):
+        np.testing.assert_array_equal(r, want)  # unchanged by the runs after it
+        np.testing.assert_array_equal(r, f @ w_value)
+    for got, f in zip(sums, feeds, strict=True):
+        np.testing.assert_allclose(got, (f @ w_value).sum())
 
 
 def test_recycled_intermediates_give_the_results_of_fresh_arrays_across_shapes_and_failures(monkeypatch):
@@ -863,11 +884,11 @@ def test_recycled_intermediates_give_the_results_of_fresh_arrays_across_shapes_a
 
         with gf.Session() as plain:  # arrays this small are never kept
             want = history(plain)
-            assert not any(plan.kept for plan in plain._plans.values())
-        monkeypatch.setattr(session_module, "RECYCLE_BYTES", 0)  # every result is kept for the next run
+            assert not any(plan.pool.arrays() for plan in plain._plans.values())
+        monkeypatch.setattr(passes, "RECYCLE_BYTES", 0)  # every result is kept for the next run
         with gf.Session() as keeping:
             got = history(keeping)
-            assert any(plan.kept for plan in keeping._plans.values())
+            assert any(plan.pool.arrays() for plan in keeping._plans.values())
     np.testing.assert_array_equal(want[-1], want[-2])
     for g, v in zip(got, want, strict=True):
         np.testing.assert_array_equal(g, v)

@@ -115,14 +115,32 @@ def test_gradient_flag_for_gf_gradients():
     with g.as_default():
         loss = gf.reduce_sum(y, name="loss")
         dW, db = gf.gradients(loss, [W, b])
-        (dW2,) = gf.gradients(loss, [W], name="backprop")  # any scope name: recognised by grad_ys / *_grad
+        (dW2,) = gf.gradients(loss, [W], name="backprop")  # any scope name: gf.gradients marks its nodes
     G = viz.to_networkx(g)
     flagged = {n for n, d in G.nodes(data=True) if d["gradient"]}
     assert {"x", "W", "b", "MatMul", "Add", "loss"}.isdisjoint(flagged)
     assert {dW.name, db.name, dW2.name} <= flagged
     assert flagged == {n for n in G if n.startswith(("gradients/", "backprop/"))}
-    assert viz.gradient_scopes(g) == {"gradients", "backprop"}
     assert viz.node_is_gradient(dW) and not viz.node_is_gradient(W)
+
+
+def test_gradient_flag_follows_what_built_a_node_not_its_name():
+    g = gf.Graph()
+    with g.as_default():
+        x = gf.placeholder(gf.float64, [3], name="x")
+        with gf.name_scope("gradients"):  # a forward scope that only has the name
+            y = gf.exp(x, name="y")
+        gf.identity(y, name="grad_ys")
+        with gf.name_scope("model"):
+            w = gf.Variable(np.ones(3), name="w")
+            loss = gf.reduce_sum(w * y, name="loss")
+            (dw,) = gf.gradients(loss, [w], name="d")
+            step = w.assign_sub(0.1 * dw, name="step")  # an update written by hand, next to the forward ops
+        norm = gf.reduce_sum(gf.square(dw), name="norm")
+    flag = nx.get_node_attributes(viz.to_networkx(g), "gradient")
+    assert not any(flag[n.name] for n in (x, y, w, loss)) and not flag["grad_ys"]
+    assert flag[dw.name] and flag[step.name] and flag[norm.name]  # computed from a gradient
+    assert all(flag[n] for n in flag if n.startswith("model/d/"))
 
 
 def test_gradient_flag_for_optimizer_updates_and_slots():
@@ -151,6 +169,20 @@ def test_initializer_nodes_are_flagged_and_hidden_when_drawing_a_whole_graph():
 
     assert inits.isdisjoint(prepare(g)) and not inits.isdisjoint(prepare(g, show_initializers=True))
     assert not any(d["gradient"] for _, d in prepare(g, show_gradients=False).nodes(data=True))
+
+
+def test_initial_values_built_before_their_variable_are_initializer_nodes():
+    g = gf.Graph()
+    with g.as_default():
+        x = gf.placeholder(gf.float32, [None, 4], name="x")
+        W = gf.Variable(gf.random_normal([4, 3]), name="W")  # built as a forward node, then handed to the variable
+        shared = gf.zeros([3], name="shared")
+        b = gf.Variable(shared, name="b")
+        y = gf.matmul(x, W) + b + shared  # `shared` is used by the model too
+        init = gf.group(W.initializer, b.initializer, name="my_init")
+    inits = viz.initializer_nodes(g)
+    assert {W.initial_value, W.initializer, b.initializer, init} <= inits
+    assert inits.isdisjoint({x, W, b, y, shared})
 
 
 # -- layout -------------------------------------------------------------------------------------------------------
@@ -228,7 +260,7 @@ def test_draw_png_and_svg(tmp_path):
     data = (tmp_path / "linear.png").read_bytes()
     assert data.startswith(PNG_SIGNATURE) and len(data) > 2000
     assert fig.get_figwidth() > 2 and fig.get_figheight() > 1
-    g.draw(tmp_path / "sub" / "linear.svg", direction="TB", title="y = xW + b")  # Graph.draw delegates
+    gf.viz.draw_graph(g, tmp_path / "sub" / "linear.svg", direction="TB", title="y = xW + b")
     root = ET.parse(tmp_path / "sub" / "linear.svg").getroot()
     assert root.tag.endswith("svg") and len(list(root.iter())) > 20
     with pytest.raises(ValueError, match="format"):
@@ -299,6 +331,23 @@ def test_import_graphflow_does_not_import_networkx_or_matplotlib():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_gf_viz_is_imported_on_first_use():
+    code = """
+import sys
+import graphflow as gf
+loaded = lambda: sorted(m for m in ("networkx", "matplotlib", "graphflow.viz") if m in sys.modules)
+print(loaded(), "viz" in dir(gf))
+with gf.Graph().as_default() as g:
+    gf.exp(gf.placeholder(gf.float32, [2], name="x"), name="y")
+print(sorted(gf.viz.to_networkx(g)), loaded())
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.splitlines() == ["[] True", "['x', 'y'] ['graphflow.viz', 'networkx']"]
+    with pytest.raises(AttributeError, match="no attribute 'vis'"):
+        gf.vis  # noqa: B018
 
 
 def test_missing_networkx_names_the_package(monkeypatch):

@@ -36,6 +36,7 @@ from graphflow.ops.shape import (
     zeros,
     zeros_like,
 )
+from graphflow.ops.slicing import newaxis, slice_, strided_slice, strided_slice_grad
 from graphflow.ops.state import assign, assign_add, assign_sub, group, no_op
 from graphflow.ops.training import (
     apply_adagrad,
@@ -50,9 +51,9 @@ __all__ = [
     "absolute", "add", "add_n", "apply_adagrad", "apply_adam", "apply_centered_rmsprop", "apply_gradient_descent",
     "apply_momentum", "apply_rmsprop", "argmax", "assign", "assign_add", "assign_sub", "broadcast_like", "cast",
     "divide", "equal", "exp", "greater", "greater_equal", "group", "identity", "less", "less_equal", "log",
-    "log_softmax", "matmul", "maximum", "minimum", "multiply", "negative", "no_op", "not_equal", "one_hot", "ones",
-    "ones_like", "power", "random_normal", "random_uniform", "reduce_max", "reduce_mean", "reduce_sum", "relu",
-    "relu_grad", "reshape", "set_random_seed", "sigmoid", "sign", "softmax", "softmax_xent", "sparse_softmax_xent",
-    "sqrt", "square", "stop_gradient", "subtract", "sum_to", "tanh", "transpose", "truncated_normal", "where",
-    "zeros", "zeros_like",
+    "log_softmax", "matmul", "maximum", "minimum", "multiply", "negative", "newaxis", "no_op", "not_equal",
+    "one_hot", "ones", "ones_like", "power", "random_normal", "random_uniform", "reduce_max", "reduce_mean",
+    "reduce_sum", "relu", "relu_grad", "reshape", "set_random_seed", "sigmoid", "sign", "slice_", "softmax",
+    "softmax_xent", "sparse_softmax_xent", "sqrt", "square", "stop_gradient", "strided_slice", "strided_slice_grad",
+    "subtract", "sum_to", "tanh", "transpose", "truncated_normal", "where", "zeros", "zeros_like",
 ]  # fmt: skip

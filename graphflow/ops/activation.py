@@ -6,12 +6,13 @@ from typing import Any
 
 import numpy as np
 
-from graphflow.graph import Node
-from graphflow.ops._util import KERNEL_DTYPES, add_reduce, elementwise, jit, max_reduce, out_for, same_shape
-from graphflow.ops.elementwise import exp
+from graphflow.kernels import activation as kernels
+from graphflow.nodes import Node, Operation
+from graphflow.ops._util import add_reduce, max_reduce, same_shape
+from graphflow.ops.elementwise import add, exp
 from graphflow.ops.reduction import sum_op
 from graphflow.ops.shape import zeros_like
-from graphflow.registry import defop
+from graphflow.registry import deffusion, defop
 
 
 @defop("Sigmoid", shape=same_shape, out=True)
@@ -39,53 +40,31 @@ def _tanh_grad(op, g):
     return (g * (1.0 - op * op),)  # d tanh = 1 - y^2
 
 
-@jit
-def _relu(x, out):
-    source = out if x is None else x  # None: in place, x is `out` itself (see `elementwise`)
-    for i in range(out.size):
-        v = source[i]
-        out[i] = v if v > 0 or v != v else 0  # NaN stays NaN, as with np.maximum
-
-
 @defop("Relu", shape=same_shape, out=True)
 def relu(x, out=None):
     """max(x, 0). Float arrays go through a compiled loop, 3-4x faster than np.maximum, which is slow on floats."""
-    y = elementwise(_relu, x, out=out)
+    y = kernels.relu(x, out=out)
     return np.maximum(x, 0, out=out) if y is None else y
 
 
-@jit
-def _bias_relu(x, b, out):
-    source = out if x is None else x  # None: in place, x is `out` itself (see `elementwise`)
-    rows, n = out.shape
-    for r in range(rows):
-        row, source_row = out[r], source[r]
-        for j in range(n):
-            v = source_row[j] + b[j]
-            row[j] = v if v > 0 or v != v else 0
+def _is_bias_add(op: Operation) -> bool:
+    """Whether `op` adds a vector to the rows of a float matrix, as far as the static shapes and dtypes tell."""
+    if op.dtype is None or op.dtype.kind != "f":
+        return False
+    x, b = op.inputs
+    return x.shape is not None and len(x.shape) == 2 and x.shape[1] is not None and b.shape == x.shape[1:]
 
 
+@deffusion(add, relu, applies=_is_bias_add)
 def bias_relu(x: Any, b: Any, out: np.ndarray | None = None) -> np.ndarray:
     """relu(x + b) in one pass over x: a dense layer's bias add and activation, which a plan runs as one step when
-    nothing else reads the sum (see `session.Plan._fuse`). The values are those of the two ops, bit for bit.
+    nothing else reads the sum (see `plan.passes.fuse`). The values are those of the two ops, bit for bit.
 
     The compiled loop takes a C-contiguous float32 or float64 matrix and a bias of its width and dtype; other inputs
     go through the two ops' numpy forms. Like the ops, it writes into `out` when given, and checks it first.
     """
-    if (
-        type(x) is np.ndarray
-        and type(b) is np.ndarray
-        and x.dtype in KERNEL_DTYPES
-        and x.ndim == 2
-        and b.shape == x.shape[1:]
-        and b.dtype == x.dtype
-        and x.flags.c_contiguous
-        and b.flags.c_contiguous
-    ):
-        out = out_for(out, x.shape, x.dtype)
-        _bias_relu(None if out is x else x, b, out)
-        return out
-    return relu.forward(np.add(x, b), out=out)
+    y = kernels.bias_relu(x, b, out=out)
+    return relu.forward(np.add(x, b), out=out) if y is None else y
 
 
 @relu.defgrad
@@ -93,19 +72,12 @@ def _relu_grad(op, g):
     return (relu_grad(g, op),)  # relu(x) > 0 exactly where x > 0, so the output serves as the mask
 
 
-@jit
-def _relu_grad(g, x, out):
-    source = out if g is None else g  # None: into g, g is `out` itself (see `elementwise`)
-    for i in range(x.size):
-        out[i] = source[i] if x[i] > 0 else source[i] * 0  # g · 0 keeps NaN (and makes inf NaN), as np.multiply
-
-
 @defop("ReluGrad", shape=lambda g, x, **_: x, out=True)
 def relu_grad(g, x, out=None):
     """`g · (x > 0)`: the gradient of relu at x, as TF's ReluGrad computes it (a NaN in `g` stays NaN). Float arrays
     of one shape go through a compiled loop; others through a product, rather than `np.where(x > 0, g, 0)`, which is
     3-13x slower on float32 batches."""
-    y = elementwise(_relu_grad, g, x, out=out)
+    y = kernels.relu_grad(g, x, out=out)
     return np.multiply(g, x > 0, out=out) if y is None else y
 
 

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from graphflow import dtypes
-from graphflow.graph import Node
+from graphflow.nodes import Node
 from graphflow.ops._util import broadcast_shape, same_shape
 from graphflow.ops.comparison import greater, greater_equal, less_equal
 from graphflow.ops.reduction import sum_to

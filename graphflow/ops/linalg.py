@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from graphflow.graph import Node
+from graphflow.nodes import Node
 from graphflow.ops._util import broadcast_shape
 from graphflow.ops.reduction import sum_to
 from graphflow.registry import defop

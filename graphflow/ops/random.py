@@ -9,8 +9,10 @@ from typing import Any
 import numpy as np
 
 from graphflow import dtypes
-from graphflow.graph import Node, as_shape, get_default_graph
+from graphflow.graph import get_default_graph
+from graphflow.nodes import Node
 from graphflow.registry import defop
+from graphflow.shapes import as_shape
 
 DEFAULT_GRAPH_SEED = 87654321  # TF-1's graph seed when only an op seed is given
 

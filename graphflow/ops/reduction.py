@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from graphflow import dtypes
-from graphflow.graph import Node, Operation
+from graphflow.nodes import Node, Operation
 from graphflow.ops import _util
 from graphflow.ops.comparison import equal
 from graphflow.ops.shape import cast

@@ -7,9 +7,10 @@ from typing import Any
 import numpy as np
 
 from graphflow import dtypes
-from graphflow.graph import Node, as_shape
+from graphflow.nodes import Node
 from graphflow.ops._util import same_shape
 from graphflow.registry import constant, defop
+from graphflow.shapes import as_shape
 
 
 def _reshape_shape(x, *, shape):

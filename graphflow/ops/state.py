@@ -10,8 +10,9 @@ from typing import Any
 
 import numpy as np
 
-from graphflow.graph import Node, Variable
+from graphflow.nodes import Node
 from graphflow.registry import defop
+from graphflow.variables import Variable
 
 
 def _assign_shape(ref, value, **_):

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from graphflow.graph import Graph, Variable, get_default_graph
+from graphflow.graph import Graph, get_default_graph
 from graphflow.train.adagrad import AdagradOptimizer
 from graphflow.train.adam import AdamOptimizer
 from graphflow.train.momentum import MomentumOptimizer
 from graphflow.train.optimizer import GradientDescentOptimizer, Optimizer
 from graphflow.train.rmsprop import RMSPropOptimizer
 from graphflow.train.saver import CheckpointError, Saver, get_checkpoint_state, latest_checkpoint
+from graphflow.variables import Variable
 
 __all__ = [
     "AdagradOptimizer", "AdamOptimizer", "CheckpointError", "GradientDescentOptimizer", "MomentumOptimizer",

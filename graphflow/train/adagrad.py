@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from graphflow.graph import Node, Variable
+from graphflow.nodes import Node
 from graphflow.ops.training import apply_adagrad
 from graphflow.train.optimizer import Optimizer
+from graphflow.variables import Variable
 
 
 class AdagradOptimizer(Optimizer):

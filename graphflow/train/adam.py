@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from graphflow.graph import Node, Variable
+from graphflow.nodes import Node
 from graphflow.ops.elementwise import sqrt
 from graphflow.ops.shape import cast
 from graphflow.ops.state import assign
 from graphflow.ops.training import apply_adam
 from graphflow.train.optimizer import Optimizer, _float
+from graphflow.variables import Variable
 
 
 class AdamOptimizer(Optimizer):

@@ -29,7 +29,8 @@ from typing import IO, Any
 
 import numpy as np
 
-from graphflow.graph import format_shape
+from graphflow.shapes import format_shape
+from graphflow.version import __version__
 
 Array = np.ndarray
 
@@ -67,8 +68,6 @@ class CheckpointError(ValueError):
 
 def _write_checkpoint(path: str, values: dict[str, Array], step: int | None) -> None:
     """Writes `values` to `path` atomically, with the manifest and the checksum trailer."""
-    from graphflow import __version__
-
     arrays = {name: np.asarray(v) for name, v in values.items()}
     manifest = {
         "format": FORMAT,

@@ -15,9 +15,11 @@ import numpy as np
 
 from graphflow import dtypes
 from graphflow.gradients import gradients
-from graphflow.graph import Node, Variable, get_default_graph
+from graphflow.graph import get_default_graph
+from graphflow.nodes import Node
 from graphflow.ops.state import assign_add, group
 from graphflow.ops.training import apply_gradient_descent
+from graphflow.variables import Variable
 
 GradsAndVars = list[tuple["Node | None", Variable]]
 
@@ -71,6 +73,8 @@ class Optimizer:
     ) -> Node:
         """An op that updates each variable from its gradient (and increments `global_step`, if given).
 
+        Everything built here (slots, step sizes, the update ops and the returned op) gets `role="update"`.
+
         Raises:
             ValueError: no variable has a gradient (the message lists the variables and their gradients).
         """
@@ -83,7 +87,7 @@ class Optimizer:
                 "float ops. Check that the loss is built from these variables."
             )
         graph = pairs[0][1].graph
-        with graph.as_default(), graph.name_scope(name or self._name):
+        with graph.as_default(), graph.name_scope(name or self._name), graph.role_scope("update"):
             self._prepare()
             updates = [self._apply_dense(g, v) for g, v in pairs]
             # Grouped last variable first. A session runs a group's inputs in order, each after what it needs; the

@@ -25,8 +25,10 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from graphflow.graph import Graph, Node, Variable, format_shape, get_default_graph
+from graphflow.graph import Graph, get_default_graph
+from graphflow.nodes import Node
 from graphflow.ops._util import compatible
+from graphflow.shapes import format_shape
 from graphflow.train.checkpoint import (
     EXTENSION,
     FORMAT,
@@ -39,6 +41,7 @@ from graphflow.train.checkpoint import (
     _write_checkpoint,
     read_checkpoint,
 )
+from graphflow.variables import Variable
 
 # The file format's public names stay importable from here, where they were defined before checkpoint.py existed.
 __all__ = [

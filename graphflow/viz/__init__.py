@@ -6,14 +6,8 @@ apart and name scopes optionally collapsed into boxes; `write_graphml`, `to_dot`
 tools. networkx and matplotlib are imported only when one of these functions runs, so `import graphflow` stays fast.
 """
 
-from graphflow.viz.convert import (
-    collapse_scopes,
-    gradient_nodes,
-    gradient_scopes,
-    initializer_nodes,
-    node_is_gradient,
-    to_networkx,
-)
+from graphflow.viz.classify import gradient_nodes, initializer_nodes, node_is_gradient
+from graphflow.viz.convert import collapse_scopes, to_networkx
 from graphflow.viz.drawing import draw_graph
 from graphflow.viz.export import to_dot, write_dot, write_graphml
 from graphflow.viz.layout import layer_assignment, layered_layout
@@ -21,6 +15,6 @@ from graphflow.viz.layout import layer_assignment, layered_layout
 draw = draw_graph
 
 __all__ = [
-    "collapse_scopes", "draw", "draw_graph", "gradient_nodes", "gradient_scopes", "initializer_nodes",
+    "collapse_scopes", "draw", "draw_graph", "gradient_nodes", "initializer_nodes",
     "layer_assignment", "layered_layout", "node_is_gradient", "to_dot", "to_networkx", "write_dot", "write_graphml",
 ]  # fmt: skip

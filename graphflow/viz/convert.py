@@ -1,21 +1,19 @@
-"""Graphflow graphs as networkx graphs: node classification (gradient, initializer) and scope collapsing.
+"""Graphflow graphs as networkx graphs, with the gradient and initializer flags, and scope collapsing.
 
-`to_networkx` is the one place that reads graphflow nodes; drawing and export work on the networkx graph it returns,
-so a user can filter that graph with networkx and still draw or export it. networkx is imported inside the functions,
-so `import graphflow` (and `import graphflow.viz`) stays fast.
+`to_networkx` turns graphflow nodes into networkx ones (flagged by `graphflow.viz.classify`); drawing and export work
+on the networkx graph it returns, so a user can filter that graph with networkx and still draw or export it. networkx
+is imported inside the functions, so `import graphflow` (and `import graphflow.viz`) stays fast.
 """
 
 from __future__ import annotations
 
-import re
-from collections import deque
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from graphflow.graph import Graph, Node, Operation, Variable, common_graph, format_shape, topo_order
-
-_GRADIENT_SCOPE = re.compile(r"gradients(_\d+)?")
-_GRAD_YS = re.compile(r"grad_ys(_\d+)?")
+from graphflow.graph import Graph, common_graph, topo_order
+from graphflow.nodes import Node
+from graphflow.shapes import format_shape
+from graphflow.viz.classify import gradient_nodes, initializer_nodes
 
 
 def require_networkx() -> Any:
@@ -67,112 +65,6 @@ def select(graph_or_fetches: Any) -> tuple[Graph, list[Node]]:
     graph = common_graph(fetches, "graphflow.viz")
     needed = set(topo_order(fetches))
     return graph, [n for n in graph.nodes if n in needed]
-
-
-def _consumers(graph: Graph) -> dict[Node, list[Node]]:
-    consumers: dict[Node, list[Node]] = {n: [] for n in graph.nodes}
-    for node in graph.nodes:
-        for i in dict.fromkeys(node.inputs):
-            consumers.setdefault(i, []).append(node)
-    return consumers
-
-
-def _descendants(seeds: Iterable[Node], consumers: Mapping[Node, list[Node]]) -> set[Node]:
-    found = set(seeds)
-    queue = deque(found)
-    while queue:
-        for c in consumers.get(queue.popleft(), ()):
-            if c not in found:
-                found.add(c)
-                queue.append(c)
-    return found
-
-
-def gradient_scopes(graph: Graph) -> set[str]:
-    """The name scopes `gf.gradients` built nodes in (e.g. `gradients`, `gradients_1`, `train/gradients`).
-
-    A scope counts when one of its components is `gradients` or `gradients_<k>` (the default `name=`), or when it
-    holds what `gf.gradients` leaves in any scope it is given: the seed `grad_ys`, or a sub-scope `<op name>_grad`
-    named after an op of the graph.
-    """
-    names = {n.name for n in graph.nodes}
-    scopes: set[str] = set()
-    for node in graph.nodes:
-        parts = node.name.split("/")
-        for j, part in enumerate(parts[:-1]):
-            if _GRADIENT_SCOPE.fullmatch(part):
-                scopes.add("/".join(parts[: j + 1]))
-            elif part.endswith("_grad"):
-                for i in range(1, j + 1):  # parts[:i] is the gradient scope, parts[i:j] + op the differentiated op
-                    if "/".join([*parts[i:j], part[:-5]]) in names:
-                        scopes.add("/".join(parts[:i]))
-                        break
-        if len(parts) > 1 and _GRAD_YS.fullmatch(parts[-1]):
-            scopes.add("/".join(parts[:-1]))
-    return scopes
-
-
-def _in_scopes(name: str, scopes: set[str]) -> bool:
-    parts = name.split("/")
-    return any("/".join(parts[:k]) in scopes for k in range(1, len(parts)))
-
-
-def gradient_nodes(graph: Graph) -> set[Node]:
-    """The nodes of `graph` that belong to a gradient: built by `gf.gradients` or by an optimizer.
-
-    The rule, applied in this order:
-
-    1. nodes in a gradient scope (see `gradient_scopes`: `gradients/...`, `gradients_1/...`, or any scope holding
-       `grad_ys` / `<op>_grad` sub-scopes);
-    2. nodes computed from a gradient node (an optimizer's updates, the train op);
-    3. every node in the name scope of such an update (an op that assigns a variable): the optimizer's own scope,
-       e.g. `GradientDescent/` or `Adam/`, with its learning-rate constants and step-size arithmetic;
-    4. leaves (variables, constants, placeholders) read only by gradient nodes: optimizer slots such as
-       `dense/kernel/Adam`, `beta1_power`, a learning-rate placeholder;
-
-    and the nodes computed from those. Forward nodes a gradient reads (the layer's activations) stay forward nodes,
-    and nodes that only initialise variables (see `initializer_nodes`) are never gradient nodes.
-    """
-    consumers = _consumers(graph)
-    scopes = gradient_scopes(graph)
-    found = _descendants([n for n in graph.nodes if _in_scopes(n.name, scopes)], consumers)
-    update_scopes = {
-        n.name.rsplit("/", 1)[0]
-        for n in found
-        if isinstance(n, Operation) and n.opdef.ref is not None and "/" in n.name and not _in_scopes(n.name, scopes)
-    }
-    found |= {n for n in graph.nodes if _in_scopes(n.name, update_scopes)}
-    inits = initializer_nodes(graph)
-    for n in graph.nodes:
-        readers = [c for c in consumers[n] if c not in inits]  # its own `initializer` assign does not count
-        if not n.inputs and readers and all(c in found for c in readers):
-            found.add(n)
-    return _descendants(found, consumers) - inits
-
-
-def node_is_gradient(node: Node) -> bool:
-    """Whether `node` belongs to a gradient or an optimizer update (the rule of `gradient_nodes`)."""
-    return node in gradient_nodes(node.graph)
-
-
-def initializer_nodes(graph: Graph) -> set[Node]:
-    """Nodes that only exist to initialise variables: initial values, their inputs, `initializer` assigns, `init`.
-
-    They hang off the graph unconnected (a variable does not take its initial value as an input), so drawings
-    leave them out unless asked.
-    """
-    roots: set[Node] = set()
-    for v in graph.nodes:
-        if isinstance(v, Variable):
-            # Read the attributes, not `initial_value`, which would add a constant to the graph.
-            roots.update(n for n in (v._initial_node, v._initializer) if n is not None)
-    consumers = _consumers(graph)
-    for n in graph.nodes:  # `global_variables_initializer()`: a NoOp grouping initializer assigns
-        if isinstance(n, Operation) and n.inputs and all(i in roots for i in n.inputs) and n.type == "NoOp":
-            roots.add(n)
-    sinks = [n for n in graph.nodes if n not in roots and not consumers[n]]
-    used = set(topo_order(sinks))
-    return {n for n in graph.nodes if n not in used}
 
 
 # --------------------------------------------------------------------------------------------------------------------

@@ -1,0 +1,184 @@
+"""Running a plan: a loop over its steps that only indexes slots.
+
+A run starts from a copy of the plan's template (the constants), with the variables' values, the spare buffers and
+the fed values put in their slots by the session. Each step calls its function on the values in its input slots,
+writes the result into its output slot, and drops the values it read last. Nothing here changes a variable: the
+session commits the new values after the last step, only if every step succeeded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import numpy as np
+
+from graphflow import errors
+from graphflow.nodes import Node
+from graphflow.plan import passes
+from graphflow.plan.steps import Plan, Signature, Step
+from graphflow.shapes import dtype_name, format_shape
+from graphflow.variables import Variable
+
+Array = np.ndarray
+_NO_CASTING = {"casting": "no"}  # a ufunc writing into an input must not round its result into a narrower dtype
+_NOTHING: dict[str, Any] = {}
+
+
+def fresh_env(
+    plan: Plan, values: Mapping[Variable, Array], spares: dict[Variable, Array], feeds: list[Array]
+) -> list[Any]:
+    """The slots a run starts from. Takes each spare buffer the plan's updates may write into out of `spares`, so
+    that no other run can be handed it."""
+    env = plan.template.copy()
+    for s, var in plan.variables:
+        env[s] = values.get(var)
+    for s, var in plan.buffers:
+        env[s] = spares.pop(var, None)
+    for (s, _, _), value in zip(plan.feeds, feeds, strict=True):
+        env[s] = value
+    return env
+
+
+def run(plan: Plan, env: list[Any]) -> None:
+    """Runs every step on `env`, in order.
+
+    Raises:
+        gf.errors.InvalidArgumentError: a step failed; the message names its op and the op's inputs.
+    """
+    out = None
+    try:
+        for fn, inputs, attrs, out, frees in plan.program:
+            # One- and two-input calls are spelled out: building an argument list costs more than a small op.
+            if attrs:
+                env[out] = fn(*[env[s] for s in inputs], **attrs)
+            elif len(inputs) == 2:
+                env[out] = fn(env[inputs[0]], env[inputs[1]])
+            elif len(inputs) == 1:
+                env[out] = fn(env[inputs[0]])
+            else:
+                env[out] = fn(*[env[s] for s in inputs])
+            for s in frees:
+                env[s] = None
+    except Exception as e:
+        env.clear()  # the values are not handed on, and the traceback keeps none of them alive
+        raise failure(plan.node_at(out), e) from e
+
+
+def run_checked(plan: Plan, env: list[Any]) -> None:
+    """`run` that also stops at the first op whose output holds NaN or Inf (`Session(debug_nans=True)`).
+
+    A separate loop, so the plain one pays nothing for the check.
+    """
+    try:
+        for fn, inputs, attrs, out, frees in plan.program:
+            args = [env[s] for s in inputs]
+            try:
+                value = fn(*args, **attrs)
+            except Exception as e:
+                raise failure(plan.node_at(out), e) from e
+            if _non_finite(value):
+                raise _non_finite_error(plan.node_at(out), value, args)
+            env[out] = value
+            for s in frees:
+                env[s] = None
+    except errors.OpError:
+        env.clear()
+        raise
+
+
+def program(plan: Plan) -> list[tuple[Any, ...]]:
+    """The steps as the run loop reads them: `(fn, inputs, attrs, output, frees)`, with `fn` bound to write into
+    the array the passes chose for the step (`into`, `recycle`), so the loop itself makes no decision."""
+    return [(_bound(step, plan), step.inputs, step.attrs, step.output, step.frees) for step in plan.steps]
+
+
+def _bound(step: Step, plan: Plan) -> Callable[..., Any]:
+    fn = step.fn
+    if step.into is not None:
+        i = step.into
+        extra = _NO_CASTING if type(fn) is np.ufunc else _NOTHING
+
+        def into_input(*args: Any, **attrs: Any) -> Any:
+            """`fn(*args, **attrs)` written into `args[i]` when that array has the result's shape and dtype."""
+            if type(args[i]) is np.ndarray:
+                try:
+                    return fn(*args, out=args[i], **attrs, **extra)
+                except (TypeError, ValueError):  # the result needs another shape or dtype (a broadcast, a promotion)
+                    pass
+            return fn(*args, **attrs)
+
+        return into_input
+    if step.recycle:
+        pool, slot = plan.pool, step.output
+
+        def into_kept(*args: Any, **attrs: Any) -> Any:
+            """`fn(*args, **attrs)` written into the array this step made in an earlier run of this thread, when the
+            inputs have the shapes and dtypes they had then (so the result has that array's shape and dtype)."""
+            kept = pool.kept()
+            signature = _signature(args)
+            entry = kept.get(slot)
+            if entry is not None and entry[0] == signature:
+                return fn(*args, out=entry[1], **attrs)
+            result = fn(*args, **attrs)
+            if type(result) is np.ndarray and result.nbytes >= passes.RECYCLE_BYTES and signature is not None:
+                kept[slot] = (signature, result)
+            return result
+
+        return into_kept
+    return fn
+
+
+def _signature(args: tuple[Any, ...]) -> Signature | None:
+    """The shape and dtype of each input, or None when one is not an array."""
+    try:
+        return tuple((a.shape, a.dtype) for a in args)
+    except AttributeError:
+        return None
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# Errors
+
+
+def failure(op: Node, error: Exception) -> errors.OpError:
+    """The error for a step whose op raised `error`."""
+    inputs = ", ".join(f"'{i.name}' {format_shape(i.shape)} {dtype_name(i.dtype)}" for i in op.inputs)
+    return errors.InvalidArgumentError(
+        op, f"{op.type} '{op.name}' failed: {error} (inputs: {inputs or 'none'}). No variable was changed."
+    )
+
+
+def _non_finite_error(op: Node, value: Any, inputs: list[Any]) -> errors.OpError:
+    # `inputs` may go on past the op's inputs with the buffers an update writes into; those are not described.
+    described = zip(op.inputs, inputs[: len(op.inputs)], strict=True)
+    lines = [f"  input {i} '{x.name}': {summary(v)}" for i, (x, v) in enumerate(described)]
+    return errors.InvalidArgumentError(
+        op,
+        f"{op.type} '{op.name}' produced {summary(value)}; it is the first op of this run to do so. "
+        "Its inputs were:\n" + "\n".join(lines or ["  (none)"]) + "\nNo variable was changed.",
+    )
+
+
+def _non_finite(value: Any) -> bool:
+    """Whether a step's output is a float array (or number) with a NaN or Inf in it, or a tuple holding one."""
+    if type(value) is tuple:
+        return any(_non_finite(v) for v in value)
+    array = np.asarray(value) if value is not None else None
+    return array is not None and array.dtype.kind == "f" and not np.isfinite(array).all()
+
+
+def summary(value: Any) -> str:
+    """shape, dtype, NaN/Inf counts and the range of the finite values, for debug messages."""
+    if value is None:
+        return "no value"
+    array = np.asarray(value)
+    text = f"shape {array.shape} {array.dtype}"
+    if array.dtype.kind != "f":
+        return text
+    nan, inf = int(np.isnan(array).sum()), int(np.isinf(array).sum())
+    finite = array[np.isfinite(array)]
+    text += f", {nan} NaN, {inf} Inf"
+    if finite.size:
+        text += f", finite values in [{finite.min():.4g}, {finite.max():.4g}] with mean {finite.mean():.4g}"
+    return text

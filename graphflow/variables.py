@@ -1,0 +1,107 @@
+"""Variables: state that persists across the runs of one `Session`, each session holding its own value."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from graphflow import dtypes
+from graphflow.defaults import SESSIONS
+from graphflow.graph import get_default_graph
+from graphflow.nodes import Constant, Node, _op
+
+Array = np.ndarray
+
+
+class Variable(Node):
+    """State that persists across runs of one `Session`. Each session holds its own value.
+
+    A session initialises a variable from its initial value the first time a run needs it, or again when it runs
+    `global_variables_initializer()`. Only `assign` ops and optimizers change it.
+    """
+
+    __slots__ = ("_initial_array", "_initial_node", "_initializer", "trainable")
+    kind = "variable"
+    _type = "VariableV2"
+
+    def __init__(
+        self,
+        initial_value: Any,
+        trainable: bool = True,
+        *,
+        name: str | None = None,
+        dtype: Any = None,
+        collections: list[str] | None = None,
+    ) -> None:
+        if not isinstance(trainable, bool | np.bool_):
+            raise TypeError(
+                f"Variable(trainable=...) must be a bool, got {trainable!r}; give the name as a keyword: name=..."
+            )
+        if initial_value is None:
+            raise ValueError("Variable needs an initial_value (an array, a number, or a graph node)")
+        graph = initial_value.graph if isinstance(initial_value, Node) else get_default_graph()
+        dtype = dtypes.as_dtype(dtype)
+        if callable(initial_value) and not isinstance(initial_value, Node):
+            with graph.role_scope("initializer"):
+                initial_value = initial_value()
+        if isinstance(initial_value, Node):
+            if dtype is not None and initial_value.dtype is not None and initial_value.dtype != dtype:
+                initial_value = _op("Cast")(initial_value, dtype=dtype)
+            self._initial_node, self._initial_array = initial_value, None
+            shape, dtype = initial_value.shape, dtype or initial_value.dtype
+        else:
+            array = np.array(initial_value, dtype=dtype or dtypes.default_dtype(initial_value))
+            dtypes.as_dtype(array.dtype)
+            self._initial_node, self._initial_array = None, array
+            shape, dtype = array.shape, array.dtype
+        self.trainable = bool(trainable)
+        self._initializer: Node | None = None
+        super().__init__(graph, graph.unique_name(name or "Variable"), (), dtype, shape)
+        for key in collections if collections is not None else ["variables"]:
+            graph.add_to_collection(key, self)
+        if self.trainable and "trainable_variables" not in (collections or []):
+            graph.add_to_collection("trainable_variables", self)
+
+    @property
+    def initial_value(self) -> Node:
+        """The initial value as a graph node (a constant is made on first access for array initial values)."""
+        if self._initial_node is None:
+            with self.graph.name_scope(self.name + "/"), self.graph.role_scope("initializer"):
+                self._initial_node = Constant(
+                    self.graph, self.graph.unique_name("initial_value"), self._initial_array, self.dtype
+                )
+        return self._initial_node
+
+    def initial_array(self) -> Array | None:
+        """The initial value when it was given as an array (so sessions can copy it without running a plan)."""
+        return self._initial_array
+
+    @property
+    def initializer(self) -> Node:
+        """The op that (re)sets this variable to its initial value in the session that runs it."""
+        if self._initializer is None:
+            with self.graph.role_scope("initializer"):
+                self._initializer = _op("Assign")(self, self.initial_value, name=self.name + "/Assign")
+        return self._initializer
+
+    def assign(self, value: Any, name: str | None = None) -> Node:
+        return _op("Assign")(self, value, name=name)
+
+    def assign_add(self, delta: Any, name: str | None = None) -> Node:
+        return _op("AssignAdd")(self, delta, name=name)
+
+    def assign_sub(self, delta: Any, name: str | None = None) -> Node:
+        return _op("AssignSub")(self, delta, name=name)
+
+    def value(self) -> Node:
+        return self
+
+    read_value = value
+
+    def load(self, value: Any, session: Any = None) -> None:
+        """Sets the variable's value in `session` (default: the default session) without adding nodes."""
+        session = session or SESSIONS.top()
+        if session is None:
+            raise ValueError(f"No session to load '{self.name}' into: pass session=")
+        session.load_variable(self, value)
