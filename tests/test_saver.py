@@ -1,6 +1,6 @@
 """Checkpoints: `gf.train.Saver` round trips (slots and global step included, into a new session or a rebuilt graph),
 file naming, `max_to_keep`, the state file, mismatch errors that change nothing, atomic saves, damaged files, and
-crafted ones (DEFLATE bombs).
+crafted ones (DEFLATE bombs, state files pointing out of their folder).
 
 Each test builds its own graph and writes under pytest's `tmp_path`.
 """
@@ -11,6 +11,7 @@ import hashlib
 import io
 import json
 import os
+import re
 import zipfile
 import zlib
 
@@ -535,3 +536,64 @@ def test_a_checkpoint_rebuilt_by_the_crafting_helper_restores_and_a_deflated_ent
         gf.train.Saver(graph.get_collection("variables")).restore(sess, prefix)
         np.testing.assert_array_equal(sess.run(w), np.linspace(-1, 1, 12).reshape(3, 4))
     assert checkpoint_module.read_checkpoint(prefix)["dense/kernel"].shape == (3, 4)
+
+
+def _folder_with_a_checkpoint_outside(tmp_path):
+    """(graph, session, saver, w, folder, outside prefix): `folder` holds a checkpoint of w = 1 and its state file,
+    `tmp_path/elsewhere/model` another checkpoint of w = 1; w is then set to 5 in the session."""
+    folder, elsewhere = tmp_path / "run", tmp_path / "elsewhere"
+    folder.mkdir()
+    elsewhere.mkdir()
+    graph = gf.Graph()
+    with graph.as_default():
+        w = gf.Variable(1.0, name="w")
+        saver = gf.train.Saver(max_to_keep=1)
+    sess = gf.Session(graph=graph)
+    outside = saver.save(sess, str(elsewhere / "model"), write_state=False)
+    saver.save(sess, str(folder / "model"), global_step=1)
+    sess.run(w.assign(5.0))
+    return graph, sess, saver, w, folder, outside
+
+
+@pytest.mark.parametrize("field", ["model_checkpoint_path", "all_model_checkpoint_paths"])
+@pytest.mark.parametrize("kind", ["parent", "absolute", "through-a-subfolder"])
+def test_a_state_file_naming_a_path_outside_its_folder_is_refused(tmp_path, field, kind):
+    _, sess, saver, w, folder, outside = _folder_with_a_checkpoint_outside(tmp_path)
+    named = {"parent": "../elsewhere/model", "absolute": outside, "through-a-subfolder": "a/../../elsewhere/model"}
+    state_file = folder / "checkpoint"
+    state = json.loads(state_file.read_text())
+    state[field] = named[kind] if field == "model_checkpoint_path" else [named[kind], *state[field]]
+    state_file.write_text(json.dumps(state))
+    problem = "an absolute path" if kind == "absolute" else "a path that leads out of its folder"
+    match = f"state file '{re.escape(str(state_file))}' names '{re.escape(named[kind])}', {problem}"
+    for follow in [
+        lambda: gf.train.get_checkpoint_state(str(folder)),
+        lambda: saver.restore(sess, gf.train.latest_checkpoint(str(folder))),
+        # The usual resumption: taking over the old files for max_to_keep, which would later delete the outside one.
+        lambda: saver.recover_last_checkpoints(gf.train.get_checkpoint_state(str(folder)).all_model_checkpoint_paths),
+    ]:
+        with pytest.raises(CheckpointError, match=match) as info:
+            follow()
+        assert info.value.path == str(state_file)
+    assert sess.run(w) == 5.0
+    saver.save(sess, str(folder / "model"), global_step=2)
+    assert os.path.isfile(outside + ".npz")
+    saver.restore(sess, outside)  # a path the caller passes is the caller's choice, absolute or not
+    assert sess.run(w) == 1.0
+    sess.close()
+
+
+def test_state_file_paths_inside_the_folder_still_resolve_against_it(tmp_path):
+    _, sess, saver, w, folder, _ = _folder_with_a_checkpoint_outside(tmp_path)
+    (folder / "sub").mkdir()
+    saver.save(sess, str(folder / "sub" / "model"), global_step=3, write_state=False)
+    state_file = folder / "checkpoint"
+    state = json.loads(state_file.read_text())
+    state.update(model_checkpoint_path="./sub/x/../model-3", all_model_checkpoint_paths=["model-1", "sub/model-3"])
+    state_file.write_text(json.dumps(state))
+    assert gf.train.latest_checkpoint(str(folder)) == str(folder / "sub" / "model-3")
+    assert gf.train.get_checkpoint_state(str(folder)).all_model_checkpoint_paths[0] == str(folder / "model-1")
+    sess.run(w.assign(0.0))
+    saver.restore(sess, gf.train.latest_checkpoint(str(folder)))
+    assert sess.run(w) == 5.0
+    sess.close()

@@ -8,7 +8,8 @@ and every variable before it changes any, and reports every problem in one `Chec
 With `write_state=True` the folder also holds a JSON state file, `checkpoint` (or `latest_filename`), in the spirit
 of TF's: `{"format": "graphflow.checkpoint_state", "format_version": 1, "model_checkpoint_path": "model.ckpt-300",
 "all_model_checkpoint_paths": ["model.ckpt-200", "model.ckpt-300"], "all_model_checkpoint_timestamps": [...]}`.
-Paths in it are relative to the folder, so a folder of checkpoints can be moved.
+Paths in it are relative to the folder, so a folder of checkpoints can be moved; a path read from it that is
+absolute or leads out of the folder is refused, since the file decides what `restore` reads and `max_to_keep` deletes.
 """
 
 from __future__ import annotations
@@ -301,7 +302,8 @@ def get_checkpoint_state(
     """The state file of `checkpoint_dir` (TF-1 `tf.train.get_checkpoint_state`), or None if there is none.
 
     Raises:
-        CheckpointError: the state file exists but cannot be read or parsed.
+        CheckpointError: the state file exists but cannot be read or parsed, or names a path that is absolute or
+            leads out of `checkpoint_dir`.
     """
     folder = os.fspath(checkpoint_dir)
     path = os.path.join(folder, latest_filename or "checkpoint")
@@ -328,15 +330,17 @@ def get_checkpoint_state(
         stamps = [float(t) for t in stamps]
     except (ValueError, KeyError, TypeError) as e:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
         raise CheckpointError(path, f"Checkpoint state file '{path}' is damaged: {e}") from None
-    return CheckpointState(os.path.join(folder, latest), [os.path.join(folder, p) for p in paths], stamps)
+    latest, *paths = (_inside(folder, path, p) for p in [latest, *paths])
+    return CheckpointState(latest, paths, stamps)
 
 
 def latest_checkpoint(checkpoint_dir: str | os.PathLike, latest_filename: str | None = None) -> str | None:
     """The prefix of the newest checkpoint `Saver.save` recorded in `checkpoint_dir`, or None if it recorded none.
 
     Raises:
-        CheckpointError: the state file is damaged, or names a checkpoint whose file is gone (rather than returning
-            None, which would let a training script silently start again from scratch).
+        CheckpointError: the state file is damaged, names a path outside `checkpoint_dir`, or names a checkpoint
+            whose file is gone (rather than returning None, which would let a training script silently start again
+            from scratch).
     """
     state = get_checkpoint_state(checkpoint_dir, latest_filename)
     if state is None:
@@ -350,6 +354,29 @@ def latest_checkpoint(checkpoint_dir: str | os.PathLike, latest_filename: str | 
             "delete the state file to start afresh",
         )
     return prefix
+
+
+def _inside(folder: str, state_file: str, relative: str) -> str:
+    """A path from the state file, joined to its folder; refused if it is absolute or leads out of the folder.
+
+    The state file decides what `restore` reads and what `max_to_keep` deletes, so a path in it that reaches outside
+    the folder (`../`, `/etc/...`) would let a copied or crafted folder do either elsewhere.
+    """
+    normal = os.path.normpath(relative)
+    if os.path.isabs(relative) or os.path.splitdrive(relative)[0]:
+        problem = "an absolute path"
+    elif normal == os.pardir or normal.startswith(os.pardir + os.sep):
+        problem = "a path that leads out of its folder"
+    elif normal == os.curdir:
+        problem = "the folder itself rather than a checkpoint"
+    else:
+        return os.path.join(folder, normal)
+    raise CheckpointError(
+        state_file,
+        f"Checkpoint state file '{state_file}' names '{relative}', {problem}: its paths must be relative to "
+        f"'{folder}' and stay inside it, as Saver writes them. Fix or delete the state file; to restore a "
+        "checkpoint kept elsewhere, pass its path to Saver.restore.",
+    )
 
 
 def _write_state(folder: str, latest_filename: str | None, latest: str, paths: list[str], stamps: list[float]) -> None:
