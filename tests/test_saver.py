@@ -489,6 +489,14 @@ def _huge_kernel_in_the_manifest(original, _):
     return {checkpoint_module.MANIFEST: (text, 0, zlib.crc32(text), len(text)), KERNEL: (stream, 8, crc, size)}
 
 
+def _json_bomb(original, _):
+    """A manifest of 1 MiB of `[0],`, deflated to 2 KB: inflated, json.loads would make 25 MiB of lists of it."""
+    text = b"[" + b"[0]," * (MIB // 4 - 1) + b"[0]]"
+    deflater = zlib.compressobj(9, zlib.DEFLATED, -zlib.MAX_WBITS)
+    stream = deflater.compress(text) + deflater.flush()
+    return {checkpoint_module.MANIFEST: (stream, 8, zlib.crc32(text), len(text))}
+
+
 def _bzip2(original, name):
     return {name: (b"BZh91AY&SY", 12, 0, len(_entry(original, name)))}
 
@@ -500,6 +508,8 @@ HOSTILE_CHECKPOINTS = [  # build(original bytes, entry name) -> replaced entries
     (_bomb_hidden, "__manifest__.json", r"entry '__manifest__\.json' decompresses to more than the \d+ bytes"),
     (_huge_kernel_in_the_manifest, KERNEL, r"'dense/kernel': shape mismatch: the variable is \[3,4\] float64, the "
      r"checkpoint holds \[39321600\] float64"),
+    (_json_bomb, "__manifest__.json", r"entry '__manifest__\.json' declares 1048577 bytes, but a manifest of 3 "
+     r"variables may take at most 10\d\d\d bytes"),
     (_bzip2, KERNEL, r"entry 'dense/kernel\.npy' is compressed with method 12"),
 ]  # fmt: skip
 
@@ -507,7 +517,15 @@ HOSTILE_CHECKPOINTS = [  # build(original bytes, entry name) -> replaced entries
 @pytest.mark.parametrize(
     ("build", "entry", "match"),
     HOSTILE_CHECKPOINTS,
-    ids=["declared-bomb", "hidden-bomb", "declared-manifest-bomb", "hidden-manifest-bomb", "huge-manifest", "bzip2"],
+    ids=[
+        "declared-bomb",
+        "hidden-bomb",
+        "declared-manifest-bomb",
+        "hidden-manifest-bomb",
+        "huge-manifest",
+        "manifest-json-bomb",
+        "bzip2",
+    ],
 )
 def test_a_crafted_checkpoint_is_refused_before_it_decompresses_more_than_the_variables_need(
     small_checkpoint, build, entry, match

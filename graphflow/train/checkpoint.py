@@ -7,9 +7,9 @@ digits: the SHA-256 of every byte before those digits (the tag included), so tru
 the file are detected before anything is parsed. A write goes to a temporary file in the same folder, is fsynced and
 renamed over the target (`_atomic_file`, also used for the state file), so an interrupted save leaves the previous
 file as it was. A read checks the checksum, the manifest, and every entry's declared size against what the manifest
-says its variable needs before it decompresses any value, and never inflates an entry past its declared size, so a
-DEFLATE bomb is refused at the cost of its own bytes. Every problem is a `CheckpointError` that names the file (and
-the entry at fault).
+says its variable needs before it decompresses any value (and the manifest's size against what that many variables
+can need), and never inflates an entry past its declared size, so a DEFLATE bomb is refused at the cost of its own
+bytes. Every problem is a `CheckpointError` that names the file (and the entry at fault).
 """
 
 from __future__ import annotations
@@ -45,7 +45,9 @@ _DATE = (1980, 1, 1, 0, 0, 0)  # a fixed timestamp in the zip headers, so equal 
 _CHUNK = 1 << 20
 _LOCAL_HEADER = 30  # a zip entry's local header before its name and extra field
 _NPY_HEADER_MAX = 4096  # numpy writes 128 bytes for a few dimensions, 1,472 for 64 of 19 digits (its most)
-_MANIFEST_SLACK = 1 << 20
+_MANIFEST_SLACK = 64 << 10
+_MANIFEST_BASE = 4096  # the format, the versions and the global step, with room to spare
+_MANIFEST_PER_VARIABLE = 2048  # its keys, its dtype and a shape of 64 dimensions of 19 digits, indented
 
 
 class CheckpointError(ValueError):
@@ -178,9 +180,14 @@ class _Checkpoint:
             raise CheckpointError(
                 self.path, f"Checkpoint '{self.path}' has no {MANIFEST}: it was not written by gf.train.Saver"
             )
-        # Saver stores the manifest uncompressed, so it is smaller than the file; the slack admits a repacked file.
-        limit = len(data) + _MANIFEST_SLACK
-        why = f"a manifest may take at most {limit} bytes in a file of {len(data)}"
+        # Bounded before a byte is inflated, and not only by the file: json.loads makes 25 MiB of lists of 1 MiB of
+        # "[0],", which a 2 KB file can deflate to. Saver stores the manifest uncompressed, so it is smaller than the
+        # file (the slack admits a repacked one), and each variable takes at most _MANIFEST_PER_VARIABLE bytes in it
+        # besides its name (12 bytes a character at most, as JSON escapes it).
+        count = len(self._infos) - 1
+        need = _MANIFEST_BASE + sum(_MANIFEST_PER_VARIABLE + 12 * len(n) for n in self._infos if n != MANIFEST)
+        limit = min(len(data) + _MANIFEST_SLACK, need)
+        why = f"a manifest of {count} variables may take at most {limit} bytes, in a file of {len(data)}"
         text = self._contents(self._infos[MANIFEST], limit, why)
         self.variables = _manifest(json.loads(text.decode("utf-8")), self.path)
         expected = {MANIFEST} | {name + ".npy" for name in self.variables}
