@@ -1,7 +1,8 @@
 """MNIST loader (graphflow.datasets.mnist), minibatches (graphflow.data) and the TF-1 input_data shim.
 
 The shipped files are read once per module; every other file is a small IDX file written into tmp_path, so the
-error paths are exercised on files whose defect is known.
+error paths are exercised on files whose defect is known. Crafted gzip files (300 KB that would inflate to 300 MiB,
+built with tests/bombs.py) check that a refused load costs no more memory than the file.
 """
 
 from __future__ import annotations
@@ -11,10 +12,12 @@ import hashlib
 import itertools
 import logging
 import shutil
+import struct
 from pathlib import Path
 
 import numpy as np
 import pytest
+from bombs import MIB, PeakAllocation, deflate_bomb, gzip_bomb
 
 from graphflow.data import batches, num_batches
 from graphflow.datasets import mnist
@@ -309,6 +312,77 @@ def test_own_data_in_mnist_layout_is_not_checksummed(tmp_path, shipped):
     )
     (x_train, _), _ = mnist.load_data(tmp_path)
     assert x_train.shape == (20, 32, 32) and (x_train == 7).all()
+
+
+# --- crafted files: refused at the cost of about 1 MiB, however far they would inflate ----------------------------
+
+ZEROS_MIB = 300  # each bomb below is about 300 KB of gzip that would inflate to 300 MiB and more
+
+
+def _idx_header(*dims: int) -> bytes:
+    return bytes([0, 0, 0x08, len(dims)]) + b"".join(d.to_bytes(4, "big") for d in dims)
+
+
+def _lying_crc(prefix: bytes, zero_mib: int) -> bytes:
+    """A gzip file of `prefix` and `zero_mib` MiB of zeros whose trailer gives the right length but a wrong CRC-32."""
+    stream, crc, size = deflate_bomb(prefix, zero_mib)
+    return b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x02\xff" + stream + struct.pack("<2L", crc ^ 1, size & 0xFFFFFFFF)
+
+
+RECOPY = "the file is damaged or incomplete; copy it again from the original"
+HOSTILE_GZIPS = [  # the file it replaces, its contents, what the error says, whether read_idx refuses it too
+    ("train-labels-idx1-ubyte", lambda: gzip_bomb(_idx_header(60000) + bytes(60000), ZEROS_MIB),
+     r"unexpected bytes after the data: the header gives dimensions 60000 of uint8, 60000 bytes of data "
+     r"\(decompression stopped there\); " + RECOPY, True),
+    ("train-images-idx3-ubyte", lambda: gzip_bomb(_idx_header(60000, 28, 28), ZEROS_MIB),
+     r"unexpected bytes after the data: the header gives dimensions 60000 x 28 x 28 of uint8, 47040000 bytes", True),
+    ("train-images-idx3-ubyte", lambda: gzip_bomb(_idx_header(1000000, 28, 28), ZEROS_MIB),
+     r"784000000 bytes of data, more than a gzip file of 3\d{5} bytes can hold \(DEFLATE expands at most 1032 "
+     r"times\); " + RECOPY, True),
+    ("train-images-idx3-ubyte", lambda: gzip_bomb(_idx_header(307300, 32, 32), ZEROS_MIB),
+     r"truncated data: .* 314675200 bytes of data, but only 314572800 bytes follow the header \(307200 complete "
+     r"items of 307300\); " + RECOPY, True),
+    ("train-images-idx3-ubyte", lambda: _lying_crc(_idx_header(307200, 32, 32), ZEROS_MIB),
+     r"corrupt gzip data \(CRC check failed .*\); " + RECOPY, True),
+    ("t10k-labels-idx1-ubyte", lambda: gzip_bomb(_idx_header(10000, 28, 28), ZEROS_MIB),
+     r"wrong number of dimensions for MNIST labels: expected 1 \(one per image\), the header gives 3", False),
+    ("t10k-labels-idx1-ubyte", lambda: gzip.compress(_idx_header(10000) + bytes(10000)),
+     r"checksum mismatch: .* replace it with the original", False),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("name", "build", "match", "also_read_idx"),
+    HOSTILE_GZIPS,
+    ids=["labels-run-on", "images-run-on", "more-than-gzip-holds", "data-missing", "crc-wrong", "role", "checksum"],
+)
+def test_a_crafted_gzip_is_refused_naming_the_file_before_it_costs_more_than_its_size(
+    tmp_path, name, build, match, also_read_idx
+):
+    small = {
+        "train-images-idx3-ubyte": np.zeros((2, 28, 28), np.uint8),
+        "train-labels-idx1-ubyte": np.zeros(2, np.uint8),
+        "t10k-images-idx3-ubyte": np.zeros((1, 28, 28), np.uint8),
+        "t10k-labels-idx1-ubyte": np.zeros(1, np.uint8),
+    }
+    for other, array in small.items():
+        write(tmp_path / f"{other}.gz", idx_bytes(array), gz=True)
+    data = build()
+    assert len(data) < 400_000
+    path = write(tmp_path / f"{name}.gz", data)
+    for read, where in [(mnist.load_data, tmp_path), *([(mnist.read_idx, path)] if also_read_idx else [])]:
+        with PeakAllocation() as peak, pytest.raises(MNISTFormatError, match=match) as info:
+            read(where)
+        assert str(info.value).startswith(f"{path}: ")
+        # Only chunks of the stream are ever held: more than a few MiB over the file would be the bomb going off.
+        assert peak.bytes <= len(data) + 8 * MIB, f"{read.__name__} allocated {peak.bytes / MIB:.1f} MiB at its peak"
+
+
+def test_a_plain_file_of_the_wrong_size_is_refused_before_its_data_is_read(tmp_path):
+    path = write(tmp_path / "big", _idx_header(60000, 28, 28) + bytes(47040000 + 7))
+    with PeakAllocation() as peak, pytest.raises(MNISTFormatError, match="7 unexpected bytes after the data"):
+        mnist.read_idx(path)
+    assert peak.bytes < MIB
 
 
 # --- preprocess and one_hot --------------------------------------------------------------------------------------

@@ -1,17 +1,23 @@
 """Checkpoints: `gf.train.Saver` round trips (slots and global step included, into a new session or a rebuilt graph),
-file naming, `max_to_keep`, the state file, mismatch errors that change nothing, atomic saves, and damaged files.
+file naming, `max_to_keep`, the state file, mismatch errors that change nothing, atomic saves, damaged files, and
+crafted ones (DEFLATE bombs, state files pointing out of their folder).
 
 Each test builds its own graph and writes under pytest's `tmp_path`.
 """
 
 from __future__ import annotations
 
+import hashlib
+import io
 import json
 import os
+import re
 import zipfile
+import zlib
 
 import numpy as np
 import pytest
+from bombs import MIB, PeakAllocation, deflate_bomb, zip_archive
 
 import graphflow as gf
 from graphflow.train import checkpoint as checkpoint_module
@@ -226,16 +232,20 @@ def test_damaged_or_stale_state_file_raises_instead_of_returning_none(tmp_path):
 # Mismatches: every problem named, nothing changed
 
 
-def _restore_fails(graph, sess, prefix, match):
-    """Restoring into `sess` raises CheckpointError matching `match`, and every variable keeps its value."""
+def _restore_fails(graph, sess, prefix, match, max_allocation=None):
+    """Restoring into `sess` raises CheckpointError matching `match`, every variable keeps its value, and (if given)
+    the refused restore allocated at most `max_allocation` bytes at its peak."""
     variables = graph.get_collection("variables")
     before = _values(sess, variables)
-    with pytest.raises(CheckpointError, match=match) as info:
-        gf.train.Saver(variables).restore(sess, prefix)
+    saver = gf.train.Saver(variables)
+    with PeakAllocation() as peak, pytest.raises(CheckpointError, match=match) as info:
+        saver.restore(sess, prefix)
     after = _values(sess, variables)
     for name in before:
         np.testing.assert_array_equal(after[name], before[name], err_msg=name)
     assert prefix in str(info.value)
+    if max_allocation is not None:
+        assert peak.bytes <= max_allocation, f"the refused restore allocated {peak.bytes / MIB:.1f} MiB at its peak"
     return info.value
 
 
@@ -431,3 +441,177 @@ def test_a_failed_state_write_leaves_the_keep_forever_schedule_as_it_was(tmp_pat
                 saver.save(sess, str(tmp_path / "m"), global_step=2)  # would keep checkpoint 1 for good
             assert saver._next_keep_time == schedule
             assert saver.last_checkpoints == [str(tmp_path / "m-1")]
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# Crafted files: refused before they cost more memory than the file itself, or reach outside the folder
+
+KERNEL = "dense/kernel.npy"  # (3, 4) float64 in small_checkpoint: 128 bytes of .npy header, 96 of data
+ZEROS_MIB = 300  # each bomb below is about 300 KB and would expand to 300 MiB
+
+
+def _sealed(original: bytes, replace: dict[str, tuple[bytes, int, int, int]]) -> bytes:
+    """`original` rebuilt entry by entry, with a checksum trailer that matches, so that the file reaches
+    decompression; `replace` maps an entry's name to (bytes stored, method, CRC-32, declared size)."""
+    with zipfile.ZipFile(io.BytesIO(original)) as zf:
+        entries = [(i.filename, *replace.get(i.filename, (zf.read(i), 0, i.CRC, i.file_size))) for i in zf.infolist()]
+    unsealed = zip_archive(entries, checkpoint_module._TAG + b"0" * 64)
+    return unsealed[:-64] + hashlib.sha256(unsealed[:-64]).hexdigest().encode("ascii")
+
+
+def _entry(original: bytes, name: str) -> bytes:
+    with zipfile.ZipFile(io.BytesIO(original)) as zf:
+        return zf.read(name)
+
+
+def _bomb_declared(original, name):
+    """The entry followed by 300 MiB of zeros, deflated; its headers declare the full size."""
+    stream, crc, size = deflate_bomb(_entry(original, name), ZEROS_MIB)
+    return {name: (stream, 8, crc, size)}
+
+
+def _bomb_hidden(original, name):
+    """The entry followed by 300 MiB of zeros, deflated; its headers declare (and its CRC-32 fits) only the entry."""
+    genuine = _entry(original, name)
+    stream, _, _ = deflate_bomb(genuine, ZEROS_MIB)
+    return {name: (stream, 8, zlib.crc32(genuine), len(genuine))}
+
+
+def _huge_kernel_in_the_manifest(original, _):
+    """A manifest giving the kernel 300 MiB, and an entry that declares and holds exactly that."""
+    manifest = json.loads(_entry(original, checkpoint_module.MANIFEST))
+    shape = [ZEROS_MIB * MIB // 8]
+    next(v for v in manifest["variables"] if v["name"] == "dense/kernel")["shape"] = shape
+    text = json.dumps(manifest).encode()
+    header = io.BytesIO()
+    np.lib.format.write_array_header_1_0(header, {"descr": "<f8", "fortran_order": False, "shape": tuple(shape)})
+    stream, crc, size = deflate_bomb(header.getvalue(), ZEROS_MIB)
+    return {checkpoint_module.MANIFEST: (text, 0, zlib.crc32(text), len(text)), KERNEL: (stream, 8, crc, size)}
+
+
+def _json_bomb(original, _):
+    """A manifest of 1 MiB of `[0],`, deflated to 2 KB: inflated, json.loads would make 25 MiB of lists of it."""
+    text = b"[" + b"[0]," * (MIB // 4 - 1) + b"[0]]"
+    deflater = zlib.compressobj(9, zlib.DEFLATED, -zlib.MAX_WBITS)
+    stream = deflater.compress(text) + deflater.flush()
+    return {checkpoint_module.MANIFEST: (stream, 8, zlib.crc32(text), len(text))}
+
+
+def _bzip2(original, name):
+    return {name: (b"BZh91AY&SY", 12, 0, len(_entry(original, name)))}
+
+
+HOSTILE_CHECKPOINTS = [  # build(original bytes, entry name) -> replaced entries, entry, what the error says
+    (_bomb_declared, KERNEL, r"entry 'dense/kernel\.npy' declares 314573\d+ bytes, but the manifest gives"),
+    (_bomb_hidden, KERNEL, r"entry 'dense/kernel\.npy' decompresses to more than the 224 bytes it declares"),
+    (_bomb_declared, "__manifest__.json", r"entry '__manifest__\.json' declares 314573\d+ bytes"),
+    (_bomb_hidden, "__manifest__.json", r"entry '__manifest__\.json' decompresses to more than the \d+ bytes"),
+    (_huge_kernel_in_the_manifest, KERNEL, r"'dense/kernel': shape mismatch: the variable is \[3,4\] float64, the "
+     r"checkpoint holds \[39321600\] float64"),
+    (_json_bomb, "__manifest__.json", r"entry '__manifest__\.json' declares 1048577 bytes, but a manifest of 3 "
+     r"variables may take at most 10\d\d\d bytes"),
+    (_bzip2, KERNEL, r"entry 'dense/kernel\.npy' is compressed with method 12"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("build", "entry", "match"),
+    HOSTILE_CHECKPOINTS,
+    ids=[
+        "declared-bomb",
+        "hidden-bomb",
+        "declared-manifest-bomb",
+        "hidden-manifest-bomb",
+        "huge-manifest",
+        "manifest-json-bomb",
+        "bzip2",
+    ],
+)
+def test_a_crafted_checkpoint_is_refused_before_it_decompresses_more_than_the_variables_need(
+    small_checkpoint, build, entry, match
+):
+    graph, sess, prefix, original = small_checkpoint
+    data = _sealed(original, build(original, entry))
+    assert len(data) < 400_000
+    with open(prefix + ".npz", "wb") as f:
+        f.write(data)
+    # The file itself is read whole; anything beyond a few MiB on top of it is the bomb going off.
+    _restore_fails(graph, sess, prefix, match, max_allocation=len(data) + 4 * MIB)
+
+
+def test_a_checkpoint_rebuilt_by_the_crafting_helper_restores_and_a_deflated_entry_is_read(small_checkpoint):
+    # The refusals above are the format checks at work, not a helper that writes broken zips: rebuilt as it was, or
+    # with the kernel deflated as a zip tool repacking the file would, the checkpoint restores the saved values.
+    graph, sess, prefix, original = small_checkpoint
+    kernel = _entry(original, KERNEL)
+    deflater = zlib.compressobj(9, zlib.DEFLATED, -zlib.MAX_WBITS)
+    deflated = deflater.compress(kernel) + deflater.flush()
+    w, _, _ = graph.get_collection("variables")
+    for replace in [{}, {KERNEL: (deflated, 8, zlib.crc32(kernel), len(kernel))}]:
+        with open(prefix + ".npz", "wb") as f:
+            f.write(_sealed(original, replace))
+        sess.run(w.assign(np.zeros((3, 4))))
+        gf.train.Saver(graph.get_collection("variables")).restore(sess, prefix)
+        np.testing.assert_array_equal(sess.run(w), np.linspace(-1, 1, 12).reshape(3, 4))
+    assert checkpoint_module.read_checkpoint(prefix)["dense/kernel"].shape == (3, 4)
+
+
+def _folder_with_a_checkpoint_outside(tmp_path):
+    """(graph, session, saver, w, folder, outside prefix): `folder` holds a checkpoint of w = 1 and its state file,
+    `tmp_path/elsewhere/model` another checkpoint of w = 1; w is then set to 5 in the session."""
+    folder, elsewhere = tmp_path / "run", tmp_path / "elsewhere"
+    folder.mkdir()
+    elsewhere.mkdir()
+    graph = gf.Graph()
+    with graph.as_default():
+        w = gf.Variable(1.0, name="w")
+        saver = gf.train.Saver(max_to_keep=1)
+    sess = gf.Session(graph=graph)
+    outside = saver.save(sess, str(elsewhere / "model"), write_state=False)
+    saver.save(sess, str(folder / "model"), global_step=1)
+    sess.run(w.assign(5.0))
+    return graph, sess, saver, w, folder, outside
+
+
+@pytest.mark.parametrize("field", ["model_checkpoint_path", "all_model_checkpoint_paths"])
+@pytest.mark.parametrize("kind", ["parent", "absolute", "through-a-subfolder"])
+def test_a_state_file_naming_a_path_outside_its_folder_is_refused(tmp_path, field, kind):
+    _, sess, saver, w, folder, outside = _folder_with_a_checkpoint_outside(tmp_path)
+    named = {"parent": "../elsewhere/model", "absolute": outside, "through-a-subfolder": "a/../../elsewhere/model"}
+    state_file = folder / "checkpoint"
+    state = json.loads(state_file.read_text())
+    state[field] = named[kind] if field == "model_checkpoint_path" else [named[kind], *state[field]]
+    state_file.write_text(json.dumps(state))
+    problem = "an absolute path" if kind == "absolute" else "a path that leads out of its folder"
+    match = f"state file '{re.escape(str(state_file))}' names '{re.escape(named[kind])}', {problem}"
+    for follow in [
+        lambda: gf.train.get_checkpoint_state(str(folder)),
+        lambda: saver.restore(sess, gf.train.latest_checkpoint(str(folder))),
+        # The usual resumption: taking over the old files for max_to_keep, which would later delete the outside one.
+        lambda: saver.recover_last_checkpoints(gf.train.get_checkpoint_state(str(folder)).all_model_checkpoint_paths),
+    ]:
+        with pytest.raises(CheckpointError, match=match) as info:
+            follow()
+        assert info.value.path == str(state_file)
+    assert sess.run(w) == 5.0
+    saver.save(sess, str(folder / "model"), global_step=2)
+    assert os.path.isfile(outside + ".npz")
+    saver.restore(sess, outside)  # a path the caller passes is the caller's choice, absolute or not
+    assert sess.run(w) == 1.0
+    sess.close()
+
+
+def test_state_file_paths_inside_the_folder_still_resolve_against_it(tmp_path):
+    _, sess, saver, w, folder, _ = _folder_with_a_checkpoint_outside(tmp_path)
+    (folder / "sub").mkdir()
+    saver.save(sess, str(folder / "sub" / "model"), global_step=3, write_state=False)
+    state_file = folder / "checkpoint"
+    state = json.loads(state_file.read_text())
+    state.update(model_checkpoint_path="./sub/x/../model-3", all_model_checkpoint_paths=["model-1", "sub/model-3"])
+    state_file.write_text(json.dumps(state))
+    assert gf.train.latest_checkpoint(str(folder)) == str(folder / "sub" / "model-3")
+    assert gf.train.get_checkpoint_state(str(folder)).all_model_checkpoint_paths[0] == str(folder / "model-1")
+    sess.run(w.assign(0.0))
+    saver.restore(sess, gf.train.latest_checkpoint(str(folder)))
+    assert sess.run(w) == 5.0
+    sess.close()

@@ -4,21 +4,23 @@
 directory you pass, else from the directory in the `GRAPHFLOW_DATA` environment variable, else from the copy bundled
 in `graphflow/datasets/data`. `read_idx()` reads any IDX file, and `preprocess()` and `one_hot()` turn the raw arrays
 into what a dense network is fed. Nothing here touches the network, and importing the module reads no files.
+
+Each file is read as a bounded stream (`graphflow.datasets.idx`): its header first, held against what that file must
+be (images 3-D, labels 1-D, both uint8), then exactly the bytes the header promises, so a crafted or damaged file is
+refused at the cost of about 1 MiB, however far it would inflate.
 """
 
 from __future__ import annotations
 
-import gzip
-import hashlib
 import math
 import os
-import zlib
 from pathlib import Path
 
 import numpy as np
 from numpy.typing import ArrayLike, DTypeLike
 
 from graphflow.data import one_hot
+from graphflow.datasets.idx import IdxFile, MNISTFormatError, read_idx
 
 __all__ = [
     "BUNDLED_DIR",
@@ -60,49 +62,9 @@ CANONICAL_SHAPES = {
     "t10k-labels-idx1-ubyte": (10000,),
 }
 
-# IDX type codes; multi-byte values are big-endian on disk.
-_IDX_DTYPES = {
-    0x08: np.dtype(np.uint8),
-    0x09: np.dtype(np.int8),
-    0x0B: np.dtype(">i2"),
-    0x0C: np.dtype(">i4"),
-    0x0D: np.dtype(">f4"),
-    0x0E: np.dtype(">f8"),
-}
-_GZIP_MAGIC = b"\x1f\x8b"
-
-
-class MNISTFormatError(ValueError):
-    """A data file is not a well-formed IDX file, does not fit MNIST's layout, or fails its checksum.
-
-    The message starts with the file's path and says what is wrong with it.
-    """
-
 
 class ChecksumError(MNISTFormatError):
     """A file with the original MNIST dimensions whose decompressed contents do not match the published SHA-256."""
-
-
-def read_idx(path: PathLike) -> Array:
-    """Reads one IDX file, plain or gzipped, into an array.
-
-    An IDX file starts with the magic number `0x00 0x00 <type code> <ndim>`, followed by `ndim` big-endian uint32
-    dimensions and the values in C order. Gzip is recognised by the file's first bytes, not by its name.
-
-    Args:
-        path: The file to read.
-
-    Returns:
-        A new, writable array of the dimensions the header gives, in native byte order. Its dtype follows the type
-        code: 0x08 uint8, 0x09 int8, 0x0B int16, 0x0C int32, 0x0D float32, 0x0E float64.
-
-    Raises:
-        FileNotFoundError: `path` does not exist.
-        MNISTFormatError: The file is not valid gzip, has a bad magic number, or holds fewer or more bytes than its
-            header promises.
-    """
-    path = Path(path)
-    return _parse_idx(_read_bytes(path), path)
 
 
 def load_data(path: PathLike | None = None, *, verify: bool = True) -> tuple[tuple[Array, Array], tuple[Array, Array]]:
@@ -188,57 +150,6 @@ def preprocess(
     return x, one_hot(labels, num_classes, dtype)
 
 
-def _read_bytes(path: Path) -> bytes:
-    """The file's contents, decompressed if they start with the gzip magic (an IDX file starts with 0x00 0x00)."""
-    data = path.read_bytes()
-    if data[:2] != _GZIP_MAGIC:
-        return data
-    try:
-        return gzip.decompress(data)
-    except (EOFError, OSError, zlib.error) as error:
-        raise MNISTFormatError(f"{path}: corrupt gzip data ({error})") from None
-
-
-def _parse_idx(data: bytes, path: Path) -> Array:
-    """Checks the IDX header of `data` against its length and returns the values as a native-order array."""
-    if len(data) < 4:
-        raise MNISTFormatError(f"{path}: too short for an IDX file ({len(data)} bytes; the magic number alone is 4)")
-    if data[0] or data[1] or data[2] not in _IDX_DTYPES:
-        codes = ", ".join(f"0x{code:02X} {dtype.name}" for code, dtype in _IDX_DTYPES.items())
-        raise MNISTFormatError(
-            f"{path}: bad magic number 0x{int.from_bytes(data[:4], 'big'):08X}; an IDX file starts with two zero "
-            f"bytes, a type code ({codes}) and the number of dimensions (MNIST images have 0x00000803, labels "
-            "0x00000801)"
-        )
-    dtype, ndim = _IDX_DTYPES[data[2]], data[3]
-    header = 4 + 4 * ndim
-    if len(data) < header:
-        raise MNISTFormatError(
-            f"{path}: truncated header: {ndim} dimensions need a {header}-byte header, "
-            f"but the file has only {len(data)} bytes"
-        )
-    shape = tuple(int.from_bytes(data[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))
-    count = math.prod(shape)
-    expected, actual = count * dtype.itemsize, len(data) - header
-    if actual != expected:
-        dims = " x ".join(map(str, shape)) or "a scalar"
-        promise = f"the header gives dimensions {dims} of {dtype.name}, {expected} bytes of data"
-        if actual > expected:
-            raise MNISTFormatError(f"{path}: {actual - expected} unexpected bytes after the data: {promise}")
-        item_bytes = expected // shape[0] if shape and shape[0] else expected
-        complete = actual // item_bytes if item_bytes else 0
-        raise MNISTFormatError(
-            f"{path}: truncated data: {promise}, but only {actual} bytes follow the header "
-            f"({complete} complete items of {shape[0] if shape else 1})"
-        )
-    try:
-        values = np.frombuffer(data, dtype, count=count, offset=header).reshape(shape)
-    except ValueError as error:  # no data, but a dimension so large numpy cannot make even an empty array of it
-        raise MNISTFormatError(f"{path}: numpy cannot hold the dimensions {shape} the header gives: {error}") from None
-    # astype copies, which also makes the result writable (frombuffer on bytes is read-only) and native-endian.
-    return values.astype(dtype.newbyteorder("="))
-
-
 def _candidates(directory: Path, name: str) -> list[Path]:
     """The paths `name` (for example "train-images-idx3-ubyte") is looked for at, in search order."""
     dotted = name.replace("-idx", ".idx")
@@ -270,35 +181,43 @@ def _locate(directory: Path, source: str) -> dict[str, Path]:
 def _load_split(
     split: str, files: dict[str, Path], images_name: str, labels_name: str, verify: bool
 ) -> tuple[Array, Array]:
-    # Each file is validated as it is read; the counts can only be compared once both are.
-    images = _load_file(files[images_name], images_name, verify)
-    labels = _load_file(files[labels_name], labels_name, verify)
-    if len(images) != len(labels):
+    # Both headers are held against their roles before the data of either is read. The counts are compared last,
+    # so that a damaged file is reported as such even when it also gives the wrong count.
+    images, labels = _checked(files[images_name], images_name), _checked(files[labels_name], labels_name)
+    image_values, label_values = _read(images, images_name, verify), _read(labels, labels_name, verify)
+    if len(image_values) != len(label_values):
         raise MNISTFormatError(
-            f"{files[images_name]}: {split} images and labels differ in count: this file has {len(images)} images, "
-            f"{files[labels_name]} has {len(labels)} labels"
+            f"{files[images_name]}: {split} images and labels differ in count: this file has {len(image_values)} "
+            f"images, {files[labels_name]} has {len(label_values)} labels"
         )
-    return images, labels
+    return image_values, label_values
 
 
-def _load_file(path: Path, name: str, verify: bool) -> Array:
-    """Reads the file found for `name` (a key of SHA256) and checks that it fits that role."""
-    data = _read_bytes(path)
-    values = _parse_idx(data, path)
+def _checked(path: Path, name: str) -> IdxFile:
+    """The file found for `name` (a key of SHA256), once its header shows it fits that role."""
+    idx = IdxFile(path)
+    shape, dtype = idx.header.shape, idx.header.dtype
     kind, ndim, layout = ("images", 3, "images x rows x cols") if "images" in name else ("labels", 1, "one per image")
-    if values.ndim != ndim:
+    if len(shape) != ndim:
         raise MNISTFormatError(
             f"{path}: wrong number of dimensions for MNIST {kind}: expected {ndim} ({layout}), the header gives "
-            f"{values.ndim} {values.shape}"
+            f"{len(shape)} {shape}"
         )
-    if values.dtype != np.uint8:
-        raise MNISTFormatError(f"{path}: MNIST {kind} must be uint8 (type code 0x08), the header gives {values.dtype}")
-    if verify and values.shape == CANONICAL_SHAPES[name]:
-        digest = hashlib.sha256(data).hexdigest()
+    if dtype != np.uint8:
+        raise MNISTFormatError(f"{path}: MNIST {kind} must be uint8 (type code 0x08), the header gives {dtype.name}")
+    return idx
+
+
+def _read(idx: IdxFile, name: str, verify: bool) -> Array:
+    """The file's values; with `verify`, a file of the original dimensions must have the original's SHA-256."""
+
+    def check(digest: str) -> None:
         if digest != SHA256[name]:
             raise ChecksumError(
-                f"{path}: checksum mismatch: the header gives the dimensions of the original {name} {values.shape}, "
-                f"but the SHA-256 of the decompressed contents is {digest}, not {SHA256[name]}. The file is "
-                "damaged or modified; replace it with the original, or pass verify=False to load it anyway."
+                f"{idx.path}: checksum mismatch: the header gives the dimensions of the original {name} "
+                f"{idx.header.shape}, but the SHA-256 of the decompressed contents is {digest}, not {SHA256[name]}. "
+                "The file is damaged or modified; replace it with the original, or pass verify=False to load it "
+                "anyway."
             )
-    return values
+
+    return idx.read(check if verify and idx.header.shape == CANONICAL_SHAPES[name] else None)

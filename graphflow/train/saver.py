@@ -3,25 +3,22 @@
 On disk, `save(sess, "run/model.ckpt", global_step=100)` writes `run/model.ckpt-100.npz` and returns the prefix
 `run/model.ckpt-100`, as TF-1 returns a prefix; `restore` takes the prefix or the file name, `latest_checkpoint` the
 folder. The file's format (a zip archive with a manifest and a checksum trailer, written atomically) lives in
-`graphflow.train.checkpoint`; this module matches its values to variables by name. A restore checks the whole file
-and every variable before it changes any, and reports every problem in one `CheckpointError` that names the file.
-
-With `write_state=True` the folder also holds a JSON state file, `checkpoint` (or `latest_filename`), in the spirit
-of TF's: `{"format": "graphflow.checkpoint_state", "format_version": 1, "model_checkpoint_path": "model.ckpt-300",
-"all_model_checkpoint_paths": ["model.ckpt-200", "model.ckpt-300"], "all_model_checkpoint_timestamps": [...]}`.
-Paths in it are relative to the folder, so a folder of checkpoints can be moved.
+`graphflow.train.checkpoint`, and the folder's JSON state file (which checkpoints `max_to_keep` keeps, and the newest)
+in `graphflow.train.checkpoint_state`; this module matches values to variables by name and decides what to keep. A
+restore checks the whole file and every variable before it changes any, and reports every problem in one
+`CheckpointError` that names the file.
 """
 
 from __future__ import annotations
 
 import difflib
-import json
 import logging
+import math
 import os
 import threading
 import time
 from collections.abc import Mapping, Sequence
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
 
@@ -35,15 +32,22 @@ from graphflow.train.checkpoint import (
     FORMAT_VERSION,
     MANIFEST,
     CheckpointError,
-    _atomic_file,
-    _checkpoint_file,
+    _Checkpoint,
     _prefix,
     _write_checkpoint,
     read_checkpoint,
 )
+from graphflow.train.checkpoint_state import (
+    STATE_FORMAT,
+    STATE_FORMAT_VERSION,
+    CheckpointState,
+    _write_state,
+    get_checkpoint_state,
+    latest_checkpoint,
+)
 from graphflow.variables import Variable
 
-# The file format's public names stay importable from here, where they were defined before checkpoint.py existed.
+# The file format's and the state file's public names stay importable from here, where they were first defined.
 __all__ = [
     "EXTENSION", "FORMAT", "FORMAT_VERSION", "MANIFEST", "STATE_FORMAT", "STATE_FORMAT_VERSION", "CheckpointError",
     "CheckpointState", "Saver", "get_checkpoint_state", "latest_checkpoint", "read_checkpoint",
@@ -52,17 +56,6 @@ __all__ = [
 Array = np.ndarray
 
 logger = logging.getLogger(__name__)
-
-STATE_FORMAT = "graphflow.checkpoint_state"
-STATE_FORMAT_VERSION = 1
-
-
-class CheckpointState(NamedTuple):
-    """What the state file says (TF-1 `CheckpointState`); paths are joined to the checkpoint folder."""
-
-    model_checkpoint_path: str
-    all_model_checkpoint_paths: list[str]
-    all_model_checkpoint_timestamps: list[float]
 
 
 class Saver:
@@ -220,47 +213,57 @@ class Saver:
                 )
         if getattr(sess, "_closed", False):
             raise RuntimeError("Attempted to use a closed Session.")
-        path = _checkpoint_file(os.fspath(save_path))
-        arrays = read_checkpoint(path)
-        values = self._matched(path, arrays)
+        checkpoint = _Checkpoint(save_path)
+        values = self._matched(checkpoint)
         for var, value in values:
             sess.load_variable(var, value)
 
-    def _matched(self, path: str, arrays: dict[str, Array]) -> list[tuple[Variable, Array]]:
-        """Each variable with its value from the checkpoint; raises CheckpointError listing every problem."""
-        problems, values = [], []
+    def _matched(self, checkpoint: _Checkpoint) -> list[tuple[Variable, Array]]:
+        """Each variable with its value from the checkpoint; raises CheckpointError listing every problem.
+
+        The variables are matched against the manifest before any value is read, so a manifest that claims more
+        than the variables hold is refused before its entries are decompressed.
+        """
+        problems, matched = [], []
+        specs = checkpoint.variables
         for name, var in self._vars.items():
-            if name not in arrays:
-                hint = difflib.get_close_matches(name, list(arrays), n=1)
+            if name not in specs:
+                hint = difflib.get_close_matches(name, list(specs), n=1)
                 problems.append(
                     f"'{name}': not found in the checkpoint" + (f" (did you mean '{hint[0]}'?)" if hint else "")
                 )
                 continue
-            value = arrays[name]
+            shape, dtype = specs[name]
             want_shape, want_dtype = var.shape, var.dtype
-            if want_dtype is not None and value.dtype != want_dtype:
+            reshape = None
+            if want_dtype is not None and dtype != want_dtype:
                 problems.append(
                     f"'{name}': dtype mismatch: the variable is {want_dtype} {format_shape(want_shape)}, "
-                    f"the checkpoint holds {value.dtype} {format_shape(value.shape)}"
+                    f"the checkpoint holds {dtype} {format_shape(shape)}"
                 )
-            elif not compatible(want_shape, value.shape):
-                if self._reshape and want_shape is not None and want_shape.num_elements() == value.size:
-                    value = value.reshape(tuple(want_shape))
+            elif not compatible(want_shape, shape):
+                if self._reshape and want_shape is not None and want_shape.num_elements() == math.prod(shape):
+                    reshape = tuple(want_shape)
                 else:
                     problems.append(
                         f"'{name}': shape mismatch: the variable is {format_shape(want_shape)} {want_dtype}, "
-                        f"the checkpoint holds {format_shape(value.shape)} {value.dtype}"
+                        f"the checkpoint holds {format_shape(shape)} {dtype}"
                     )
-            values.append((var, value))
+            matched.append((var, name, reshape))
         if problems:
-            held = ", ".join(f"'{n}'" for n in list(arrays)[:12]) + (", ..." if len(arrays) > 12 else "")
+            path = checkpoint.path
+            held = ", ".join(f"'{n}'" for n in list(specs)[:12]) + (", ..." if len(specs) > 12 else "")
             raise CheckpointError(
                 path,
                 f"Cannot restore from checkpoint '{path}': {len(problems)} of {len(self._vars)} variables do not "
                 f"match, so no variable was changed.\n  - " + "\n  - ".join(problems) + f"\nThe checkpoint holds "
-                f"{len(arrays)} variables: {held or 'none'}",
+                f"{len(specs)} variables: {held or 'none'}",
                 problems,
             )
+        values = []
+        for var, name, reshape in matched:
+            value = checkpoint.read(name)
+            values.append((var, value if reshape is None else value.reshape(reshape)))
         return values
 
     def _kept_after(self, prefix: str) -> tuple[list[tuple[str, float]], list[str], float]:
@@ -279,80 +282,6 @@ class Saver:
             else:
                 doomed.append(old)
         return kept, doomed, next_keep_time
-
-
-# --------------------------------------------------------------------------------------------------------------------
-# Checkpoint state
-
-
-def get_checkpoint_state(
-    checkpoint_dir: str | os.PathLike, latest_filename: str | None = None
-) -> CheckpointState | None:
-    """The state file of `checkpoint_dir` (TF-1 `tf.train.get_checkpoint_state`), or None if there is none.
-
-    Raises:
-        CheckpointError: the state file exists but cannot be read or parsed.
-    """
-    folder = os.fspath(checkpoint_dir)
-    path = os.path.join(folder, latest_filename or "checkpoint")
-    try:
-        with open(path, "rb") as f:
-            raw = f.read()
-    except FileNotFoundError:
-        return None
-    except OSError as e:
-        raise CheckpointError(path, f"Cannot read checkpoint state file '{path}': {e}") from None
-    try:
-        state = json.loads(raw.decode("utf-8"))
-        if not isinstance(state, dict) or state.get("format") != STATE_FORMAT:
-            raise ValueError(f"it is not a graphflow checkpoint state file (expected format '{STATE_FORMAT}')")
-        if state.get("format_version") != STATE_FORMAT_VERSION:
-            raise ValueError(
-                f"it has format version {state.get('format_version')!r}; this graphflow reads {STATE_FORMAT_VERSION}"
-            )
-        latest = state["model_checkpoint_path"]
-        paths = state["all_model_checkpoint_paths"]
-        stamps = state.get("all_model_checkpoint_timestamps", [])
-        if not isinstance(latest, str) or not all(isinstance(p, str) for p in paths):
-            raise ValueError("its paths are not strings")
-        stamps = [float(t) for t in stamps]
-    except (ValueError, KeyError, TypeError) as e:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
-        raise CheckpointError(path, f"Checkpoint state file '{path}' is damaged: {e}") from None
-    return CheckpointState(os.path.join(folder, latest), [os.path.join(folder, p) for p in paths], stamps)
-
-
-def latest_checkpoint(checkpoint_dir: str | os.PathLike, latest_filename: str | None = None) -> str | None:
-    """The prefix of the newest checkpoint `Saver.save` recorded in `checkpoint_dir`, or None if it recorded none.
-
-    Raises:
-        CheckpointError: the state file is damaged, or names a checkpoint whose file is gone (rather than returning
-            None, which would let a training script silently start again from scratch).
-    """
-    state = get_checkpoint_state(checkpoint_dir, latest_filename)
-    if state is None:
-        return None
-    prefix = state.model_checkpoint_path
-    if not os.path.isfile(prefix + EXTENSION):
-        state_file = os.path.join(os.fspath(checkpoint_dir), latest_filename or "checkpoint")
-        raise CheckpointError(
-            state_file,
-            f"Checkpoint state file '{state_file}' names '{prefix}', but '{prefix}{EXTENSION}' does not exist; "
-            "delete the state file to start afresh",
-        )
-    return prefix
-
-
-def _write_state(folder: str, latest_filename: str | None, latest: str, paths: list[str], stamps: list[float]) -> None:
-    state = {
-        "format": STATE_FORMAT,
-        "format_version": STATE_FORMAT_VERSION,
-        "model_checkpoint_path": os.path.basename(latest),
-        "all_model_checkpoint_paths": [os.path.basename(p) for p in paths],
-        "all_model_checkpoint_timestamps": stamps,
-    }
-    text = json.dumps(state, indent=2) + "\n"
-    with _atomic_file(os.path.join(folder, latest_filename or "checkpoint")) as f:
-        f.write(text.encode("utf-8"))
 
 
 # --------------------------------------------------------------------------------------------------------------------

@@ -1,0 +1,127 @@
+"""The checkpoint state file: which checkpoints of a folder are kept, and which is the newest (TF-1's `checkpoint`).
+
+`Saver.save(..., write_state=True)` writes it next to the checkpoints as JSON, `checkpoint` by default (or
+`latest_filename`): `{"format": "graphflow.checkpoint_state", "format_version": 1, "model_checkpoint_path":
+"model.ckpt-300", "all_model_checkpoint_paths": ["model.ckpt-200", "model.ckpt-300"],
+"all_model_checkpoint_timestamps": [...]}`. Paths in it are relative to the folder, so a folder of checkpoints can be
+moved; a path read from it that is absolute or leads out of the folder is refused, since the file decides what
+`restore(sess, latest_checkpoint(folder))` reads and what `max_to_keep` deletes. The file is written atomically, as
+the checkpoints are.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import NamedTuple
+
+from graphflow.train.checkpoint import EXTENSION, CheckpointError, _atomic_file
+
+__all__ = ["STATE_FORMAT", "STATE_FORMAT_VERSION", "CheckpointState", "get_checkpoint_state", "latest_checkpoint"]
+
+STATE_FORMAT = "graphflow.checkpoint_state"
+STATE_FORMAT_VERSION = 1
+
+
+class CheckpointState(NamedTuple):
+    """What the state file says (TF-1 `CheckpointState`); paths are joined to the checkpoint folder."""
+
+    model_checkpoint_path: str
+    all_model_checkpoint_paths: list[str]
+    all_model_checkpoint_timestamps: list[float]
+
+
+def get_checkpoint_state(
+    checkpoint_dir: str | os.PathLike, latest_filename: str | None = None
+) -> CheckpointState | None:
+    """The state file of `checkpoint_dir` (TF-1 `tf.train.get_checkpoint_state`), or None if there is none.
+
+    Raises:
+        CheckpointError: the state file exists but cannot be read or parsed, or names a path that is absolute or
+            leads out of `checkpoint_dir`.
+    """
+    folder = os.fspath(checkpoint_dir)
+    path = os.path.join(folder, latest_filename or "checkpoint")
+    try:
+        with open(path, "rb") as f:
+            raw = f.read()
+    except FileNotFoundError:
+        return None
+    except OSError as e:
+        raise CheckpointError(path, f"Cannot read checkpoint state file '{path}': {e}") from None
+    try:
+        state = json.loads(raw.decode("utf-8"))
+        if not isinstance(state, dict) or state.get("format") != STATE_FORMAT:
+            raise ValueError(f"it is not a graphflow checkpoint state file (expected format '{STATE_FORMAT}')")
+        if state.get("format_version") != STATE_FORMAT_VERSION:
+            raise ValueError(
+                f"it has format version {state.get('format_version')!r}; this graphflow reads {STATE_FORMAT_VERSION}"
+            )
+        latest = state["model_checkpoint_path"]
+        paths = state["all_model_checkpoint_paths"]
+        stamps = state.get("all_model_checkpoint_timestamps", [])
+        if not isinstance(latest, str) or not all(isinstance(p, str) for p in paths):
+            raise ValueError("its paths are not strings")
+        stamps = [float(t) for t in stamps]
+    except (ValueError, KeyError, TypeError) as e:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
+        raise CheckpointError(path, f"Checkpoint state file '{path}' is damaged: {e}") from None
+    latest, *paths = (_inside(folder, path, p) for p in [latest, *paths])
+    return CheckpointState(latest, paths, stamps)
+
+
+def latest_checkpoint(checkpoint_dir: str | os.PathLike, latest_filename: str | None = None) -> str | None:
+    """The prefix of the newest checkpoint `Saver.save` recorded in `checkpoint_dir`, or None if it recorded none.
+
+    Raises:
+        CheckpointError: the state file is damaged, names a path outside `checkpoint_dir`, or names a checkpoint
+            whose file is gone (rather than returning None, which would let a training script silently start again
+            from scratch).
+    """
+    state = get_checkpoint_state(checkpoint_dir, latest_filename)
+    if state is None:
+        return None
+    prefix = state.model_checkpoint_path
+    if not os.path.isfile(prefix + EXTENSION):
+        state_file = os.path.join(os.fspath(checkpoint_dir), latest_filename or "checkpoint")
+        raise CheckpointError(
+            state_file,
+            f"Checkpoint state file '{state_file}' names '{prefix}', but '{prefix}{EXTENSION}' does not exist; "
+            "delete the state file to start afresh",
+        )
+    return prefix
+
+
+def _inside(folder: str, state_file: str, relative: str) -> str:
+    """A path from the state file, joined to its folder; refused if it is absolute or leads out of the folder.
+
+    The state file decides what `restore` reads and what `max_to_keep` deletes, so a path in it that reaches outside
+    the folder (`../`, `/etc/...`) would let a copied or crafted folder do either elsewhere.
+    """
+    normal = os.path.normpath(relative)
+    if os.path.isabs(relative) or os.path.splitdrive(relative)[0]:
+        problem = "an absolute path"
+    elif normal == os.pardir or normal.startswith(os.pardir + os.sep):
+        problem = "a path that leads out of its folder"
+    elif normal == os.curdir:
+        problem = "the folder itself rather than a checkpoint"
+    else:
+        return os.path.join(folder, normal)
+    raise CheckpointError(
+        state_file,
+        f"Checkpoint state file '{state_file}' names '{relative}', {problem}: its paths must be relative to "
+        f"'{folder}' and stay inside it, as Saver writes them. Fix or delete the state file; to restore a "
+        "checkpoint kept elsewhere, pass its path to Saver.restore.",
+    )
+
+
+def _write_state(folder: str, latest_filename: str | None, latest: str, paths: list[str], stamps: list[float]) -> None:
+    state = {
+        "format": STATE_FORMAT,
+        "format_version": STATE_FORMAT_VERSION,
+        "model_checkpoint_path": os.path.basename(latest),
+        "all_model_checkpoint_paths": [os.path.basename(p) for p in paths],
+        "all_model_checkpoint_timestamps": stamps,
+    }
+    text = json.dumps(state, indent=2) + "\n"
+    with _atomic_file(os.path.join(folder, latest_filename or "checkpoint")) as f:
+        f.write(text.encode("utf-8"))
