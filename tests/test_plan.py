@@ -1,0 +1,231 @@
+"""The compiled plan as data: printing, the passes' decisions (fusions, writes into inputs, recycling, copies of
+fetches), who owns each array a run returns, and the package's structure (no import cycles, short modules)."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import graphflow as gf
+from graphflow import registry
+from graphflow.plan import Step, passes
+from tests.plans import plan_for
+
+PACKAGE = Path(gf.__file__).parent
+
+
+def _mlp():
+    x = gf.placeholder(gf.float32, [None, 6], name="x")
+    labels = gf.placeholder(gf.int64, [None], name="labels")
+    hidden = gf.layers.dense(x, 300, activation=gf.nn.relu, name="hidden")  # 300 x 4-byte columns: above 32 KiB
+    logits = gf.layers.dense(hidden, 3, name="logits")
+    loss = gf.reduce_mean(gf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=logits))
+    return x, labels, hidden, loss
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# Printing
+
+
+def test_a_printed_plan_shows_each_step_with_its_slots_and_where_it_writes():
+    with gf.Graph().as_default():
+        x, labels, _, loss = _mlp()
+        train = gf.train.GradientDescentOptimizer(0.1).minimize(loss)
+        with gf.Session() as sess:
+            feed = {x: np.ones((64, 6), np.float32), labels: np.zeros(64, np.int64)}
+            sess.run(train, feed)
+            plan = sess.plan_for(train, feed)
+    text = str(plan)
+    lines = text.splitlines()
+    assert lines[0] == f"Plan: 1 fetches, 2 feeds, {len(plan.steps)} steps"
+    assert any("fed" in line and line.endswith(" x") for line in lines)
+    assert any("variable" in line and "hidden/kernel" in line for line in lines)
+    (fused,) = [line for line in lines if "bias_relu(" in line]
+    assert "hidden/Relu (with hidden/BiasAdd)" in fused and "into s" in fused
+    assert any("recycles" in line and "matmul(" in line for line in lines)
+    assert sum(line.startswith("  commit ") for line in lines) == 4  # two kernels, two biases
+    for i, step in enumerate(plan.steps):  # one line per step, numbered, naming its op
+        (line,) = [line for line in lines if line.startswith(f"  {i:>4}  ")]
+        assert step.op.op_name in line
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# Passes
+
+
+def test_the_passes_only_mark_steps_and_the_program_is_the_steps_bound():
+    with gf.Graph().as_default():
+        x, labels, _, loss = _mlp()
+        grads = gf.gradients(loss, gf.trainable_variables())
+        with gf.Session() as sess:
+            feed = {x: np.ones((64, 6), np.float32), labels: np.zeros(64, np.int64)}
+            sess.run(grads, feed)
+            plan = sess.plan_for(grads, feed)
+    assert all(isinstance(step, Step) for step in plan.steps)
+    assert len(plan.program) == len(plan.steps)
+    for step, (fn, inputs, attrs, output, frees) in zip(plan.steps, plan.program, strict=True):
+        assert (inputs, attrs, output, frees) == (step.inputs, step.attrs, step.output, step.frees)
+        assert (fn is step.fn) == (step.into is None and not step.recycle)  # only writes elsewhere are wrapped
+
+
+def test_a_fusion_registered_for_two_op_types_runs_them_as_one_step_where_it_applies():
+    calls = []
+
+    def exp_of_neg(x):
+        calls.append(x.shape)
+        return np.exp(-x)
+
+    fusion = registry.Fusion("Neg", "Exp", exp_of_neg, applies=lambda op: op.shape == (3,))
+    registry.FUSIONS.setdefault("Exp", []).append(fusion)
+    try:
+        with gf.Graph().as_default():
+            x = gf.placeholder(gf.float64, None, name="x")
+            small = gf.exp(-gf.reshape(x, [3]), name="small")  # static shape (3,): fused
+            other = gf.exp(-x, name="other")  # unknown shape: `applies` says no
+            shared = gf.negative(x, name="shared")
+            both = [gf.exp(shared, name="reads_shared"), shared]  # the Neg result is fetched: not fused
+            with gf.Session() as sess:
+                value = np.array([0.0, 1.0, 2.0])
+                got = sess.run([small, other, *both], {x: value})
+                plans = [plan_for(sess, f) for f in ([small, other, *both],)]
+    finally:
+        registry.FUSIONS["Exp"].remove(fusion)
+    for g in got[:3]:
+        np.testing.assert_allclose(g, np.exp(-value))
+    types = {step.op.op_name: (step.fn, step.fused) for step in plans[0].steps}
+    assert types["small"][0] is exp_of_neg and types["small"][1].type == "Neg"
+    assert types["other"][1] is None and types["reads_shared"][1] is None
+    assert calls == [(3,)]
+
+
+def test_escaping_slots_follow_views_and_writes_into_inputs_back_from_the_fetches():
+    with gf.Graph().as_default():
+        x = gf.placeholder(gf.float64, [None, 4096], name="x")  # 32 KiB rows: large enough to plan in place
+        a = gf.exp(x, name="a")
+        b = gf.add(a, 1.0, name="b")  # writes into a's array
+        c = gf.reshape(b, [-1], name="c")  # a view of b
+        scratch = gf.reduce_sum(gf.exp(x, name="scratch"), name="total")
+        with gf.Session() as sess:
+            sess.run([c, scratch], {x: np.zeros((1, 4096))})
+            plan = plan_for(sess, [c, scratch])
+    slot = {step.op.op_name: step.output for step in plan.steps}
+    by_name = {step.op.op_name: step for step in plan.steps}
+    assert by_name["b"].into == 0
+    escaping = passes.escaping_slots(plan.steps, plan.outlive())
+    assert {slot["a"], slot["b"], slot["c"]} <= escaping and slot["scratch"] not in escaping
+    assert by_name["scratch"].recycle and not by_name["a"].recycle  # a's array is fetched (through b and c)
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# Ownership: an array a run returns is the caller's
+
+
+@pytest.mark.parametrize("build", ["variable", "view of a variable", "update", "view of an update", "constant"])
+def test_a_fetch_that_may_be_session_state_is_a_copy_no_later_run_changes(build):
+    with gf.Graph().as_default():
+        v = gf.Variable(np.arange(6.0).reshape(2, 3), name="v")
+        step = v.assign_add(np.ones((2, 3)))
+        fetch = {
+            "variable": v,
+            "view of a variable": gf.reshape(v, [6]),
+            "update": step,
+            "view of an update": gf.transpose(step),
+            "constant": gf.constant(np.ones(3)),
+        }[build]
+        with gf.Session() as sess:
+            got = [sess.run([fetch, step])[0] for _ in range(4)]
+            snapshot = [g.copy() for g in got]
+            for _ in range(3):
+                sess.run(step)
+            plan = plan_for(sess, [fetch, step])
+            assert plan.fetch_copies[:1] == (0,)
+            for g in got:  # writable, and writing into it reaches nothing of the session's
+                g[...] = -1.0
+            assert sess.run(v).min() >= 0.0
+    for g, s in zip(got, snapshot, strict=True):
+        assert not np.array_equal(g, s) or s.size == 0  # the writes above went into the caller's own array
+    assert len({id(g) for g in got}) == 4
+
+
+def test_a_fetched_result_the_run_made_is_handed_over_without_a_copy_and_never_changes():
+    with gf.Graph().as_default():
+        x = gf.placeholder(gf.float64, [None, 3], name="x")
+        w = gf.Variable(np.ones((3, 2)), name="w")
+        y = gf.matmul(x, w, name="y")
+        train = gf.train.GradientDescentOptimizer(0.1).minimize(gf.reduce_sum(y * y))
+        with gf.Session() as sess:
+            results = [sess.run([y, train], {x: np.full((2, 3), k)})[0] for k in range(5)]
+            plan = plan_for(sess, [y, train])
+    assert plan.fetch_copies == ()  # y is made by the run: no copy is needed
+    w_value = np.ones((3, 2))
+    for k, r in enumerate(results):  # each was computed before the k-th update and is unchanged since
+        np.testing.assert_allclose(r, np.full((2, 3), k) @ w_value)
+        w_value = w_value - 0.1 * 2 * np.full((2, 3), k).T @ (np.full((2, 3), k) @ w_value)
+
+
+def test_a_fed_array_is_never_written_even_when_a_step_could_work_in_place():
+    with gf.Graph().as_default():
+        x = gf.placeholder(gf.float64, [None, 8192], name="x")
+        y = gf.nn.relu(gf.exp(x) - 2.0)
+        with gf.Session() as sess:
+            value = np.linspace(-1.0, 1.0, 8192)[None]
+            before = value.copy()
+            sess.run(y, {x: value})
+    np.testing.assert_array_equal(value, before)
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# Structure
+
+
+def _imports(path: Path, module: str, modules: set[str]) -> set[str]:
+    """The graphflow modules `path` imports when it runs, at module level or inside functions (not the imports for
+    type annotations under `if TYPE_CHECKING:`, which never run)."""
+    package = module if path.name == "__init__.py" else module.rsplit(".", 1)[0]
+    tree = ast.parse(path.read_text())
+    typing_only = {
+        id(n)
+        for block in ast.walk(tree)
+        if isinstance(block, ast.If) and isinstance(block.test, ast.Name) and block.test.id == "TYPE_CHECKING"
+        for n in ast.walk(block)
+    }
+    found = set()
+    for node in ast.walk(tree):
+        if id(node) in typing_only:
+            continue
+        if isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                parts = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join([*parts, base] if base else parts)
+            submodules = {f"{base}.{a.name}" for a in node.names} & modules
+            found |= submodules or {base}  # `from graphflow import dtypes` imports graphflow.dtypes
+        elif isinstance(node, ast.Import):
+            found.update(a.name for a in node.names)
+    return found & modules
+
+
+def test_graphflow_has_no_import_cycle():
+    modules = {}
+    for path in PACKAGE.rglob("*.py"):
+        parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+        modules[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = path
+    edges = {m: _imports(p, m, set(modules)) - {m} for m, p in modules.items()}
+    for name in modules:  # a depth-first walk from each module must never come back to it
+        stack, seen = list(edges[name]), set()
+        while stack:
+            m = stack.pop()
+            assert m != name, f"{name} imports itself through {sorted(seen)}"
+            if m not in seen:
+                seen.add(m)
+                stack.extend(edges[m])
+
+
+def test_no_module_of_graphflow_is_over_400_lines():
+    long = {
+        str(p.relative_to(PACKAGE)): n for p in PACKAGE.rglob("*.py") if (n := len(p.read_text().splitlines())) > 400
+    }
+    assert long == {}
