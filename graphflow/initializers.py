@@ -11,10 +11,9 @@ from typing import Any
 
 import numpy as np
 
-from graphflow import dtypes
+from graphflow import dtypes, registry
 from graphflow.nodes import Node
 from graphflow.ops.random import random_normal, random_uniform, truncated_normal
-from graphflow.registry import constant
 from graphflow.shapes import as_shape
 
 # Standard deviation of a unit normal truncated to [-2, 2]; dividing by it keeps the truncated draws' variance.
@@ -41,7 +40,7 @@ class Constant(Initializer):
 
     def __call__(self, shape: Any, dtype: Any = None, partition_info: Any = None) -> Node:
         value = np.broadcast_to(np.asarray(self.value, dtype=self._dtype(dtype)), tuple(as_shape(shape)))
-        return constant(value, name="Const")
+        return registry.constant(value, name="Const")
 
 
 class Zeros(Constant):
@@ -147,7 +146,7 @@ def he_uniform(seed: int | None = None, dtype: Any = dtypes.float32) -> Variance
 # TF-1 spellings, as in `tf.initializers.zeros()` and `tf.zeros_initializer()`.
 zeros = zeros_initializer = Zeros
 ones = ones_initializer = Ones
-constant_initializer = Constant
+constant = constant_initializer = Constant
 random_normal_initializer = RandomNormal
 truncated_normal_initializer = TruncatedNormal
 random_uniform_initializer = RandomUniform

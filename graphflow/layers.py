@@ -1,4 +1,5 @@
-"""`gf.layers.dense`: a fully connected layer built from graph ops, with its variables in its own name scope."""
+"""`gf.layers.dense`: a fully connected layer built from graph ops, its variables made by `get_variable` in a
+variable scope of its own, so a second call with `reuse=True` shares them."""
 
 from __future__ import annotations
 
@@ -6,12 +7,11 @@ from collections.abc import Callable
 from typing import Any
 
 from graphflow import initializers
-from graphflow.graph import get_default_graph
 from graphflow.nodes import Node
 from graphflow.ops.elementwise import add
 from graphflow.ops.linalg import matmul
 from graphflow.registry import as_node
-from graphflow.variables import Variable
+from graphflow.variable_scope import get_variable, variable_scope
 
 
 def dense(
@@ -21,19 +21,26 @@ def dense(
     use_bias: bool = True,
     kernel_initializer: Callable[..., Node] | None = None,
     bias_initializer: Callable[..., Node] | None = None,
+    kernel_regularizer: Callable[[Node], Node] | None = None,
+    bias_regularizer: Callable[[Node], Node] | None = None,
     trainable: bool = True,
     name: str | None = None,
+    reuse: Any = None,
 ) -> Node:
     """`activation(inputs @ kernel + bias)` (TF-1 `tf.layers.dense`).
 
-    The layer opens a name scope (`dense`, `dense_1`, ... or `name`) holding the variables `kernel` (shape
+    The layer opens a variable scope (`dense`, `dense_1`, ... or `name`) holding the variables `kernel` (shape
     (in, units), Glorot-uniform by default) and `bias` (shape (units,), zeros by default). Random initial values come
-    from the graph seed (`gf.set_random_seed`), never from numpy's global random state.
+    from the graph seed (`gf.set_random_seed`), never from numpy's global random state. Calling it again with the
+    same `name` and `reuse=True` (or inside a reusing `variable_scope`) builds the layer on the same variables.
 
     Args:
         inputs: shape (batch, in); `in` must be known when the graph is built.
         units: the number of outputs.
         activation: e.g. `gf.nn.relu`; None for a linear layer.
+        kernel_regularizer, bias_regularizer: functions of the variable whose results join the
+            "regularization_losses" collection.
+        reuse: True or `gf.AUTO_REUSE` to use the variables of an earlier layer of the same name.
 
     Returns:
         The layer's output, shape (batch, units).
@@ -49,12 +56,12 @@ def dense(
     dtype = inputs.dtype or "float32"
     kernel_initializer = kernel_initializer or initializers.glorot_uniform()
     bias_initializer = bias_initializer or initializers.zeros()
-    with get_default_graph().name_scope(name or "dense"):
-        # Callables, as TF-1's get_variable takes them: the variable builds its initial value as an initializer.
-        kernel = Variable(lambda: kernel_initializer((inputs.shape[-1], units), dtype=dtype), trainable, name="kernel")
+    with variable_scope(name, default_name="dense", reuse=reuse):
+        shape = (inputs.shape[-1], units)
+        kernel = get_variable("kernel", shape, dtype, kernel_initializer, kernel_regularizer, trainable)
         outputs = matmul(inputs, kernel)
         if use_bias:
-            bias = Variable(lambda: bias_initializer((units,), dtype=dtype), trainable, name="bias")
+            bias = get_variable("bias", (units,), dtype, bias_initializer, bias_regularizer, trainable)
             outputs = add(outputs, bias, name="BiasAdd")
         if activation is not None:
             outputs = activation(outputs)

@@ -81,8 +81,9 @@ class Variable(Node):
     def initializer(self) -> Node:
         """The op that (re)sets this variable to its initial value in the session that runs it."""
         if self._initializer is None:
-            with self.graph.role_scope("initializer"):
-                self._initializer = _op("Assign")(self, self.initial_value, name=self.op_name + "/Assign")
+            initial_value = self.initial_value
+            with self.graph.name_scope(self.op_name + "/"), self.graph.role_scope("initializer"):
+                self._initializer = _op("Assign")(self, initial_value, name="Assign")
         return self._initializer
 
     def assign(self, value: Any, name: str | None = None) -> Node:
@@ -100,7 +101,8 @@ class Variable(Node):
     def read_value(self) -> Node:
         """A new op reading the variable: built inside `gf.control_dependencies`, it reads the value the updates it
         depends on gave the variable (TF-1)."""
-        return _op("Identity")(self, name=self.op_name + "/read")
+        with self.graph.name_scope(self.op_name + "/"):
+            return _op("Identity")(self, name="read")
 
     def load(self, value: Any, session: Any = None) -> None:
         """Sets the variable's value in `session` (default: the default session) without adding nodes."""

@@ -1,0 +1,249 @@
+"""`gf.variable_scope` and `gf.get_variable` (TF-1): variables found by name, so that code can share them.
+
+Each graph keeps a store of the variables `get_variable` made, by full name (`"layer1/kernel"`). A variable scope
+prefixes those names and says whether `get_variable` may create a variable (`reuse=False`, the default), must find
+an existing one (`reuse=True`), or either (`reuse=AUTO_REUSE`). Entering a variable scope also opens a name scope for
+the ops built inside; that one is made unique as usual (`layer1_1/MatMul` the second time), while the variables keep
+the scope's own name, as in TF-1.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import weakref
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from graphflow import dtypes, initializers
+from graphflow.graph import Graph, get_default_graph
+from graphflow.nodes import Node
+from graphflow.variables import Variable
+
+
+class _AutoReuse:
+    def __repr__(self) -> str:
+        return "gf.AUTO_REUSE"
+
+
+AUTO_REUSE = _AutoReuse()
+
+
+@dataclass
+class VariableScope:
+    """A variable scope: its full `name` ("" at the top), its `reuse` setting and the defaults it gives
+    `get_variable` (TF-1 `tf.VariableScope`)."""
+
+    name: str
+    reuse: Any = False
+    initializer: Any = None
+    regularizer: Callable[[Node], Node] | None = None
+    dtype: Any = None
+    original_name_scope: str = ""
+
+    def reuse_variables(self) -> None:
+        """From now on, `get_variable` in this scope finds existing variables (TF-1)."""
+        self.reuse = True
+
+
+@dataclass
+class _Store:
+    variables: dict[str, Variable] = field(default_factory=dict)
+    scope: VariableScope = field(default_factory=lambda: VariableScope(""))
+    default_names: dict[str, int] = field(default_factory=dict)
+
+
+_STORES: weakref.WeakKeyDictionary[Graph, _Store] = weakref.WeakKeyDictionary()
+
+
+def _store(graph: Graph) -> _Store:
+    if graph not in _STORES:
+        _STORES[graph] = _Store()
+    return _STORES[graph]
+
+
+def get_variable_scope() -> VariableScope:
+    """The current variable scope of the default graph (TF-1 `tf.get_variable_scope`)."""
+    return _store(get_default_graph()).scope
+
+
+@contextlib.contextmanager
+def variable_scope(
+    name_or_scope: str | VariableScope | None,
+    default_name: str | None = None,
+    values: Any = None,
+    initializer: Any = None,
+    regularizer: Callable[[Node], Node] | None = None,
+    reuse: Any = None,
+    dtype: Any = None,
+    auxiliary_name_scope: bool = True,
+) -> Iterator[VariableScope]:
+    """Opens a variable scope (and a name scope) for `get_variable` (TF-1 `tf.variable_scope`).
+
+    Args:
+        name_or_scope: the scope's name, nested under the current one, or a `VariableScope` to enter again.
+        default_name: used, made unique (`dense`, `dense_1`), when `name_or_scope` is None.
+        initializer, regularizer, dtype: defaults for `get_variable` inside; inner scopes inherit them.
+        reuse: True (find existing variables), `gf.AUTO_REUSE` (find or create), or None to inherit the enclosing
+            scope's setting. A scope inside a reusing scope always reuses.
+        values: accepted for TF-1 compatibility.
+
+    Yields:
+        The `VariableScope`.
+    """
+    graph = get_default_graph()
+    store = _store(graph)
+    outer = store.scope
+    if isinstance(name_or_scope, VariableScope):
+        full, name_scope = name_or_scope.name, name_or_scope.name
+        base = name_or_scope
+    elif name_or_scope is not None:
+        if not isinstance(name_or_scope, str):
+            raise TypeError(f"variable_scope takes a name or a VariableScope, got {name_or_scope!r}")
+        full = f"{outer.name}/{name_or_scope}" if outer.name else name_or_scope
+        name_scope, base = name_or_scope, outer
+    elif default_name is not None:
+        wanted = f"{outer.name}/{default_name}" if outer.name else default_name
+        count = store.default_names.get(wanted, 0)
+        store.default_names[wanted] = count + 1
+        suffix = f"_{count}" if count else ""
+        full, name_scope, base = wanted + suffix, default_name + suffix, outer
+    else:
+        raise ValueError("variable_scope needs a name_or_scope, or a default_name for an unnamed scope")
+    inherited = outer.reuse if outer.reuse is not False else base.reuse
+    scope = VariableScope(
+        full,
+        reuse=True if outer.reuse is True else (reuse if reuse is not None else inherited),
+        initializer=initializer if initializer is not None else base.initializer,
+        regularizer=regularizer if regularizer is not None else base.regularizer,
+        dtype=dtype if dtype is not None else base.dtype,
+    )
+    store.scope = scope
+    try:
+        if auxiliary_name_scope:
+            with graph.name_scope(name_scope) as opened:
+                scope.original_name_scope = opened
+                yield scope
+        else:
+            yield scope
+    finally:
+        store.scope = outer
+
+
+def get_variable(
+    name: str,
+    shape: Any = None,
+    dtype: Any = None,
+    initializer: Any = None,
+    regularizer: Callable[[Node], Node] | None = None,
+    trainable: bool | None = None,
+    collections: list[str] | None = None,
+    **_: Any,
+) -> Variable:
+    """The variable `name` of the current variable scope, made if the scope's `reuse` allows (TF-1).
+
+    Args:
+        name: its name in the scope; the variable is called `"<scope>/<name>"`, whatever name scope is open.
+        shape, dtype: required to make one (dtype defaults to the scope's, then float32); when found, they are
+            checked against the existing variable.
+        initializer: an initializer (`gf.initializers.*`, called with the shape and dtype), a node, an array or a
+            number. Defaults to the scope's, then to Glorot-uniform for floats and zeros otherwise, as in TF-1.
+        regularizer: a function of the variable whose result joins the "regularization_losses" collection
+            (`gf.losses.get_total_loss` adds them).
+        trainable, collections: as for `Variable`.
+
+    Raises:
+        ValueError: making a variable that exists without reuse, finding one that does not exist with
+            `reuse=True`, a shape or dtype that differs from the existing variable's, or no shape to make one.
+    """
+    graph = get_default_graph()
+    store = _store(graph)
+    scope = store.scope
+    full = f"{scope.name}/{name}" if scope.name else name
+    dtype = dtypes.as_dtype(dtype if dtype is not None else scope.dtype)
+    found = store.variables.get(full)
+    if found is not None:
+        if scope.reuse is False:
+            raise ValueError(
+                f"Variable {full} already exists, disallowed. Did you mean to set reuse=True or reuse=gf.AUTO_REUSE "
+                "in the variable_scope? To make a second variable instead, use another name or scope."
+            )
+        return _checked(found, full, shape, dtype)
+    if scope.reuse is True:
+        raise ValueError(
+            f"Variable {full} does not exist, or was not created with gf.get_variable(). Did you mean to set "
+            "reuse=gf.AUTO_REUSE in the variable_scope? Existing ones: "
+            f"{', '.join(sorted(store.variables)) or 'none'}"
+        )
+    variable = _make(graph, full, shape, dtype, initializer, scope, trainable, collections)
+    store.variables[full] = variable
+    regularizer = regularizer or scope.regularizer
+    if regularizer is not None:
+        with graph.name_scope(full + "/Regularizer/"):
+            loss = regularizer(variable)
+        if loss is not None:
+            graph.add_to_collection("regularization_losses", loss)
+    return variable
+
+
+def _make(
+    graph: Graph,
+    full: str,
+    shape: Any,
+    dtype: np.dtype | None,
+    initializer: Any,
+    scope: VariableScope,
+    trainable: bool | None,
+    collections: list[str] | None,
+) -> Variable:
+    initializer = initializer if initializer is not None else scope.initializer
+    if initializer is None or (callable(initializer) and not isinstance(initializer, Node)):
+        if shape is None:
+            raise ValueError(
+                f"Variable {full} did not get an initializer, so its `shape` argument must be specified "
+                "(or give an initial value as the initializer)"
+            )
+        dtype = dtype or dtypes.float32
+        if initializer is None:
+            initializer = initializers.glorot_uniform() if dtype.kind == "f" else initializers.zeros()
+        shape = tuple(int(d) for d in shape)
+        make = initializer
+
+        def initial_value() -> Node:
+            return make(shape, dtype=dtype)
+    else:  # an initial value itself: its shape is the variable's
+        if isinstance(initializer, Node):
+            value: Any = initializer
+            if shape is not None and value.shape is not None and tuple(value.shape) != tuple(shape):
+                raise ValueError(f"Variable {full}: the initializer has shape {tuple(value.shape)}, not {tuple(shape)}")
+        else:
+            value = np.asarray(initializer, dtype=dtype)
+            if shape is not None:
+                value = np.broadcast_to(value, tuple(shape))
+
+        def initial_value() -> Any:
+            return value
+
+    def built_in_its_scope() -> Any:  # the initial value's ops go in "<full>/Initializer/", as in TF-1
+        with graph.name_scope(full + "/Initializer/"):
+            return initial_value()
+
+    prefix, _, short = full.rpartition("/")
+    with graph.name_scope(prefix + "/" if prefix else None):  # the variable scope's name, not the open name scope
+        trainable = True if trainable is None else trainable
+        return Variable(built_in_its_scope, trainable, name=short, dtype=dtype, collections=collections)
+
+
+def _checked(variable: Variable, full: str, shape: Any, dtype: np.dtype | None) -> Variable:
+    if shape is not None and variable.shape is not None and tuple(variable.shape) != tuple(shape):
+        raise ValueError(
+            f"Trying to share variable {full}, but specified shape {tuple(shape)} and found shape "
+            f"{tuple(variable.shape)}."
+        )
+    if dtype is not None and variable.dtype != dtype:
+        raise ValueError(
+            f"Trying to share variable {full}, but specified dtype {dtype} and found dtype {variable.dtype}."
+        )
+    return variable
