@@ -20,9 +20,11 @@ from graphflow.ops import (
     assign_add,
     assign_sub,
     cast,
+    clip_by_value,
     divide,
     equal,
     exp,
+    floor,
     greater,
     greater_equal,
     group,
@@ -30,7 +32,11 @@ from graphflow.ops import (
     less,
     less_equal,
     log,
+    log1p,
     log_softmax,
+    logical_and,
+    logical_not,
+    logical_or,
     matmul,
     maximum,
     minimum,
@@ -45,11 +51,14 @@ from graphflow.ops import (
     power,
     random_normal,
     random_uniform,
+    reciprocal,
     reduce_max,
     reduce_mean,
     reduce_sum,
     relu,
     reshape,
+    round_,
+    rsqrt,
     set_random_seed,
     sigmoid,
     sign,
@@ -57,6 +66,7 @@ from graphflow.ops import (
     softmax,
     sqrt,
     square,
+    squared_difference,
     stop_gradient,
     strided_slice,
     subtract,
@@ -77,7 +87,8 @@ bool = bool_
 abs = absolute
 pow = power
 truediv = realdiv = divide
-slice = slice_  # TF-1's name; it shadows the builtin in this module only
+slice = slice_  # TF-1's names; they shadow the builtins in this module only
+round = round_
 convert_to_tensor = as_node
 Tensor = Node
 

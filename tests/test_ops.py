@@ -155,6 +155,27 @@ def _scatter(g, shape, index):
     return out
 
 
+def away_from_integers(offset: float, margin: float = 0.1):
+    """A domain of values in [-3, 3] at least `margin` from every integer plus `offset` (where floor or round jump)."""
+
+    def draw(rng, shape):
+        return rng.integers(-3, 3, size=shape) + offset + rng.uniform(margin, 1.0 - margin, size=shape)
+
+    return draw
+
+
+def away_from(points: list[float], margin: float = 0.1):
+    """A standard-normal domain with every value at least `margin` from each of `points` (the kinks of a clip)."""
+
+    def draw(rng, shape):
+        x = rng.standard_normal(shape)
+        for p in points:
+            x = np.where(np.abs(x - p) < margin, p + np.where(x < p, -margin, margin), x)
+        return x
+
+    return draw
+
+
 CASES: list[Case] = [
     *_binary_cases(),
     *_reduction_cases(),
@@ -207,6 +228,23 @@ CASES: list[Case] = [
     Case("Square", gf.square, np.square, ((3, 4),)),
     Case("Sqrt", gf.sqrt, np.sqrt, ((3, 4),), POSITIVE),
     Case("Sign", gf.sign, np.sign, ((3, 4),), kink_free(), label="zero gradient away from 0"),
+    Case("Log1p", gf.log1p, np.log1p, ((3, 4),), (-0.5, 2.0)),
+    Case("Reciprocal", gf.reciprocal, np.reciprocal, ((3, 4),), kink_free(0.5)),
+    Case("Rsqrt", gf.rsqrt, lambda x: 1 / np.sqrt(x), ((3, 4),), POSITIVE),
+    Case("Floor", gf.floor, np.floor, ((3, 4),), away_from_integers(0.0), label="zero gradient between integers"),
+    Case("Round", gf.round, np.round, ((3, 4),), away_from_integers(0.5), label="zero gradient between halves"),
+    *[
+        Case("SquaredDifference", gf.squared_difference, lambda x, y: (x - y) ** 2, tuple(shapes))
+        for shapes in BROADCAST_PAIRS[:4]
+    ],
+    Case(
+        "Maximum",
+        lambda x: gf.clip_by_value(x, -0.5, 0.8),
+        lambda x: np.clip(x, -0.5, 0.8),
+        ((3, 4),),
+        away_from([-0.5, 0.8]),
+        label="clip_by_value",
+    ),
     Case("Sigmoid", gf.sigmoid, np_sigmoid, ((3, 4),), (-4.0, 4.0)),
     Case("Tanh", gf.tanh, np.tanh, ((3, 4),)),
     Case("Relu", gf.nn.relu, lambda x: np.maximum(x, 0), ((3, 4),), kink_free()),
@@ -422,6 +460,7 @@ CASES: list[Case] = [
 
 NONDIFF = {
     "ArgMax", "Equal", "NotEqual", "Greater", "GreaterEqual", "Less", "LessEqual", "OneHot", "StopGradient",
+    "LogicalAnd", "LogicalOr", "LogicalNot",
     "While", "TupleGet",  # loops have no gradient (tests/test_control_flow.py checks the error)
 }  # fmt: skip
 STATEFUL = {
@@ -465,6 +504,8 @@ def test_gradient(case):
 SECOND_ORDER_SKIP = {
     "Cast-float64 -> float32 -> float64": "float32 rounding swamps the differences of differences",
     "Sign-zero gradient away from 0": "no first derivative flows, so there is nothing to differentiate again",
+    "Floor-zero gradient between integers": "no first derivative flows, so there is nothing to differentiate again",
+    "Round-zero gradient between halves": "no first derivative flows, so there is nothing to differentiate again",
 }
 
 
@@ -550,6 +591,31 @@ def test_stop_gradient_passes_the_value_and_blocks_the_gradient():
         np.testing.assert_array_equal(y_value, value**2)
         np.testing.assert_array_equal(g_value, value)  # only the unstopped factor contributes
         assert gf.gradients(gf.stop_gradient(x), x) == [None]
+
+
+def test_logical_ops_and_their_dtype_check():
+    a, b = np.array([True, True, False, False]), np.array([True, False, True, False])
+    with gf.Graph().as_default():
+        x, y = gf.placeholder(gf.bool, [4]), gf.placeholder(gf.bool, [4])
+        ops = [gf.logical_and(x, y), gf.logical_or(x, y), gf.logical_not(x), gf.logical_and(x, True)]
+        assert all(op.dtype == gf.bool and op.shape == (4,) for op in ops)
+        values = _run(ops, {x: a, y: b})
+        with pytest.raises(TypeError, match=r"LogicalOr 'my_or'.*bool inputs, got float32.*x > 0"):
+            gf.logical_or(x, gf.constant([1.0, 0.0, 1.0, 0.0]), name="my_or")
+    for got, expected in zip(values, [a & b, a | b, ~a, a], strict=True):
+        np.testing.assert_array_equal(got, expected)
+
+
+def test_clip_floor_and_round_at_their_edges_as_tf1():
+    """TF-1 1.15 gives these values: the clip's gradient is 1 at both bounds, round takes halves to even."""
+    with gf.Graph().as_default():
+        x = gf.constant(np.array([-1.0, 0.0, 0.5, 1.0, 2.0]))
+        (clip_grad,) = gf.gradients(gf.clip_by_value(x, 0.0, 1.0), x)
+        assert gf.gradients(gf.floor(x) + gf.round(x), x) == [None]
+        halves = gf.round(gf.constant(np.array([0.5, 1.5, 2.5, -0.5, -1.7])))
+        clip_grad, halves = _run([clip_grad, halves])
+    np.testing.assert_array_equal(clip_grad, [0.0, 1.0, 1.0, 1.0, 0.0])
+    np.testing.assert_array_equal(halves, [0.0, 2.0, 2.0, -0.0, -2.0])
 
 
 def test_cast_gradient_has_the_input_dtype():
