@@ -1,19 +1,20 @@
-"""The `gf.nn` namespace (TF-1 `tf.nn`): activations and the fused, numerically stable softmax cross-entropies."""
+"""The `gf.nn` namespace (TF-1 `tf.nn`): activations and the numerically stable cross-entropies."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from graphflow.nodes import Node
-from graphflow.ops.activation import log_softmax, relu, sigmoid, softmax, tanh
+from graphflow.ops.activation import elu, leaky_relu, log_softmax, relu, relu6, sigmoid, softmax, softplus, tanh
 from graphflow.ops.elementwise import add, square
 from graphflow.ops.loss import softmax_xent, sparse_softmax_xent
 from graphflow.ops.reduction import reduce_sum
 from graphflow.ops.shape import stop_gradient
 
 __all__ = [
-    "bias_add", "l2_loss", "log_softmax", "relu", "sigmoid", "softmax", "softmax_cross_entropy_with_logits",
-    "softmax_cross_entropy_with_logits_v2", "sparse_softmax_cross_entropy_with_logits", "tanh",
+    "bias_add", "elu", "l2_loss", "leaky_relu", "log_softmax", "relu", "relu6", "sigmoid", "softmax",
+    "softmax_cross_entropy_with_logits", "softmax_cross_entropy_with_logits_v2", "softplus",
+    "sparse_softmax_cross_entropy_with_logits", "tanh",
 ]  # fmt: skip
 
 

@@ -164,11 +164,11 @@ def away_from_integers(offset: float, margin: float = 0.1):
     return draw
 
 
-def away_from(points: list[float], margin: float = 0.1):
-    """A standard-normal domain with every value at least `margin` from each of `points` (the kinks of a clip)."""
+def away_from(points: list[float], margin: float = 0.1, center: float = 0.0, spread: float = 1.0):
+    """A normal domain (`center`, `spread`) with every value at least `margin` from each of `points` (kinks)."""
 
     def draw(rng, shape):
-        x = rng.standard_normal(shape)
+        x = center + spread * rng.standard_normal(shape)
         for p in points:
             x = np.where(np.abs(x - p) < margin, p + np.where(x < p, -margin, margin), x)
         return x
@@ -248,6 +248,20 @@ CASES: list[Case] = [
     Case("Sigmoid", gf.sigmoid, np_sigmoid, ((3, 4),), (-4.0, 4.0)),
     Case("Tanh", gf.tanh, np.tanh, ((3, 4),)),
     Case("Relu", gf.nn.relu, lambda x: np.maximum(x, 0), ((3, 4),), kink_free()),
+    Case("Relu6", gf.nn.relu6, lambda x: np.clip(x, 0, 6), ((3, 4),), away_from([0.0, 6.0], 0.2, 3.0, 3.0)),
+    Case(
+        "LeakyRelu", gf.nn.leaky_relu, lambda x: np.where(x > 0, x, 0.2 * x), ((3, 4),), kink_free(), label="alpha 0.2"
+    ),
+    Case(
+        "LeakyRelu",
+        lambda x: gf.nn.leaky_relu(x, alpha=0.01),
+        lambda x: np.where(x > 0, x, 0.01 * x),
+        ((3, 4),),
+        kink_free(),
+        label="alpha 0.01",
+    ),
+    Case("Elu", gf.nn.elu, lambda x: np.where(x > 0, x, np.exp(x) - 1), ((3, 4),), kink_free()),
+    Case("Softplus", gf.nn.softplus, lambda x: np.log(1 + np.exp(x)), ((3, 4),)),
     Case("Identity", gf.identity, lambda x: x, ((3, 4),)),
     Case("CheckNumerics", lambda x: gf.check_numerics(x, "finite"), lambda x: x, ((3, 4),)),
     Case("ZerosLike", lambda x: gf.zeros_like(x) + x, lambda x: x, ((3, 4),), label="zeros_like(x) + x"),
@@ -616,6 +630,26 @@ def test_clip_floor_and_round_at_their_edges_as_tf1():
         clip_grad, halves = _run([clip_grad, halves])
     np.testing.assert_array_equal(clip_grad, [0.0, 1.0, 1.0, 1.0, 0.0])
     np.testing.assert_array_equal(halves, [0.0, 2.0, 2.0, -0.0, -2.0])
+
+
+@pytest.mark.usefixtures("strict_float")
+def test_relu_variants_at_their_kinks_and_softplus_far_out_as_tf1():
+    """The values and gradients TF-1 1.15 gives at the kinks (elu and leaky_relu take the x <= 0 side at 0)."""
+    with gf.Graph().as_default():
+        x = gf.constant(np.array([-1.0, 0.0, 3.0, 6.0, 7.0]))
+        far = gf.constant(np.array([-1000.0, -100.0, 0.0, 100.0, 1000.0]))
+        fs = [gf.nn.relu6, gf.nn.leaky_relu, gf.nn.elu]
+        grads = [gf.gradients(f(x), x)[0] for f in fs]
+        values = _run([f(x) for f in fs] + grads + [gf.nn.softplus(far), gf.gradients(gf.nn.softplus(far), far)[0]])
+    r6, lr, el, gr6, glr, gel, sp, gsp = values
+    np.testing.assert_array_equal(r6, [0.0, 0.0, 3.0, 6.0, 6.0])
+    np.testing.assert_array_equal(gr6, [0.0, 0.0, 1.0, 0.0, 0.0])
+    np.testing.assert_allclose(lr, [-0.2, 0.0, 3.0, 6.0, 7.0])
+    np.testing.assert_allclose(glr, [0.2, 0.2, 1.0, 1.0, 1.0])
+    np.testing.assert_allclose(el, [np.expm1(-1.0), 0.0, 3.0, 6.0, 7.0])
+    np.testing.assert_allclose(gel, [np.exp(-1.0), 1.0, 1.0, 1.0, 1.0])
+    np.testing.assert_allclose(sp, [0.0, np.exp(-100.0), np.log(2.0), 100.0, 1000.0])
+    np.testing.assert_allclose(gsp, [0.0, 0.0, 0.5, 1.0, 1.0], atol=1e-15)  # sigmoid, exact in absolute terms
 
 
 def test_cast_gradient_has_the_input_dtype():

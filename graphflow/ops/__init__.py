@@ -1,7 +1,18 @@
 """Every op family. Importing this package registers all ops; the names below are the op functions."""
 
 from graphflow.ops import control_flow
-from graphflow.ops.activation import log_softmax, relu, relu_grad, sigmoid, softmax, tanh
+from graphflow.ops.activation import (
+    elu,
+    leaky_relu,
+    log_softmax,
+    relu,
+    relu6,
+    relu_grad,
+    sigmoid,
+    softmax,
+    softplus,
+    tanh,
+)
 from graphflow.ops.comparison import (
     equal,
     greater,
@@ -68,12 +79,12 @@ from graphflow.ops.training import (
 __all__ = [
     "absolute", "add", "add_n", "apply_adagrad", "apply_adam", "apply_centered_rmsprop", "apply_gradient_descent",
     "apply_momentum", "apply_rmsprop", "argmax", "assign", "assign_add", "assign_sub", "broadcast_like", "cast",
-    "check_numerics", "clip_by_value", "divide", "equal", "exp", "floor", "greater", "greater_equal", "group",
-    "identity", "less", "less_equal", "log", "log1p", "log_softmax", "logical_and", "logical_not", "logical_or",
-    "matmul", "maximum", "minimum", "multiply", "negative", "newaxis", "no_op", "not_equal", "one_hot", "ones",
-    "ones_like", "power", "random_normal", "random_uniform", "reciprocal", "reduce_max", "reduce_mean",
-    "reduce_sum", "relu", "relu_grad", "reshape", "round_", "rsqrt", "set_random_seed", "sigmoid", "sign", "slice_",
-    "softmax", "softmax_xent", "sparse_softmax_xent", "sqrt", "square", "squared_difference", "stop_gradient",
-    "strided_slice", "strided_slice_grad", "subtract", "sum_to", "tanh", "transpose", "truncated_normal", "where",
-    "zeros", "zeros_like",
+    "check_numerics", "clip_by_value", "divide", "elu", "equal", "exp", "floor", "greater", "greater_equal",
+    "group", "identity", "leaky_relu", "less", "less_equal", "log", "log1p", "log_softmax", "logical_and",
+    "logical_not", "logical_or", "matmul", "maximum", "minimum", "multiply", "negative", "newaxis", "no_op",
+    "not_equal", "one_hot", "ones", "ones_like", "power", "random_normal", "random_uniform", "reciprocal",
+    "reduce_max", "reduce_mean", "reduce_sum", "relu", "relu6", "relu_grad", "reshape", "round_", "rsqrt",
+    "set_random_seed", "sigmoid", "sign", "slice_", "softmax", "softmax_xent", "softplus", "sparse_softmax_xent",
+    "sqrt", "square", "squared_difference", "stop_gradient", "strided_slice", "strided_slice_grad", "subtract",
+    "sum_to", "tanh", "transpose", "truncated_normal", "where", "zeros", "zeros_like",
 ]  # fmt: skip
