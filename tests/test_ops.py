@@ -112,7 +112,13 @@ BINARY = {  # op type: (function, numpy reference, domain)
     "Maximum": (gf.maximum, np.maximum, None),
     "Minimum": (gf.minimum, np.minimum, None),
 }
-REDUCTIONS = {"Sum": (gf.reduce_sum, np.sum), "Mean": (gf.reduce_mean, np.mean), "Max": (gf.reduce_max, np.max)}
+REDUCTIONS = {
+    "Sum": (gf.reduce_sum, np.sum),
+    "Mean": (gf.reduce_mean, np.mean),
+    "Max": (gf.reduce_max, np.max),
+    "Min": (gf.reduce_min, np.min),
+    "Prod": (gf.reduce_prod, np.prod),
+}
 
 
 def _binary_cases() -> list[Case]:
@@ -474,7 +480,7 @@ CASES: list[Case] = [
 
 NONDIFF = {
     "ArgMax", "Equal", "NotEqual", "Greater", "GreaterEqual", "Less", "LessEqual", "OneHot", "StopGradient",
-    "LogicalAnd", "LogicalOr", "LogicalNot",
+    "LogicalAnd", "LogicalOr", "LogicalNot", "Any", "All", "ArgMin",
     "While", "TupleGet",  # loops have no gradient (tests/test_control_flow.py checks the error)
 }  # fmt: skip
 STATEFUL = {
@@ -568,6 +574,50 @@ def test_max_gradient_is_shared_between_ties():
         x = gf.constant(np.array([[1.0, 3.0, 3.0], [2.0, 0.0, -1.0]]))
         (g,) = gf.gradients(gf.reduce_max(x, axis=1), x)
         np.testing.assert_array_equal(_run(g), [[0.0, 0.5, 0.5], [1.0, 0.0, 0.0]])
+
+
+def test_min_gradient_is_shared_between_ties_and_prod_gradient_is_exact_at_zeros():
+    """TF-1 1.15 gives these gradients: a zero's share is the product of the rest; two zeros leave nothing."""
+    with gf.Graph().as_default():
+        m = gf.constant(np.array([[1.0, 1.0, 3.0]]))
+        p = gf.constant(np.array([[1.0, 0.0, 3.0], [0.0, 0.0, 2.0], [2.0, 3.0, 4.0]]))
+        grads = _run([gf.gradients(gf.reduce_min(m, axis=1), m)[0], gf.gradients(gf.reduce_prod(p, axis=1), p)[0]])
+    np.testing.assert_array_equal(grads[0], [[0.5, 0.5, 0.0]])
+    np.testing.assert_array_equal(grads[1], [[0.0, 3.0, 0.0], [0.0, 0.0, 0.0], [12.0, 8.0, 6.0]])
+
+
+def test_prod_gradient_with_a_zero_against_finite_differences():
+    def with_zero(rng, shape):
+        x = rng.standard_normal(shape)
+        x[0, 1] = x[2, 0] = x[2, 3] = 0.0  # one zero in row 0, two in row 2
+        return x
+
+    for axis in (1, None):
+        check_gradients(lambda x, a=axis: gf.reduce_prod(x, axis=a), [(3, 4)], domain=with_zero)
+
+
+def test_bool_reductions_argmin_and_count_nonzero():
+    b = np.array([[True, False, True], [False, False, False]])
+    x = np.array([[0.0, 2.0, -1.0], [3.0, 0.0, 0.0]])
+    with gf.Graph().as_default():
+        bn, xn = gf.constant(b), gf.constant(x)
+        nodes = [
+            gf.reduce_any(bn, axis=1),
+            gf.reduce_all(bn, reduction_indices=[0], keep_dims=True),
+            gf.reduce_any(bn),
+            gf.argmin(xn, axis=1),
+            gf.argmin(xn),
+            gf.count_nonzero(xn),
+            gf.count_nonzero(xn, axis=0, keepdims=True, dtype=gf.int32),
+            gf.count_nonzero(bn, axis=1),
+        ]
+        assert [n.dtype for n in nodes] == [gf.bool] * 3 + [gf.int64] * 3 + [gf.int32, gf.int64]
+        with pytest.raises(TypeError, match=r"Any.*bool tensor, got float64.*x > 0"):
+            gf.reduce_any(xn)
+        values = _run(nodes)
+    expected = [[True, False], [[False, False, False]], True, [2, 1], [0, 1, 0], 3, [[1, 1, 1]], [2, 0]]
+    for got, want in zip(values, expected, strict=True):
+        np.testing.assert_array_equal(got, want)
 
 
 def test_maximum_and_minimum_send_ties_to_x():

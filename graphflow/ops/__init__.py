@@ -53,7 +53,20 @@ from graphflow.ops.elementwise import (
 from graphflow.ops.linalg import matmul, transpose
 from graphflow.ops.loss import softmax_xent, sparse_softmax_xent
 from graphflow.ops.random import random_normal, random_uniform, set_random_seed, truncated_normal
-from graphflow.ops.reduction import argmax, broadcast_like, reduce_max, reduce_mean, reduce_sum, sum_to
+from graphflow.ops.reduction import (
+    argmax,
+    argmin,
+    broadcast_like,
+    count_nonzero,
+    reduce_all,
+    reduce_any,
+    reduce_max,
+    reduce_mean,
+    reduce_min,
+    reduce_prod,
+    reduce_sum,
+    sum_to,
+)
 from graphflow.ops.shape import (
     cast,
     identity,
@@ -78,13 +91,14 @@ from graphflow.ops.training import (
 
 __all__ = [
     "absolute", "add", "add_n", "apply_adagrad", "apply_adam", "apply_centered_rmsprop", "apply_gradient_descent",
-    "apply_momentum", "apply_rmsprop", "argmax", "assign", "assign_add", "assign_sub", "broadcast_like", "cast",
-    "check_numerics", "clip_by_value", "divide", "elu", "equal", "exp", "floor", "greater", "greater_equal",
-    "group", "identity", "leaky_relu", "less", "less_equal", "log", "log1p", "log_softmax", "logical_and",
-    "logical_not", "logical_or", "matmul", "maximum", "minimum", "multiply", "negative", "newaxis", "no_op",
-    "not_equal", "one_hot", "ones", "ones_like", "power", "random_normal", "random_uniform", "reciprocal",
-    "reduce_max", "reduce_mean", "reduce_sum", "relu", "relu6", "relu_grad", "reshape", "round_", "rsqrt",
-    "set_random_seed", "sigmoid", "sign", "slice_", "softmax", "softmax_xent", "softplus", "sparse_softmax_xent",
-    "sqrt", "square", "squared_difference", "stop_gradient", "strided_slice", "strided_slice_grad", "subtract",
-    "sum_to", "tanh", "transpose", "truncated_normal", "where", "zeros", "zeros_like",
+    "apply_momentum", "apply_rmsprop", "argmax", "argmin", "assign", "assign_add", "assign_sub", "broadcast_like",
+    "cast", "check_numerics", "clip_by_value", "count_nonzero", "divide", "elu", "equal", "exp", "floor", "greater",
+    "greater_equal", "group", "identity", "leaky_relu", "less", "less_equal", "log", "log1p", "log_softmax",
+    "logical_and", "logical_not", "logical_or", "matmul", "maximum", "minimum", "multiply", "negative", "newaxis",
+    "no_op", "not_equal", "one_hot", "ones", "ones_like", "power", "random_normal", "random_uniform", "reciprocal",
+    "reduce_all", "reduce_any", "reduce_max", "reduce_mean", "reduce_min", "reduce_prod", "reduce_sum", "relu",
+    "relu6", "relu_grad", "reshape", "round_", "rsqrt", "set_random_seed", "sigmoid", "sign", "slice_", "softmax",
+    "softmax_xent", "softplus", "sparse_softmax_xent", "sqrt", "square", "squared_difference", "stop_gradient",
+    "strided_slice", "strided_slice_grad", "subtract", "sum_to", "tanh", "transpose", "truncated_normal", "where",
+    "zeros", "zeros_like",
 ]  # fmt: skip
