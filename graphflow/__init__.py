@@ -22,11 +22,15 @@ from graphflow.ops import (
     assign_sub,
     cast,
     clip_by_value,
+    concat,
     count_nonzero,
     divide,
     equal,
     exp,
+    expand_dims,
+    fill,
     floor,
+    gather,
     greater,
     greater_equal,
     group,
@@ -53,6 +57,8 @@ from graphflow.ops import (
     power,
     random_normal,
     random_uniform,
+    range_,
+    rank,
     reciprocal,
     reduce_all,
     reduce_any,
@@ -68,21 +74,27 @@ from graphflow.ops import (
     set_random_seed,
     sigmoid,
     sign,
+    size,
     slice_,
     softmax,
     sqrt,
     square,
     squared_difference,
+    squeeze,
+    stack,
     stop_gradient,
     strided_slice,
     subtract,
     tanh,
+    tile,
     transpose,
     truncated_normal,
+    unstack,
     where,
     zeros,
     zeros_like,
 )
+from graphflow.ops import shape as shape_  # bound to `shape` below, where no parameter of that name shadows it
 from graphflow.registry import OPS, RegisterGradient, as_node, constant, defop
 from graphflow.session import GraphGrowthWarning, InteractiveSession, Session, get_default_session
 from graphflow.shapes import TensorShape
@@ -95,6 +107,8 @@ pow = power
 truediv = realdiv = divide
 slice = slice_  # TF-1's names; they shadow the builtins in this module only
 round = round_
+range = range_
+shape = shape_
 convert_to_tensor = as_node
 Tensor = Node
 

@@ -19,6 +19,7 @@ import pytest
 import graphflow as gf
 from graphflow.ops import broadcast_like, relu_grad, sum_to
 from graphflow.ops.activation import relu
+from graphflow.ops.array import concat_part, gather_grad, tile_grad
 from graphflow.ops.control_flow import undead
 from graphflow.ops.loss import sparse_softmax_xent_grad, sparse_softmax_xent_op
 from graphflow.ops.reduction import reduced_size_op
@@ -153,6 +154,12 @@ def _reduction_cases() -> list[Case]:
             )
         )
     return cases
+
+
+def _scatter_add(g, shape, indices):
+    out = np.zeros(shape)
+    np.add.at(out, indices, g)
+    return out
 
 
 def _scatter(g, shape, index):
@@ -398,6 +405,69 @@ CASES: list[Case] = [
     Case("Reshape", lambda x: gf.reshape(x, [-1]), lambda x: x.reshape(-1), ((3, 4),), label="[-1]"),
     Case("Reshape", lambda x: gf.reshape(x, [4, -1]), lambda x: x.reshape(4, -1), ((2, 3, 4),), label="[4,-1]"),
     Case("Reshape", lambda x: gf.reshape(x, [1, 3, 1]), lambda x: x.reshape(1, 3, 1), ((3,),), label="[1,3,1]"),
+    # joining, splitting, repeating, picking
+    Case("ConcatV2", lambda x, y: gf.concat([x, y], 0), lambda x, y: np.concatenate([x, y]), ((2, 3), (4, 3))),
+    Case(
+        "ConcatV2",
+        lambda x, y, z: gf.concat([x, y, z], axis=-1),
+        lambda x, y, z: np.concatenate([x, y, z], -1),
+        ((2, 1), (2, 3), (2, 2)),
+        label="three inputs, axis=-1",
+    ),
+    Case(
+        "ConcatPart",
+        lambda g, a, b: concat_part(g, a, b, axis=1, index=1),
+        lambda g, a, b: g[:, 2:],
+        ((2, 5), (2, 2), (2, 3)),
+    ),
+    Case("Pack", lambda x, y: gf.stack([x, y]), lambda x, y: np.stack([x, y]), ((2, 3), (2, 3))),
+    Case(
+        "Pack",
+        lambda x, y, z: gf.stack([x, y, z], axis=-1),
+        lambda x, y, z: np.stack([x, y, z], -1),
+        ((2, 3),) * 3,
+        label="axis=-1",
+    ),
+    Case("Pack", lambda x, y: gf.stack([x, y], 1), lambda x, y: np.stack([x, y], 1), ((2, 3), (2, 3)), label="axis=1"),
+    Case("StridedSlice", lambda x: gf.unstack(x)[2], lambda x: x[2], ((3, 4),), label="unstack"),
+    Case("StridedSlice", lambda x: gf.unstack(x, axis=-1)[1], lambda x: x[..., 1], ((2, 3, 4),), label="unstack -1"),
+    Case("Squeeze", gf.squeeze, np.squeeze, ((1, 3, 1),)),
+    Case("Squeeze", lambda x: gf.squeeze(x, [2]), lambda x: x[:, :, 0], ((1, 3, 1),), label="axis=[2]"),
+    Case("ExpandDims", lambda x: gf.expand_dims(x, 0), lambda x: x[None], ((2, 3),)),
+    Case("ExpandDims", lambda x: gf.expand_dims(x, -1), lambda x: x[..., None], ((2, 3),), label="axis=-1"),
+    Case("ExpandDims", lambda x: gf.expand_dims(x, dim=1), lambda x: x[:, None], ((2, 3),), label="dim=1"),
+    Case("Tile", lambda x: gf.tile(x, [2, 1]), lambda x: np.tile(x, (2, 1)), ((2, 3),)),
+    Case("Tile", lambda x: gf.tile(x, [2, 3]), lambda x: np.tile(x, (2, 3)), ((2, 2),), label="[2,3]"),
+    Case("Tile", lambda x: gf.tile(x, [3]), lambda x: np.tile(x, 3), ((2,),), label="rank 1"),
+    Case(
+        "TileGrad",
+        lambda g, x: tile_grad(g, x, multiples=(2, 3)),
+        lambda g, x: g.reshape(2, 2, 3, 2).sum(axis=(0, 2)),
+        ((4, 6), (2, 2)),
+    ),
+    Case("GatherV2", gf.gather, lambda p, i: p[i], ((5, 3),), extra=(np.array([0, 2, 2, 4]),), label="rows"),
+    Case(
+        "GatherV2",
+        lambda p, i: gf.gather(p, i, axis=1),
+        lambda p, i: np.take(p, i, axis=1),
+        ((2, 4, 3),),
+        extra=(np.array([[3, 0], [3, 3]], np.int32),),
+        label="axis=1, 2-d int32 indices",
+    ),
+    Case(
+        "GatherGrad",
+        lambda g, p, i: gather_grad(g, i, p, axis=0),
+        lambda g, p, i: _scatter_add(g, p.shape, i),
+        ((4, 3), (5, 3)),
+        extra=(np.array([0, 2, 2, 4]),),
+    ),
+    # shapes as values
+    Case("Shape", lambda x: x * gf.cast(gf.reduce_prod(gf.shape(x)), gf.float64), lambda x: x * 12.0, ((3, 4),)),
+    Case("Size", lambda x: x * gf.cast(gf.size(x), gf.float64), lambda x: x * 12.0, ((3, 4),)),
+    Case("Rank", lambda x: x * gf.cast(gf.rank(x), gf.float64), lambda x: x * 2.0, ((3, 4),)),
+    Case("Fill", lambda v: gf.fill([2, 3], v), lambda v: np.full((2, 3), v), ((),)),
+    Case("Fill", lambda x, v: x * gf.fill(gf.shape(x), v), lambda x, v: x * v, ((2, 3), ()), label="dims shape(x)"),
+    Case("Range", lambda x: x * gf.range(3.0, dtype=gf.float64), lambda x: x * np.arange(3.0), ((2, 3),)),
     # internal ops the gradient rules build
     Case(
         "StridedSlice",
@@ -618,6 +688,82 @@ def test_bool_reductions_argmin_and_count_nonzero():
     expected = [[True, False], [[False, False, False]], True, [2, 1], [0, 1, 0], 3, [[1, 1, 1]], [2, 0]]
     for got, want in zip(values, expected, strict=True):
         np.testing.assert_array_equal(got, want)
+
+
+def test_gather_gradient_adds_up_repeated_indices_as_tf1():
+    with gf.Graph().as_default():
+        p = gf.constant(np.array([[1.0, 0.0, 3.0], [0.0, 0.0, 2.0], [2.0, 3.0, 4.0]]))
+        (g,) = gf.gradients(gf.gather(p, [0, 0, 2]), p)
+        np.testing.assert_array_equal(_run(g), [[2.0, 2.0, 2.0], [0.0, 0.0, 0.0], [1.0, 1.0, 1.0]])
+
+
+@pytest.mark.parametrize("bad", [7, -1])
+def test_gather_names_the_op_for_an_index_out_of_range(bad):
+    """TF-1 rejects negative indices too (they do not count from the end)."""
+    with gf.Graph().as_default():
+        i = gf.placeholder(gf.int32, [2])
+        node = gf.gather(gf.constant(np.arange(5.0)), i, name="my_gather")
+        message = rf"my_gather.*indices\[1\] = {bad} is not in \[0, 5\)"
+        with pytest.raises(gf.errors.InvalidArgumentError, match=message):
+            _run(node, {i: [0, bad]})
+
+
+def test_array_ops_check_shapes_when_built_and_name_the_op():
+    with gf.Graph().as_default():
+        x, y = gf.placeholder(gf.float32, [None, 3]), gf.placeholder(gf.float32, [None, 4])
+        assert gf.concat([x, y], 1).shape == (None, 7) and gf.concat([x, x], 0).shape == (None, 3)
+        with pytest.raises(ValueError, match=r"ConcatV2 'bad_concat'.*differ in dimension 1: \[3, 4\]"):
+            gf.concat([x, y], 0, name="bad_concat")
+        with pytest.raises(ValueError, match=r"Pack 'stack'.*differ in dimension 1"):
+            gf.stack([x, y])
+        with pytest.raises(ValueError, match=r"cannot infer num.*'Placeholder'.*pass num="):
+            gf.unstack(x)
+        assert len(gf.unstack(x, axis=1)) == 3 and len(gf.unstack(x, num=2)) == 2
+        with pytest.raises(ValueError, match=r"Tile 'Tile'.*multiples has 1 entries.*rank 2"):
+            gf.tile(x, [2])
+        with pytest.raises(ValueError, match=r"Squeeze 'Squeeze'.*cannot squeeze axis 1: it has size 3"):
+            gf.squeeze(x, axis=1)
+        with pytest.raises(TypeError, match=r"GatherV2.*indices must be integers"):
+            gf.gather(x, gf.constant([0.0]))
+        assert gf.squeeze(x).shape is None  # unknown dimensions may be 1 or not
+        assert gf.squeeze(gf.zeros([1, 3, 1]), squeeze_dims=[0]).shape == (3, 1)
+
+
+def test_shape_size_rank_fill_and_range_dtypes_and_values_as_tf1():
+    with gf.Graph().as_default():
+        x = gf.placeholder(gf.float32, [None, 3])
+        nodes = {
+            "shape": gf.shape(x),
+            "shape64": gf.shape(x, out_type=gf.int64),
+            "size": gf.size(x),
+            "rank": gf.rank(x),
+            "fill": gf.fill(gf.shape(x), 2.5),
+            "fill_int": gf.fill([2], 3),
+            "range": gf.range(5),
+            "range_float": gf.range(1, 5.0),
+            "range_step": gf.range(10, 0, -3),
+            "range_batch": gf.range(gf.shape(x)[0]),
+        }
+        assert nodes["shape"].shape == (2,) and nodes["fill"].shape == (None, None)
+        assert nodes["range"].shape == (5,) and nodes["range_batch"].shape == (None,)
+        with pytest.raises(ValueError, match="delta must not be 0"):
+            gf.range(0, 3, 0)
+        v = _run(nodes, {x: np.zeros((4, 3), np.float32)})
+    expected = {
+        "shape": ([4, 3], np.int32),
+        "shape64": ([4, 3], np.int64),
+        "size": (12, np.int32),
+        "rank": (2, np.int32),
+        "fill": (np.full((4, 3), 2.5), np.float32),
+        "fill_int": ([3, 3], np.int32),
+        "range": ([0, 1, 2, 3, 4], np.int32),
+        "range_float": ([1.0, 2.0, 3.0, 4.0], np.float32),
+        "range_step": ([10, 7, 4, 1], np.int32),
+        "range_batch": ([0, 1, 2, 3], np.int32),
+    }
+    for key, (value, dtype) in expected.items():
+        assert v[key].dtype == dtype, key
+        np.testing.assert_array_equal(v[key], value, err_msg=key)
 
 
 def test_maximum_and_minimum_send_ties_to_x():

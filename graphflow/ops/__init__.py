@@ -13,6 +13,7 @@ from graphflow.ops.activation import (
     softplus,
     tanh,
 )
+from graphflow.ops.array import concat, gather, stack, tile, unstack
 from graphflow.ops.comparison import (
     equal,
     greater,
@@ -25,6 +26,7 @@ from graphflow.ops.comparison import (
     not_equal,
 )
 from graphflow.ops.debugging import check_numerics
+from graphflow.ops.dims import expand_dims, fill, range_, rank, shape, size, squeeze
 from graphflow.ops.elementwise import (
     absolute,
     add,
@@ -92,13 +94,14 @@ from graphflow.ops.training import (
 __all__ = [
     "absolute", "add", "add_n", "apply_adagrad", "apply_adam", "apply_centered_rmsprop", "apply_gradient_descent",
     "apply_momentum", "apply_rmsprop", "argmax", "argmin", "assign", "assign_add", "assign_sub", "broadcast_like",
-    "cast", "check_numerics", "clip_by_value", "count_nonzero", "divide", "elu", "equal", "exp", "floor", "greater",
-    "greater_equal", "group", "identity", "leaky_relu", "less", "less_equal", "log", "log1p", "log_softmax",
-    "logical_and", "logical_not", "logical_or", "matmul", "maximum", "minimum", "multiply", "negative", "newaxis",
-    "no_op", "not_equal", "one_hot", "ones", "ones_like", "power", "random_normal", "random_uniform", "reciprocal",
-    "reduce_all", "reduce_any", "reduce_max", "reduce_mean", "reduce_min", "reduce_prod", "reduce_sum", "relu",
-    "relu6", "relu_grad", "reshape", "round_", "rsqrt", "set_random_seed", "sigmoid", "sign", "slice_", "softmax",
-    "softmax_xent", "softplus", "sparse_softmax_xent", "sqrt", "square", "squared_difference", "stop_gradient",
-    "strided_slice", "strided_slice_grad", "subtract", "sum_to", "tanh", "transpose", "truncated_normal", "where",
-    "zeros", "zeros_like",
+    "cast", "check_numerics", "clip_by_value", "concat", "count_nonzero", "divide", "elu", "equal", "exp",
+    "expand_dims", "fill", "floor", "gather", "greater", "greater_equal", "group", "identity", "leaky_relu", "less",
+    "less_equal", "log", "log1p", "log_softmax", "logical_and", "logical_not", "logical_or", "matmul", "maximum",
+    "minimum", "multiply", "negative", "newaxis", "no_op", "not_equal", "one_hot", "ones", "ones_like", "power",
+    "random_normal", "random_uniform", "range_", "rank", "reciprocal", "reduce_all", "reduce_any", "reduce_max",
+    "reduce_mean", "reduce_min", "reduce_prod", "reduce_sum", "relu", "relu6", "relu_grad", "reshape", "round_",
+    "rsqrt", "set_random_seed", "shape", "sigmoid", "sign", "size", "slice_", "softmax", "softmax_xent", "softplus",
+    "sparse_softmax_xent", "sqrt", "square", "squared_difference", "squeeze", "stack", "stop_gradient",
+    "strided_slice", "strided_slice_grad", "subtract", "sum_to", "tanh", "tile", "transpose", "truncated_normal",
+    "unstack", "where", "zeros", "zeros_like",
 ]  # fmt: skip
