@@ -367,6 +367,34 @@ CASES: list[Case] = [
         extra=(LABELS,),
         label="0-d g, as a mean's gradient gives it",
     ),
+    # losses and normalisations composed of the ops above
+    Case(
+        "Log1p",
+        lambda z, x: gf.nn.sigmoid_cross_entropy_with_logits(labels=z, logits=x),
+        lambda z, x: -z * np.log(np_sigmoid(x)) - (1 - z) * np.log(1 - np_sigmoid(x)),
+        ((3, 4), (3, 4)),
+        [(0.0, 1.0), kink_free(0.1, 4.0)],
+        label="sigmoid_cross_entropy_with_logits",
+    ),
+    Case(
+        "Log1p",
+        lambda z, x: gf.losses.sigmoid_cross_entropy(z, x, label_smoothing=0.2),
+        lambda z, x: np.mean(
+            -(z * 0.8 + 0.1) * np.log(np_sigmoid(x)) - (1 - (z * 0.8 + 0.1)) * np.log(1 - np_sigmoid(x))
+        ),
+        ((3, 4), (3, 4)),
+        [(0.0, 1.0), None],
+        label="losses.sigmoid_cross_entropy",
+    ),
+    Case(
+        "Rsqrt",
+        lambda x: gf.nn.l2_normalize(x, axis=1),
+        lambda x: x / np.sqrt((x**2).sum(1, keepdims=True)),
+        ((3, 4),),
+        label="l2_normalize",
+    ),
+    Case("Rsqrt", gf.nn.l2_normalize, lambda x: x / np.sqrt((x**2).sum()), ((3, 4),), label="l2_normalize all"),
+    Case("Squeeze", lambda x: gf.nn.moments(x, [0])[0], lambda x: x.mean(0), ((3, 4),), label="moments mean"),
     # linear algebra and shapes
     Case("MatMul", gf.matmul, np.matmul, ((3, 4), (4, 2))),
     Case(
@@ -846,6 +874,52 @@ def test_relu_variants_at_their_kinks_and_softplus_far_out_as_tf1():
     np.testing.assert_allclose(gel, [np.exp(-1.0), 1.0, 1.0, 1.0, 1.0])
     np.testing.assert_allclose(sp, [0.0, np.exp(-100.0), np.log(2.0), 100.0, 1000.0])
     np.testing.assert_allclose(gsp, [0.0, 0.0, 0.5, 1.0, 1.0], atol=1e-15)  # sigmoid, exact in absolute terms
+
+
+def test_sigmoid_cross_entropy_against_tf1_values_and_at_zero():
+    """Values and gradients TF-1 1.15 gives; the gradient at logit 0 is sigmoid(0) - z."""
+    with gf.Graph().as_default():
+        x = gf.constant(np.array([-1.0, 0.0, 0.5, 1.0, 2.0]))
+        z = gf.constant(np.array([0.0, 1.0, 0.0, 1.0, 0.5]))
+        loss = gf.nn.sigmoid_cross_entropy_with_logits(labels=z, logits=x)
+        assert loss.shape == (5,)
+        value, grad = _run([loss, gf.gradients(loss, x)[0]])
+        with pytest.raises(ValueError, match="named arguments"):
+            gf.nn.sigmoid_cross_entropy_with_logits(z, x)
+        with pytest.raises(ValueError, match="must have the same shape"):
+            gf.nn.sigmoid_cross_entropy_with_logits(labels=gf.zeros([3]), logits=gf.zeros([4]))
+    np.testing.assert_allclose(value, [0.3132617, 0.6931472, 0.974077, 0.3132617, 1.126928], rtol=1e-6)
+    np.testing.assert_allclose(grad, [0.26894143, -0.5, 0.6224593, -0.2689414, 0.3807971], rtol=1e-6)
+
+
+@pytest.mark.usefixtures("strict_float")
+def test_sigmoid_cross_entropy_of_huge_logits():
+    x = np.array([-1e4, -50.0, 0.0, 50.0, 1e4])
+    z = np.array([1.0, 0.0, 0.5, 1.0, 0.0])
+    with gf.Graph().as_default():
+        logits = gf.placeholder(gf.float64, [5])
+        loss = gf.nn.sigmoid_cross_entropy_with_logits(labels=z, logits=logits)
+        value, grad = _run([loss, gf.gradients(loss, logits)[0]], {logits: x})
+    _assert_finite(value, grad)
+    np.testing.assert_allclose(value, [1e4, np.log1p(np.exp(-50.0)), np.log(2.0), np.log1p(np.exp(-50.0)), 1e4])
+    np.testing.assert_allclose(grad, [-1.0, 0.0, 0.0, 0.0, 1.0], atol=1e-15)
+
+
+def test_moments_and_l2_normalize():
+    x = np.random.default_rng(2).standard_normal((4, 3))
+    with gf.Graph().as_default():
+        p = gf.placeholder(gf.float64, [4, 3])
+        mean, var = gf.nn.moments(p, axes=[0])
+        kept = gf.nn.moments(p, axes=[0, 1], keep_dims=True)
+        assert mean.shape == (3,) and var.shape == (3,) and kept[0].shape == (1, 1)
+        zero = gf.nn.l2_normalize(gf.zeros([2, 2], gf.float64), axis=1)
+        values = _run([mean, var, *kept, zero], {p: x})
+    np.testing.assert_allclose(values[0], x.mean(0))
+    np.testing.assert_allclose(values[1], x.var(0))
+    np.testing.assert_allclose(values[2], [[x.mean()]])
+    np.testing.assert_allclose(values[3], [[x.var()]])
+    np.testing.assert_array_equal(values[4], np.zeros((2, 2)))  # a zero vector stays zero, as in TF-1
+    check_gradients(lambda p: gf.nn.moments(p, [0])[1], [(4, 3)])  # the stopped mean loses nothing to first order
 
 
 def test_cast_gradient_has_the_input_dtype():
