@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from graphflow import dtypes
 from graphflow.graph import get_default_graph
 from graphflow.nodes import Node
+from graphflow.ops import random
 from graphflow.ops._util import compatible
 from graphflow.ops.activation import elu, leaky_relu, log_softmax, relu, relu6, sigmoid, softmax, softplus, tanh
 from graphflow.ops.comparison import greater_equal
@@ -17,7 +19,7 @@ from graphflow.ops.shape import stop_gradient, zeros_like
 from graphflow.registry import convert_inputs
 
 __all__ = [
-    "bias_add", "elu", "l2_loss", "l2_normalize", "leaky_relu", "log_softmax", "moments", "relu", "relu6",
+    "bias_add", "dropout", "elu", "l2_loss", "l2_normalize", "leaky_relu", "log_softmax", "moments", "relu", "relu6",
     "sigmoid", "sigmoid_cross_entropy_with_logits", "softmax", "softmax_cross_entropy_with_logits",
     "softmax_cross_entropy_with_logits_v2", "softplus", "sparse_softmax_cross_entropy_with_logits", "tanh",
 ]  # fmt: skip
@@ -143,3 +145,49 @@ def moments(
         if not keep:
             mean, variance = squeeze(mean, axes), squeeze(variance, axes)
     return mean, variance
+
+
+def dropout(
+    x: Any,
+    keep_prob: Any = None,
+    noise_shape: Any = None,
+    seed: int | None = None,
+    name: str | None = None,
+    rate: Any = None,
+) -> Node:
+    """Each element of `x` kept with probability `keep_prob` and scaled by 1 / keep_prob, else 0 (TF-1
+    `nn.dropout`), so the expected value is x. A new mask is drawn at every run, and the gradient uses the same one.
+
+    Args:
+        x: a float tensor.
+        keep_prob: a number in (0, 1] or a scalar float node (e.g. a placeholder fed 0.5 in training, 1.0 in
+            evaluation). Give it or `rate`, not both.
+        noise_shape: the mask's shape, broadcast against x: e.g. [batch, 1] keeps or drops whole rows; None
+            entries take x's dimensions.
+        seed: the op seed (with the graph seed, `gf.set_random_seed`, as in TF-1).
+        rate: the probability of dropping, 1 - keep_prob.
+
+    Raises:
+        ValueError: both or neither of keep_prob and rate are given, a number outside (0, 1], or x is not float.
+    """
+    if (keep_prob is None) == (rate is None):
+        raise ValueError("dropout: give exactly one of keep_prob and rate (rate = 1 - keep_prob)")
+    (x,) = convert_inputs((x,), "dropout")
+    if x.dtype is not None and x.dtype.kind != "f":
+        raise ValueError(
+            f"dropout: x has to be a floating point tensor since it is scaled, got '{x.op.name}' of dtype {x.dtype}; "
+            "cast it with gf.cast(x, gf.float32)"
+        )
+    if keep_prob is None:
+        keep_prob = 1.0 - rate
+    if not isinstance(keep_prob, Node):
+        if not 0.0 < float(keep_prob) <= 1.0:
+            given = f"rate {rate}" if rate is not None else f"keep_prob {keep_prob}"
+            raise ValueError(f"dropout: keep_prob must be in (0, 1] (rate in [0, 1)), got {given}")
+        if float(keep_prob) == 1.0:
+            return x  # nothing is dropped, as TF-1 returns x itself
+    elif keep_prob.dtype is not None and not dtypes.is_floating(keep_prob.dtype):
+        raise TypeError(f"dropout: keep_prob must be a float, got '{keep_prob.op.name}' of dtype {keep_prob.dtype}")
+    with get_default_graph().name_scope(name or "dropout"):
+        x, keep_prob = convert_inputs((x, keep_prob), "dropout")
+        return random.dropout(x, keep_prob, noise_shape, seed)

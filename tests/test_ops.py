@@ -584,6 +584,7 @@ NONDIFF = {
 STATEFUL = {
     "ApplyAdagrad", "ApplyAdam", "ApplyCenteredRMSProp", "ApplyGradientDescent", "ApplyMomentum", "ApplyRMSProp",
     "Assign", "AssignAdd", "AssignSub", "NoOp", "RandomStandardNormal", "RandomUniform", "TruncatedNormal",
+    "DropoutMask",  # tests/test_dropout.py
 }  # fmt: skip
 
 
