@@ -27,13 +27,21 @@ from graphflow.ops import (
     add,
     add_n,
     argmax,
+    argmin,
     assign,
     assign_add,
     assign_sub,
     cast,
+    clip_by_value,
+    concat,
+    count_nonzero,
     divide,
     equal,
     exp,
+    expand_dims,
+    fill,
+    floor,
+    gather,
     greater,
     greater_equal,
     group,
@@ -41,7 +49,11 @@ from graphflow.ops import (
     less,
     less_equal,
     log,
+    log1p,
     log_softmax,
+    logical_and,
+    logical_not,
+    logical_or,
     matmul,
     maximum,
     minimum,
@@ -56,28 +68,44 @@ from graphflow.ops import (
     power,
     random_normal,
     random_uniform,
+    range_,
+    rank,
+    reciprocal,
+    reduce_all,
+    reduce_any,
     reduce_max,
     reduce_mean,
+    reduce_min,
+    reduce_prod,
     reduce_sum,
     relu,
     reshape,
+    round_,
+    rsqrt,
     set_random_seed,
     sigmoid,
     sign,
+    size,
     slice_,
     softmax,
     sqrt,
     square,
+    squared_difference,
+    squeeze,
+    stack,
     stop_gradient,
     strided_slice,
     subtract,
     tanh,
+    tile,
     transpose,
     truncated_normal,
+    unstack,
     where,
     zeros,
     zeros_like,
 )
+from graphflow.ops import shape as shape_  # bound to `shape` below, where no parameter of that name shadows it
 from graphflow.registry import OPS, RegisterGradient, as_node, constant, defop
 from graphflow.session import GraphGrowthWarning, InteractiveSession, Session, get_default_session
 from graphflow.shapes import TensorShape
@@ -89,7 +117,10 @@ bool = bool_
 abs = absolute
 pow = power
 truediv = realdiv = divide
-slice = slice_  # TF-1's name; it shadows the builtin in this module only
+slice = slice_  # TF-1's names; they shadow the builtins in this module only
+round = round_
+range = range_
+shape = shape_
 convert_to_tensor = as_node
 Tensor = Node
 

@@ -1,15 +1,19 @@
-"""`gf.layers.dense`: a fully connected layer built from graph ops, its variables made by `get_variable` in a
-variable scope of its own, so a second call with `reuse=True` shares them."""
+"""`gf.layers.dense`, a fully connected layer built from graph ops, its variables made by `get_variable` in a
+variable scope of its own so that a second call with `reuse=True` shares them; and `gf.layers.dropout`, which drops
+only while training."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
 
-from graphflow import initializers
+from graphflow import initializers, nn
+from graphflow.control_flow import cond
+from graphflow.graph import get_default_graph
 from graphflow.nodes import Node
 from graphflow.ops.elementwise import add
 from graphflow.ops.linalg import matmul
+from graphflow.ops.shape import identity
 from graphflow.registry import as_node
 from graphflow.variable_scope import get_variable, variable_scope
 
@@ -66,3 +70,30 @@ def dense(
         if activation is not None:
             outputs = activation(outputs)
     return outputs
+
+
+def dropout(
+    inputs: Any,
+    rate: float = 0.5,
+    noise_shape: Any = None,
+    seed: int | None = None,
+    training: Any = False,
+    name: str | None = None,
+) -> Node:
+    """`gf.nn.dropout(inputs, rate=rate)` while training, `inputs` unchanged otherwise (TF-1 `tf.layers.dropout`).
+
+    Args:
+        rate: the fraction of elements to drop (not the fraction kept, unlike nn.dropout's keep_prob).
+        training: a Python bool, or a scalar bool node such as `gf.placeholder(gf.bool, [])`; for a node a
+            `gf.cond` picks the branch at run time, so no mask is drawn when not training.
+    """
+    with get_default_graph().name_scope(name or "dropout"):
+        if isinstance(training, Node):
+            return cond(
+                training,
+                lambda: nn.dropout(inputs, noise_shape=noise_shape, seed=seed, rate=rate),
+                lambda: identity(inputs),
+            )
+        if training:
+            return nn.dropout(inputs, noise_shape=noise_shape, seed=seed, rate=rate)
+        return identity(inputs)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from graphflow.graph import get_default_graph
+from graphflow.nn import sigmoid_cross_entropy_with_logits
 from graphflow.nodes import Node
 from graphflow.ops.comparison import not_equal
 from graphflow.ops.elementwise import add_n, maximum, square, subtract
@@ -99,6 +100,26 @@ def softmax_cross_entropy(
         onehot_labels = onehot_labels * (1.0 - label_smoothing) + label_smoothing / classes
     per_example = softmax_xent(stop_gradient(onehot_labels), logits)
     return compute_weighted_loss(per_example, weights, scope, loss_collection, reduction)
+
+
+def sigmoid_cross_entropy(
+    multi_class_labels: Any,
+    logits: Any,
+    weights: Any = 1.0,
+    label_smoothing: float = 0.0,
+    scope: str | None = None,
+    loss_collection: str | None = LOSSES,
+    reduction: str = Reduction.SUM_BY_NONZERO_WEIGHTS,
+) -> Node:
+    """Mean sigmoid cross-entropy over every element, for labels in [0, 1] (one column per independent class).
+
+    `label_smoothing` s replaces labels by labels * (1 - s) + s / 2. Stable for logits of any magnitude.
+    """
+    labels, logits = convert_inputs((multi_class_labels, logits), "sigmoid_cross_entropy")
+    if label_smoothing:
+        labels = labels * (1.0 - label_smoothing) + 0.5 * label_smoothing
+    per_element = sigmoid_cross_entropy_with_logits(labels=labels, logits=logits)
+    return compute_weighted_loss(per_element, weights, scope, loss_collection, reduction)
 
 
 def sparse_softmax_cross_entropy(

@@ -1,19 +1,27 @@
-"""The `gf.nn` namespace (TF-1 `tf.nn`): activations and the fused, numerically stable softmax cross-entropies."""
+"""The `gf.nn` namespace (TF-1 `tf.nn`): activations and the numerically stable cross-entropies."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from graphflow import dtypes
+from graphflow.graph import get_default_graph
 from graphflow.nodes import Node
-from graphflow.ops.activation import log_softmax, relu, sigmoid, softmax, tanh
-from graphflow.ops.elementwise import add, square
+from graphflow.ops import random
+from graphflow.ops._util import compatible
+from graphflow.ops.activation import elu, leaky_relu, log_softmax, relu, relu6, sigmoid, softmax, softplus, tanh
+from graphflow.ops.comparison import greater_equal
+from graphflow.ops.dims import squeeze
+from graphflow.ops.elementwise import add, exp, log1p, maximum, multiply, rsqrt, select, square, squared_difference
 from graphflow.ops.loss import softmax_xent, sparse_softmax_xent
-from graphflow.ops.reduction import reduce_sum
-from graphflow.ops.shape import stop_gradient
+from graphflow.ops.reduction import reduce_mean, reduce_sum
+from graphflow.ops.shape import stop_gradient, zeros_like
+from graphflow.registry import convert_inputs
 
 __all__ = [
-    "bias_add", "l2_loss", "log_softmax", "relu", "sigmoid", "softmax", "softmax_cross_entropy_with_logits",
-    "softmax_cross_entropy_with_logits_v2", "sparse_softmax_cross_entropy_with_logits", "tanh",
+    "bias_add", "dropout", "elu", "l2_loss", "l2_normalize", "leaky_relu", "log_softmax", "moments", "relu", "relu6",
+    "sigmoid", "sigmoid_cross_entropy_with_logits", "softmax", "softmax_cross_entropy_with_logits",
+    "softmax_cross_entropy_with_logits_v2", "softplus", "sparse_softmax_cross_entropy_with_logits", "tanh",
 ]  # fmt: skip
 
 
@@ -88,3 +96,98 @@ def bias_add(value: Any, bias: Any, name: str | None = None) -> Node:
 def l2_loss(t: Any, name: str | None = None) -> Node:
     """sum(t ** 2) / 2 (TF-1 `nn.l2_loss`), for weight decay."""
     return reduce_sum(square(t), name=name) * 0.5
+
+
+def sigmoid_cross_entropy_with_logits(
+    _sentinel: Any = None, labels: Any = None, logits: Any = None, name: str | None = None
+) -> Node:
+    """Elementwise cross-entropy between `labels` in [0, 1] and sigmoid(`logits`), for independent classes.
+
+    Computed as TF-1 does, max(x, 0) - x * z + log1p(exp(-|x|)), which never overflows; the branches are picked with
+    `where` on x >= 0, so the gradient is sigmoid(x) - z everywhere, x = 0 included.
+
+    Raises:
+        ValueError: labels and logits have different static shapes.
+    """
+    _keywords_only(_sentinel, "sigmoid_cross_entropy_with_logits")
+    labels, logits = convert_inputs((labels, logits), "sigmoid_cross_entropy_with_logits")
+    if not compatible(labels.shape, logits.shape):
+        raise ValueError(
+            f"sigmoid_cross_entropy_with_logits: labels '{labels.op.name}' {labels.shape} and logits "
+            f"'{logits.op.name}' {logits.shape} must have the same shape"
+        )
+    zeros = zeros_like(logits)
+    positive = greater_equal(logits, zeros)
+    relu_logits = select(positive, logits, zeros)
+    neg_abs_logits = select(positive, -logits, logits)
+    return add(relu_logits - logits * labels, log1p(exp(neg_abs_logits)), name=name or "logistic_loss")
+
+
+def l2_normalize(x: Any, axis: Any = None, epsilon: float = 1e-12, name: str | None = None, dim: Any = None) -> Node:
+    """x / sqrt(max(sum(x ** 2, axis), epsilon)) (TF-1 `nn.l2_normalize`); a zero vector stays zero."""
+    axis = axis if axis is not None else dim
+    square_sum = reduce_sum(square(x), axis, keepdims=True)
+    return multiply(x, rsqrt(maximum(square_sum, epsilon)), name=name or "l2_normalize")
+
+
+def moments(
+    x: Any, axes: Any, shift: Any = None, name: str | None = None, keep_dims: Any = None, keepdims: Any = None
+) -> tuple[Node, Node]:
+    """The mean and variance of `x` over `axes` (TF-1 `nn.moments`; `shift` is accepted and unused, as in TF-1).
+
+    As in TF-1, the variance is the mean of squared_difference(x, stop_gradient(mean)): its gradient treats the
+    mean as a constant, which gives the same value since the deviations sum to zero.
+    """
+    keep = bool(keepdims if keepdims is not None else keep_dims)
+    with get_default_graph().name_scope(name or "moments"):
+        mean = reduce_mean(x, axes, keepdims=True)
+        variance = reduce_mean(squared_difference(x, stop_gradient(mean)), axes, keepdims=True)
+        if not keep:
+            mean, variance = squeeze(mean, axes), squeeze(variance, axes)
+    return mean, variance
+
+
+def dropout(
+    x: Any,
+    keep_prob: Any = None,
+    noise_shape: Any = None,
+    seed: int | None = None,
+    name: str | None = None,
+    rate: Any = None,
+) -> Node:
+    """Each element of `x` kept with probability `keep_prob` and scaled by 1 / keep_prob, else 0 (TF-1
+    `nn.dropout`), so the expected value is x. A new mask is drawn at every run, and the gradient uses the same one.
+
+    Args:
+        x: a float tensor.
+        keep_prob: a number in (0, 1] or a scalar float node (e.g. a placeholder fed 0.5 in training, 1.0 in
+            evaluation). Give it or `rate`, not both.
+        noise_shape: the mask's shape, broadcast against x: e.g. [batch, 1] keeps or drops whole rows; None
+            entries take x's dimensions.
+        seed: the op seed (with the graph seed, `gf.set_random_seed`, as in TF-1).
+        rate: the probability of dropping, 1 - keep_prob.
+
+    Raises:
+        ValueError: both or neither of keep_prob and rate are given, a number outside (0, 1], or x is not float.
+    """
+    if (keep_prob is None) == (rate is None):
+        raise ValueError("dropout: give exactly one of keep_prob and rate (rate = 1 - keep_prob)")
+    (x,) = convert_inputs((x,), "dropout")
+    if x.dtype is not None and x.dtype.kind != "f":
+        raise ValueError(
+            f"dropout: x has to be a floating point tensor since it is scaled, got '{x.op.name}' of dtype {x.dtype}; "
+            "cast it with gf.cast(x, gf.float32)"
+        )
+    if keep_prob is None:
+        keep_prob = 1.0 - rate
+    if not isinstance(keep_prob, Node):
+        if not 0.0 < float(keep_prob) <= 1.0:
+            given = f"rate {rate}" if rate is not None else f"keep_prob {keep_prob}"
+            raise ValueError(f"dropout: keep_prob must be in (0, 1] (rate in [0, 1)), got {given}")
+        if float(keep_prob) == 1.0:
+            return x  # nothing is dropped, as TF-1 returns x itself
+    elif keep_prob.dtype is not None and not dtypes.is_floating(keep_prob.dtype):
+        raise TypeError(f"dropout: keep_prob must be a float, got '{keep_prob.op.name}' of dtype {keep_prob.dtype}")
+    with get_default_graph().name_scope(name or "dropout"):
+        x, keep_prob = convert_inputs((x, keep_prob), "dropout")
+        return random.dropout(x, keep_prob, noise_shape, seed)

@@ -19,6 +19,7 @@ import pytest
 import graphflow as gf
 from graphflow.ops import broadcast_like, relu_grad, sum_to
 from graphflow.ops.activation import relu
+from graphflow.ops.array import concat_part, gather_grad, tile_grad
 from graphflow.ops.control_flow import undead
 from graphflow.ops.loss import sparse_softmax_xent_grad, sparse_softmax_xent_op
 from graphflow.ops.reduction import reduced_size_op
@@ -112,7 +113,13 @@ BINARY = {  # op type: (function, numpy reference, domain)
     "Maximum": (gf.maximum, np.maximum, None),
     "Minimum": (gf.minimum, np.minimum, None),
 }
-REDUCTIONS = {"Sum": (gf.reduce_sum, np.sum), "Mean": (gf.reduce_mean, np.mean), "Max": (gf.reduce_max, np.max)}
+REDUCTIONS = {
+    "Sum": (gf.reduce_sum, np.sum),
+    "Mean": (gf.reduce_mean, np.mean),
+    "Max": (gf.reduce_max, np.max),
+    "Min": (gf.reduce_min, np.min),
+    "Prod": (gf.reduce_prod, np.prod),
+}
 
 
 def _binary_cases() -> list[Case]:
@@ -149,10 +156,37 @@ def _reduction_cases() -> list[Case]:
     return cases
 
 
+def _scatter_add(g, shape, indices):
+    out = np.zeros(shape)
+    np.add.at(out, indices, g)
+    return out
+
+
 def _scatter(g, shape, index):
     out = np.zeros(shape)
     out[index] = g
     return out
+
+
+def away_from_integers(offset: float, margin: float = 0.1):
+    """A domain of values in [-3, 3] at least `margin` from every integer plus `offset` (where floor or round jump)."""
+
+    def draw(rng, shape):
+        return rng.integers(-3, 3, size=shape) + offset + rng.uniform(margin, 1.0 - margin, size=shape)
+
+    return draw
+
+
+def away_from(points: list[float], margin: float = 0.1, center: float = 0.0, spread: float = 1.0):
+    """A normal domain (`center`, `spread`) with every value at least `margin` from each of `points` (kinks)."""
+
+    def draw(rng, shape):
+        x = center + spread * rng.standard_normal(shape)
+        for p in points:
+            x = np.where(np.abs(x - p) < margin, p + np.where(x < p, -margin, margin), x)
+        return x
+
+    return draw
 
 
 CASES: list[Case] = [
@@ -207,9 +241,40 @@ CASES: list[Case] = [
     Case("Square", gf.square, np.square, ((3, 4),)),
     Case("Sqrt", gf.sqrt, np.sqrt, ((3, 4),), POSITIVE),
     Case("Sign", gf.sign, np.sign, ((3, 4),), kink_free(), label="zero gradient away from 0"),
+    Case("Log1p", gf.log1p, np.log1p, ((3, 4),), (-0.5, 2.0)),
+    Case("Reciprocal", gf.reciprocal, np.reciprocal, ((3, 4),), kink_free(0.5)),
+    Case("Rsqrt", gf.rsqrt, lambda x: 1 / np.sqrt(x), ((3, 4),), POSITIVE),
+    Case("Floor", gf.floor, np.floor, ((3, 4),), away_from_integers(0.0), label="zero gradient between integers"),
+    Case("Round", gf.round, np.round, ((3, 4),), away_from_integers(0.5), label="zero gradient between halves"),
+    *[
+        Case("SquaredDifference", gf.squared_difference, lambda x, y: (x - y) ** 2, tuple(shapes))
+        for shapes in BROADCAST_PAIRS[:4]
+    ],
+    Case(
+        "Maximum",
+        lambda x: gf.clip_by_value(x, -0.5, 0.8),
+        lambda x: np.clip(x, -0.5, 0.8),
+        ((3, 4),),
+        away_from([-0.5, 0.8]),
+        label="clip_by_value",
+    ),
     Case("Sigmoid", gf.sigmoid, np_sigmoid, ((3, 4),), (-4.0, 4.0)),
     Case("Tanh", gf.tanh, np.tanh, ((3, 4),)),
     Case("Relu", gf.nn.relu, lambda x: np.maximum(x, 0), ((3, 4),), kink_free()),
+    Case("Relu6", gf.nn.relu6, lambda x: np.clip(x, 0, 6), ((3, 4),), away_from([0.0, 6.0], 0.2, 3.0, 3.0)),
+    Case(
+        "LeakyRelu", gf.nn.leaky_relu, lambda x: np.where(x > 0, x, 0.2 * x), ((3, 4),), kink_free(), label="alpha 0.2"
+    ),
+    Case(
+        "LeakyRelu",
+        lambda x: gf.nn.leaky_relu(x, alpha=0.01),
+        lambda x: np.where(x > 0, x, 0.01 * x),
+        ((3, 4),),
+        kink_free(),
+        label="alpha 0.01",
+    ),
+    Case("Elu", gf.nn.elu, lambda x: np.where(x > 0, x, np.exp(x) - 1), ((3, 4),), kink_free()),
+    Case("Softplus", gf.nn.softplus, lambda x: np.log(1 + np.exp(x)), ((3, 4),)),
     Case("Identity", gf.identity, lambda x: x, ((3, 4),)),
     Case("CheckNumerics", lambda x: gf.check_numerics(x, "finite"), lambda x: x, ((3, 4),)),
     Case("ZerosLike", lambda x: gf.zeros_like(x) + x, lambda x: x, ((3, 4),), label="zeros_like(x) + x"),
@@ -302,6 +367,34 @@ CASES: list[Case] = [
         extra=(LABELS,),
         label="0-d g, as a mean's gradient gives it",
     ),
+    # losses and normalisations composed of the ops above
+    Case(
+        "Log1p",
+        lambda z, x: gf.nn.sigmoid_cross_entropy_with_logits(labels=z, logits=x),
+        lambda z, x: -z * np.log(np_sigmoid(x)) - (1 - z) * np.log(1 - np_sigmoid(x)),
+        ((3, 4), (3, 4)),
+        [(0.0, 1.0), kink_free(0.1, 4.0)],
+        label="sigmoid_cross_entropy_with_logits",
+    ),
+    Case(
+        "Log1p",
+        lambda z, x: gf.losses.sigmoid_cross_entropy(z, x, label_smoothing=0.2),
+        lambda z, x: np.mean(
+            -(z * 0.8 + 0.1) * np.log(np_sigmoid(x)) - (1 - (z * 0.8 + 0.1)) * np.log(1 - np_sigmoid(x))
+        ),
+        ((3, 4), (3, 4)),
+        [(0.0, 1.0), None],
+        label="losses.sigmoid_cross_entropy",
+    ),
+    Case(
+        "Rsqrt",
+        lambda x: gf.nn.l2_normalize(x, axis=1),
+        lambda x: x / np.sqrt((x**2).sum(1, keepdims=True)),
+        ((3, 4),),
+        label="l2_normalize",
+    ),
+    Case("Rsqrt", gf.nn.l2_normalize, lambda x: x / np.sqrt((x**2).sum()), ((3, 4),), label="l2_normalize all"),
+    Case("Squeeze", lambda x: gf.nn.moments(x, [0])[0], lambda x: x.mean(0), ((3, 4),), label="moments mean"),
     # linear algebra and shapes
     Case("MatMul", gf.matmul, np.matmul, ((3, 4), (4, 2))),
     Case(
@@ -340,6 +433,69 @@ CASES: list[Case] = [
     Case("Reshape", lambda x: gf.reshape(x, [-1]), lambda x: x.reshape(-1), ((3, 4),), label="[-1]"),
     Case("Reshape", lambda x: gf.reshape(x, [4, -1]), lambda x: x.reshape(4, -1), ((2, 3, 4),), label="[4,-1]"),
     Case("Reshape", lambda x: gf.reshape(x, [1, 3, 1]), lambda x: x.reshape(1, 3, 1), ((3,),), label="[1,3,1]"),
+    # joining, splitting, repeating, picking
+    Case("ConcatV2", lambda x, y: gf.concat([x, y], 0), lambda x, y: np.concatenate([x, y]), ((2, 3), (4, 3))),
+    Case(
+        "ConcatV2",
+        lambda x, y, z: gf.concat([x, y, z], axis=-1),
+        lambda x, y, z: np.concatenate([x, y, z], -1),
+        ((2, 1), (2, 3), (2, 2)),
+        label="three inputs, axis=-1",
+    ),
+    Case(
+        "ConcatPart",
+        lambda g, a, b: concat_part(g, a, b, axis=1, index=1),
+        lambda g, a, b: g[:, 2:],
+        ((2, 5), (2, 2), (2, 3)),
+    ),
+    Case("Pack", lambda x, y: gf.stack([x, y]), lambda x, y: np.stack([x, y]), ((2, 3), (2, 3))),
+    Case(
+        "Pack",
+        lambda x, y, z: gf.stack([x, y, z], axis=-1),
+        lambda x, y, z: np.stack([x, y, z], -1),
+        ((2, 3),) * 3,
+        label="axis=-1",
+    ),
+    Case("Pack", lambda x, y: gf.stack([x, y], 1), lambda x, y: np.stack([x, y], 1), ((2, 3), (2, 3)), label="axis=1"),
+    Case("StridedSlice", lambda x: gf.unstack(x)[2], lambda x: x[2], ((3, 4),), label="unstack"),
+    Case("StridedSlice", lambda x: gf.unstack(x, axis=-1)[1], lambda x: x[..., 1], ((2, 3, 4),), label="unstack -1"),
+    Case("Squeeze", gf.squeeze, np.squeeze, ((1, 3, 1),)),
+    Case("Squeeze", lambda x: gf.squeeze(x, [2]), lambda x: x[:, :, 0], ((1, 3, 1),), label="axis=[2]"),
+    Case("ExpandDims", lambda x: gf.expand_dims(x, 0), lambda x: x[None], ((2, 3),)),
+    Case("ExpandDims", lambda x: gf.expand_dims(x, -1), lambda x: x[..., None], ((2, 3),), label="axis=-1"),
+    Case("ExpandDims", lambda x: gf.expand_dims(x, dim=1), lambda x: x[:, None], ((2, 3),), label="dim=1"),
+    Case("Tile", lambda x: gf.tile(x, [2, 1]), lambda x: np.tile(x, (2, 1)), ((2, 3),)),
+    Case("Tile", lambda x: gf.tile(x, [2, 3]), lambda x: np.tile(x, (2, 3)), ((2, 2),), label="[2,3]"),
+    Case("Tile", lambda x: gf.tile(x, [3]), lambda x: np.tile(x, 3), ((2,),), label="rank 1"),
+    Case(
+        "TileGrad",
+        lambda g, x: tile_grad(g, x, multiples=(2, 3)),
+        lambda g, x: g.reshape(2, 2, 3, 2).sum(axis=(0, 2)),
+        ((4, 6), (2, 2)),
+    ),
+    Case("GatherV2", gf.gather, lambda p, i: p[i], ((5, 3),), extra=(np.array([0, 2, 2, 4]),), label="rows"),
+    Case(
+        "GatherV2",
+        lambda p, i: gf.gather(p, i, axis=1),
+        lambda p, i: np.take(p, i, axis=1),
+        ((2, 4, 3),),
+        extra=(np.array([[3, 0], [3, 3]], np.int32),),
+        label="axis=1, 2-d int32 indices",
+    ),
+    Case(
+        "GatherGrad",
+        lambda g, p, i: gather_grad(g, i, p, axis=0),
+        lambda g, p, i: _scatter_add(g, p.shape, i),
+        ((4, 3), (5, 3)),
+        extra=(np.array([0, 2, 2, 4]),),
+    ),
+    # shapes as values
+    Case("Shape", lambda x: x * gf.cast(gf.reduce_prod(gf.shape(x)), gf.float64), lambda x: x * 12.0, ((3, 4),)),
+    Case("Size", lambda x: x * gf.cast(gf.size(x), gf.float64), lambda x: x * 12.0, ((3, 4),)),
+    Case("Rank", lambda x: x * gf.cast(gf.rank(x), gf.float64), lambda x: x * 2.0, ((3, 4),)),
+    Case("Fill", lambda v: gf.fill([2, 3], v), lambda v: np.full((2, 3), v), ((),)),
+    Case("Fill", lambda x, v: x * gf.fill(gf.shape(x), v), lambda x, v: x * v, ((2, 3), ()), label="dims shape(x)"),
+    Case("Range", lambda x: x * gf.range(3.0, dtype=gf.float64), lambda x: x * np.arange(3.0), ((2, 3),)),
     # internal ops the gradient rules build
     Case(
         "StridedSlice",
@@ -422,11 +578,13 @@ CASES: list[Case] = [
 
 NONDIFF = {
     "ArgMax", "Equal", "NotEqual", "Greater", "GreaterEqual", "Less", "LessEqual", "OneHot", "StopGradient",
+    "LogicalAnd", "LogicalOr", "LogicalNot", "Any", "All", "ArgMin",
     "While", "TupleGet",  # loops have no gradient (tests/test_control_flow.py checks the error)
 }  # fmt: skip
 STATEFUL = {
     "ApplyAdagrad", "ApplyAdam", "ApplyCenteredRMSProp", "ApplyGradientDescent", "ApplyMomentum", "ApplyRMSProp",
     "Assign", "AssignAdd", "AssignSub", "NoOp", "RandomStandardNormal", "RandomUniform", "TruncatedNormal",
+    "DropoutMask",  # tests/test_dropout.py
 }  # fmt: skip
 
 
@@ -465,6 +623,8 @@ def test_gradient(case):
 SECOND_ORDER_SKIP = {
     "Cast-float64 -> float32 -> float64": "float32 rounding swamps the differences of differences",
     "Sign-zero gradient away from 0": "no first derivative flows, so there is nothing to differentiate again",
+    "Floor-zero gradient between integers": "no first derivative flows, so there is nothing to differentiate again",
+    "Round-zero gradient between halves": "no first derivative flows, so there is nothing to differentiate again",
 }
 
 
@@ -515,6 +675,126 @@ def test_max_gradient_is_shared_between_ties():
         np.testing.assert_array_equal(_run(g), [[0.0, 0.5, 0.5], [1.0, 0.0, 0.0]])
 
 
+def test_min_gradient_is_shared_between_ties_and_prod_gradient_is_exact_at_zeros():
+    """TF-1 1.15 gives these gradients: a zero's share is the product of the rest; two zeros leave nothing."""
+    with gf.Graph().as_default():
+        m = gf.constant(np.array([[1.0, 1.0, 3.0]]))
+        p = gf.constant(np.array([[1.0, 0.0, 3.0], [0.0, 0.0, 2.0], [2.0, 3.0, 4.0]]))
+        grads = _run([gf.gradients(gf.reduce_min(m, axis=1), m)[0], gf.gradients(gf.reduce_prod(p, axis=1), p)[0]])
+    np.testing.assert_array_equal(grads[0], [[0.5, 0.5, 0.0]])
+    np.testing.assert_array_equal(grads[1], [[0.0, 3.0, 0.0], [0.0, 0.0, 0.0], [12.0, 8.0, 6.0]])
+
+
+def test_prod_gradient_with_a_zero_against_finite_differences():
+    def with_zero(rng, shape):
+        x = rng.standard_normal(shape)
+        x[0, 1] = x[2, 0] = x[2, 3] = 0.0  # one zero in row 0, two in row 2
+        return x
+
+    for axis in (1, None):
+        check_gradients(lambda x, a=axis: gf.reduce_prod(x, axis=a), [(3, 4)], domain=with_zero)
+
+
+def test_bool_reductions_argmin_and_count_nonzero():
+    b = np.array([[True, False, True], [False, False, False]])
+    x = np.array([[0.0, 2.0, -1.0], [3.0, 0.0, 0.0]])
+    with gf.Graph().as_default():
+        bn, xn = gf.constant(b), gf.constant(x)
+        nodes = [
+            gf.reduce_any(bn, axis=1),
+            gf.reduce_all(bn, reduction_indices=[0], keep_dims=True),
+            gf.reduce_any(bn),
+            gf.argmin(xn, axis=1),
+            gf.argmin(xn),
+            gf.count_nonzero(xn),
+            gf.count_nonzero(xn, axis=0, keepdims=True, dtype=gf.int32),
+            gf.count_nonzero(bn, axis=1),
+        ]
+        assert [n.dtype for n in nodes] == [gf.bool] * 3 + [gf.int64] * 3 + [gf.int32, gf.int64]
+        with pytest.raises(TypeError, match=r"Any.*bool tensor, got float64.*x > 0"):
+            gf.reduce_any(xn)
+        values = _run(nodes)
+    expected = [[True, False], [[False, False, False]], True, [2, 1], [0, 1, 0], 3, [[1, 1, 1]], [2, 0]]
+    for got, want in zip(values, expected, strict=True):
+        np.testing.assert_array_equal(got, want)
+
+
+def test_gather_gradient_adds_up_repeated_indices_as_tf1():
+    with gf.Graph().as_default():
+        p = gf.constant(np.array([[1.0, 0.0, 3.0], [0.0, 0.0, 2.0], [2.0, 3.0, 4.0]]))
+        (g,) = gf.gradients(gf.gather(p, [0, 0, 2]), p)
+        np.testing.assert_array_equal(_run(g), [[2.0, 2.0, 2.0], [0.0, 0.0, 0.0], [1.0, 1.0, 1.0]])
+
+
+@pytest.mark.parametrize("bad", [7, -1])
+def test_gather_names_the_op_for_an_index_out_of_range(bad):
+    """TF-1 rejects negative indices too (they do not count from the end)."""
+    with gf.Graph().as_default():
+        i = gf.placeholder(gf.int32, [2])
+        node = gf.gather(gf.constant(np.arange(5.0)), i, name="my_gather")
+        message = rf"my_gather.*indices\[1\] = {bad} is not in \[0, 5\)"
+        with pytest.raises(gf.errors.InvalidArgumentError, match=message):
+            _run(node, {i: [0, bad]})
+
+
+def test_array_ops_check_shapes_when_built_and_name_the_op():
+    with gf.Graph().as_default():
+        x, y = gf.placeholder(gf.float32, [None, 3]), gf.placeholder(gf.float32, [None, 4])
+        assert gf.concat([x, y], 1).shape == (None, 7) and gf.concat([x, x], 0).shape == (None, 3)
+        with pytest.raises(ValueError, match=r"ConcatV2 'bad_concat'.*differ in dimension 1: \[3, 4\]"):
+            gf.concat([x, y], 0, name="bad_concat")
+        with pytest.raises(ValueError, match=r"Pack 'stack'.*differ in dimension 1"):
+            gf.stack([x, y])
+        with pytest.raises(ValueError, match=r"cannot infer num.*'Placeholder'.*pass num="):
+            gf.unstack(x)
+        assert len(gf.unstack(x, axis=1)) == 3 and len(gf.unstack(x, num=2)) == 2
+        with pytest.raises(ValueError, match=r"Tile 'Tile'.*multiples has 1 entries.*rank 2"):
+            gf.tile(x, [2])
+        with pytest.raises(ValueError, match=r"Squeeze 'Squeeze'.*cannot squeeze axis 1: it has size 3"):
+            gf.squeeze(x, axis=1)
+        with pytest.raises(TypeError, match=r"GatherV2.*indices must be integers"):
+            gf.gather(x, gf.constant([0.0]))
+        assert gf.squeeze(x).shape is None  # unknown dimensions may be 1 or not
+        assert gf.squeeze(gf.zeros([1, 3, 1]), squeeze_dims=[0]).shape == (3, 1)
+
+
+def test_shape_size_rank_fill_and_range_dtypes_and_values_as_tf1():
+    with gf.Graph().as_default():
+        x = gf.placeholder(gf.float32, [None, 3])
+        nodes = {
+            "shape": gf.shape(x),
+            "shape64": gf.shape(x, out_type=gf.int64),
+            "size": gf.size(x),
+            "rank": gf.rank(x),
+            "fill": gf.fill(gf.shape(x), 2.5),
+            "fill_int": gf.fill([2], 3),
+            "range": gf.range(5),
+            "range_float": gf.range(1, 5.0),
+            "range_step": gf.range(10, 0, -3),
+            "range_batch": gf.range(gf.shape(x)[0]),
+        }
+        assert nodes["shape"].shape == (2,) and nodes["fill"].shape == (None, None)
+        assert nodes["range"].shape == (5,) and nodes["range_batch"].shape == (None,)
+        with pytest.raises(ValueError, match="delta must not be 0"):
+            gf.range(0, 3, 0)
+        v = _run(nodes, {x: np.zeros((4, 3), np.float32)})
+    expected = {
+        "shape": ([4, 3], np.int32),
+        "shape64": ([4, 3], np.int64),
+        "size": (12, np.int32),
+        "rank": (2, np.int32),
+        "fill": (np.full((4, 3), 2.5), np.float32),
+        "fill_int": ([3, 3], np.int32),
+        "range": ([0, 1, 2, 3, 4], np.int32),
+        "range_float": ([1.0, 2.0, 3.0, 4.0], np.float32),
+        "range_step": ([10, 7, 4, 1], np.int32),
+        "range_batch": ([0, 1, 2, 3], np.int32),
+    }
+    for key, (value, dtype) in expected.items():
+        assert v[key].dtype == dtype, key
+        np.testing.assert_array_equal(v[key], value, err_msg=key)
+
+
 def test_maximum_and_minimum_send_ties_to_x():
     with gf.Graph().as_default():
         x, y = gf.constant(np.array([1.0, 2.0, 3.0])), gf.constant(np.array([1.0, 0.0, 5.0]))
@@ -550,6 +830,97 @@ def test_stop_gradient_passes_the_value_and_blocks_the_gradient():
         np.testing.assert_array_equal(y_value, value**2)
         np.testing.assert_array_equal(g_value, value)  # only the unstopped factor contributes
         assert gf.gradients(gf.stop_gradient(x), x) == [None]
+
+
+def test_logical_ops_and_their_dtype_check():
+    a, b = np.array([True, True, False, False]), np.array([True, False, True, False])
+    with gf.Graph().as_default():
+        x, y = gf.placeholder(gf.bool, [4]), gf.placeholder(gf.bool, [4])
+        ops = [gf.logical_and(x, y), gf.logical_or(x, y), gf.logical_not(x), gf.logical_and(x, True)]
+        assert all(op.dtype == gf.bool and op.shape == (4,) for op in ops)
+        values = _run(ops, {x: a, y: b})
+        with pytest.raises(TypeError, match=r"LogicalOr 'my_or'.*bool inputs, got float32.*x > 0"):
+            gf.logical_or(x, gf.constant([1.0, 0.0, 1.0, 0.0]), name="my_or")
+    for got, expected in zip(values, [a & b, a | b, ~a, a], strict=True):
+        np.testing.assert_array_equal(got, expected)
+
+
+def test_clip_floor_and_round_at_their_edges_as_tf1():
+    """TF-1 1.15 gives these values: the clip's gradient is 1 at both bounds, round takes halves to even."""
+    with gf.Graph().as_default():
+        x = gf.constant(np.array([-1.0, 0.0, 0.5, 1.0, 2.0]))
+        (clip_grad,) = gf.gradients(gf.clip_by_value(x, 0.0, 1.0), x)
+        assert gf.gradients(gf.floor(x) + gf.round(x), x) == [None]
+        halves = gf.round(gf.constant(np.array([0.5, 1.5, 2.5, -0.5, -1.7])))
+        clip_grad, halves = _run([clip_grad, halves])
+    np.testing.assert_array_equal(clip_grad, [0.0, 1.0, 1.0, 1.0, 0.0])
+    np.testing.assert_array_equal(halves, [0.0, 2.0, 2.0, -0.0, -2.0])
+
+
+@pytest.mark.usefixtures("strict_float")
+def test_relu_variants_at_their_kinks_and_softplus_far_out_as_tf1():
+    """The values and gradients TF-1 1.15 gives at the kinks (elu and leaky_relu take the x <= 0 side at 0)."""
+    with gf.Graph().as_default():
+        x = gf.constant(np.array([-1.0, 0.0, 3.0, 6.0, 7.0]))
+        far = gf.constant(np.array([-1000.0, -100.0, 0.0, 100.0, 1000.0]))
+        fs = [gf.nn.relu6, gf.nn.leaky_relu, gf.nn.elu]
+        grads = [gf.gradients(f(x), x)[0] for f in fs]
+        values = _run([f(x) for f in fs] + grads + [gf.nn.softplus(far), gf.gradients(gf.nn.softplus(far), far)[0]])
+    r6, lr, el, gr6, glr, gel, sp, gsp = values
+    np.testing.assert_array_equal(r6, [0.0, 0.0, 3.0, 6.0, 6.0])
+    np.testing.assert_array_equal(gr6, [0.0, 0.0, 1.0, 0.0, 0.0])
+    np.testing.assert_allclose(lr, [-0.2, 0.0, 3.0, 6.0, 7.0])
+    np.testing.assert_allclose(glr, [0.2, 0.2, 1.0, 1.0, 1.0])
+    np.testing.assert_allclose(el, [np.expm1(-1.0), 0.0, 3.0, 6.0, 7.0])
+    np.testing.assert_allclose(gel, [np.exp(-1.0), 1.0, 1.0, 1.0, 1.0])
+    np.testing.assert_allclose(sp, [0.0, np.exp(-100.0), np.log(2.0), 100.0, 1000.0])
+    np.testing.assert_allclose(gsp, [0.0, 0.0, 0.5, 1.0, 1.0], atol=1e-15)  # sigmoid, exact in absolute terms
+
+
+def test_sigmoid_cross_entropy_against_tf1_values_and_at_zero():
+    """Values and gradients TF-1 1.15 gives; the gradient at logit 0 is sigmoid(0) - z."""
+    with gf.Graph().as_default():
+        x = gf.constant(np.array([-1.0, 0.0, 0.5, 1.0, 2.0]))
+        z = gf.constant(np.array([0.0, 1.0, 0.0, 1.0, 0.5]))
+        loss = gf.nn.sigmoid_cross_entropy_with_logits(labels=z, logits=x)
+        assert loss.shape == (5,)
+        value, grad = _run([loss, gf.gradients(loss, x)[0]])
+        with pytest.raises(ValueError, match="named arguments"):
+            gf.nn.sigmoid_cross_entropy_with_logits(z, x)
+        with pytest.raises(ValueError, match="must have the same shape"):
+            gf.nn.sigmoid_cross_entropy_with_logits(labels=gf.zeros([3]), logits=gf.zeros([4]))
+    np.testing.assert_allclose(value, [0.3132617, 0.6931472, 0.974077, 0.3132617, 1.126928], rtol=1e-6)
+    np.testing.assert_allclose(grad, [0.26894143, -0.5, 0.6224593, -0.2689414, 0.3807971], rtol=1e-6)
+
+
+@pytest.mark.usefixtures("strict_float")
+def test_sigmoid_cross_entropy_of_huge_logits():
+    x = np.array([-1e4, -50.0, 0.0, 50.0, 1e4])
+    z = np.array([1.0, 0.0, 0.5, 1.0, 0.0])
+    with gf.Graph().as_default():
+        logits = gf.placeholder(gf.float64, [5])
+        loss = gf.nn.sigmoid_cross_entropy_with_logits(labels=z, logits=logits)
+        value, grad = _run([loss, gf.gradients(loss, logits)[0]], {logits: x})
+    _assert_finite(value, grad)
+    np.testing.assert_allclose(value, [1e4, np.log1p(np.exp(-50.0)), np.log(2.0), np.log1p(np.exp(-50.0)), 1e4])
+    np.testing.assert_allclose(grad, [-1.0, 0.0, 0.0, 0.0, 1.0], atol=1e-15)
+
+
+def test_moments_and_l2_normalize():
+    x = np.random.default_rng(2).standard_normal((4, 3))
+    with gf.Graph().as_default():
+        p = gf.placeholder(gf.float64, [4, 3])
+        mean, var = gf.nn.moments(p, axes=[0])
+        kept = gf.nn.moments(p, axes=[0, 1], keep_dims=True)
+        assert mean.shape == (3,) and var.shape == (3,) and kept[0].shape == (1, 1)
+        zero = gf.nn.l2_normalize(gf.zeros([2, 2], gf.float64), axis=1)
+        values = _run([mean, var, *kept, zero], {p: x})
+    np.testing.assert_allclose(values[0], x.mean(0))
+    np.testing.assert_allclose(values[1], x.var(0))
+    np.testing.assert_allclose(values[2], [[x.mean()]])
+    np.testing.assert_allclose(values[3], [[x.var()]])
+    np.testing.assert_array_equal(values[4], np.zeros((2, 2)))  # a zero vector stays zero, as in TF-1
+    check_gradients(lambda p: gf.nn.moments(p, [0])[1], [(4, 3)])  # the stopped mean loses nothing to first order
 
 
 def test_cast_gradient_has_the_input_dtype():

@@ -77,3 +77,49 @@ def test_a_tf1_style_script_runs_with_graphflow_imported_as_tf():
         "dense/kernel", "dense/bias", "dense_1/kernel", "dense_1/bias",
     ]  # fmt: skip
     tf.reset_default_graph()
+
+
+def test_a_tf1_dropout_mlp_and_autoencoder_script_runs_with_graphflow_imported_as_tf():
+    """The ops of the classic scripts: a keep_prob placeholder, concat and gather on run-time shapes, a sigmoid
+    cross-entropy autoencoder with clipping, reduce_min and count_nonzero in the summaries."""
+    import graphflow as tf
+
+    tf.reset_default_graph()
+    tf.set_random_seed(2)
+    rng = np.random.RandomState(0)
+    data = rng.rand(64, 6).astype(np.float32)
+    labels = (data[:, :3].sum(1) > data[:, 3:].sum(1)).astype(np.int64)
+
+    x = tf.placeholder(tf.float32, [None, 6])
+    y = tf.placeholder(tf.int64, [None])
+    keep_prob = tf.placeholder(tf.float32)
+    W1 = tf.Variable(tf.truncated_normal([6, 32], stddev=0.1))
+    b1 = tf.Variable(tf.constant(0.1, shape=[32]))
+    h = tf.nn.dropout(tf.nn.leaky_relu(tf.matmul(x, W1) + b1), keep_prob)
+    features = tf.concat([h, tf.square(x)], axis=1)
+    W2 = tf.Variable(tf.random_normal([38, 2], stddev=0.1))
+    logits = tf.matmul(features, W2)
+    picked = tf.gather(logits, tf.range(0, tf.shape(logits)[0], 2))  # every second example
+    xent = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(labels=y, logits=logits))
+    correct = tf.equal(tf.argmax(logits, 1), y)
+    accuracy = tf.reduce_mean(tf.cast(correct, tf.float32))
+
+    W_enc = tf.Variable(tf.random_normal([6, 3], stddev=0.3))
+    W_dec = tf.Variable(tf.random_normal([3, 6], stddev=0.3))
+    code = tf.nn.elu(tf.matmul(x, W_enc))
+    recon_logits = tf.matmul(code, W_dec)
+    recon = tf.reduce_mean(tf.nn.sigmoid_cross_entropy_with_logits(labels=x, logits=recon_logits))
+    loss = xent + recon + 1e-4 * tf.reduce_sum(tf.square(tf.clip_by_value(W1, -1.0, 1.0)))
+    train_step = tf.train.AdamOptimizer(0.01).minimize(loss)
+    zeros = tf.count_nonzero(tf.equal(h, 0.0))
+
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        first = sess.run(loss, {x: data, y: labels, keep_prob: 1.0})
+        for _ in range(200):
+            sess.run(train_step, {x: data, y: labels, keep_prob: 0.7})
+        last, acc, half, dropped = sess.run([loss, accuracy, picked, zeros], {x: data, y: labels, keep_prob: 1.0})
+        dropped_training = sess.run(zeros, {x: data, keep_prob: 0.5})
+    assert last < first and acc > 0.8
+    assert half.shape == (32, 2) and dropped_training > dropped
+    tf.reset_default_graph()

@@ -1,4 +1,5 @@
-"""Activations: sigmoid, tanh, relu, softmax, log_softmax, each computed without overflow."""
+"""Activations: sigmoid, tanh, relu and its variants (relu6, leaky_relu, elu, softplus), softmax, log_softmax, each
+computed without overflow."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ import numpy as np
 from graphflow.kernels import activation as kernels
 from graphflow.nodes import Node, Operation
 from graphflow.ops._util import add_reduce, max_reduce, same_shape
-from graphflow.ops.elementwise import add, exp
+from graphflow.ops.comparison import logical_and
+from graphflow.ops.elementwise import add, exp, select
 from graphflow.ops.reduction import sum_op
 from graphflow.ops.shape import zeros_like
 from graphflow.registry import deffusion, defop
@@ -85,6 +87,55 @@ def relu_grad(g, x, out=None):
 def _relu_grad_grad(op, gg):
     _, x = op.inputs
     return relu_grad(gg, x), zeros_like(x)  # linear in g; piecewise constant in x
+
+
+@defop("Relu6", shape=same_shape)
+def relu6(x):
+    """min(max(x, 0), 6)."""
+    return np.minimum(np.maximum(x, 0), 6)
+
+
+@relu6.defgrad
+def _relu6_grad(op, g):
+    x = op.inputs[0]
+    return (select(logical_and(x > 0.0, x < 6.0), g, zeros_like(g)),)  # 0 at both kinks, as TF-1's Relu6Grad
+
+
+@defop("LeakyRelu", shape=same_shape)
+def leaky_relu_op(x, *, alpha):
+    return np.where(x > 0, x, x * np.asarray(alpha, x.dtype))
+
+
+@leaky_relu_op.defgrad
+def _leaky_relu_grad(op, g):
+    return (select(op.inputs[0] > 0.0, g, g * op.attrs["alpha"]),)  # alpha at 0 itself, as in TF-1
+
+
+def leaky_relu(features: Any, alpha: float = 0.2, name: str | None = None) -> Node:
+    """x where x > 0, else alpha * x (TF-1 `nn.leaky_relu`)."""
+    return leaky_relu_op(features, alpha=float(alpha), name=name)
+
+
+@defop("Elu", shape=same_shape)
+def elu(x):
+    """x where x > 0, else exp(x) - 1 (computed with expm1, exact near 0)."""
+    return np.where(x > 0, x, np.expm1(np.minimum(x, 0)))
+
+
+@elu.defgrad
+def _elu_grad(op, g):
+    return (select(op.inputs[0] > 0.0, g, g * (op + 1.0)),)  # d elu = exp(x) = y + 1 for x <= 0
+
+
+@defop("Softplus", shape=same_shape)
+def softplus(x):
+    """log(1 + exp(x)) as logaddexp(0, x), which neither overflows for large x nor loses small values."""
+    return np.logaddexp(0, x).astype(np.result_type(x), copy=False)
+
+
+@softplus.defgrad
+def _softplus_grad(op, g):
+    return (g * sigmoid(op.inputs[0]),)
 
 
 def _axis(axis: Any, dim: Any) -> int:

@@ -1,4 +1,5 @@
-"""Comparisons. Their results are booleans, so no gradient flows through them (the gradient walk stops at them)."""
+"""Comparisons and logical ops. Their results are booleans, so no gradient flows through them (the gradient walk
+stops at them)."""
 
 from __future__ import annotations
 
@@ -42,3 +43,25 @@ def less(x, y):
 @defop("LessEqual", shape=broadcast_shape, dtype=_bool_result)
 def less_equal(x, y):
     return np.less_equal(x, y)
+
+
+def _logical_dtype(*input_dtypes, **attrs):
+    for dtype in input_dtypes:
+        if dtype is not None and dtype != dtypes.bool_:
+            raise TypeError(f"logical ops take bool inputs, got {dtype}; compare first (x > 0) or gf.cast(x, gf.bool)")
+    return dtypes.bool_
+
+
+@defop("LogicalAnd", shape=broadcast_shape, dtype=_logical_dtype, ufunc=np.logical_and)
+def logical_and(x, y):
+    return np.logical_and(x, y)
+
+
+@defop("LogicalOr", shape=broadcast_shape, dtype=_logical_dtype, ufunc=np.logical_or)
+def logical_or(x, y):
+    return np.logical_or(x, y)
+
+
+@defop("LogicalNot", shape=broadcast_shape, dtype=_logical_dtype, ufunc=np.logical_not)
+def logical_not(x):
+    return np.logical_not(x)

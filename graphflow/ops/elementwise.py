@@ -129,6 +129,79 @@ def _power_grad(op, g):
     return sum_to(gx, x, op.inputs), sum_to(g * op * log_x, y, op.inputs)
 
 
+@defop("Log1p", shape=same_shape, ufunc=np.log1p)
+def log1p(x):
+    """log(1 + x), accurate for tiny x where 1 + x rounds to 1."""
+    return np.log1p(x)
+
+
+@log1p.defgrad
+def _log1p_grad(op, g):
+    return (g / (1.0 + op.inputs[0]),)
+
+
+@defop("Reciprocal", shape=same_shape, ufunc=np.reciprocal)
+def reciprocal(x):
+    return np.reciprocal(x)
+
+
+@reciprocal.defgrad
+def _reciprocal_grad(op, g):
+    return (-g * op * op,)  # d (1/x) = -1/x^2, from the output
+
+
+@defop("Rsqrt", shape=same_shape)
+def rsqrt(x):
+    """1 / sqrt(x)."""
+    return np.reciprocal(np.sqrt(x))
+
+
+@rsqrt.defgrad
+def _rsqrt_grad(op, g):
+    return (g * -0.5 * op * op * op,)  # d x^(-1/2) = -y^3 / 2
+
+
+@defop("Floor", shape=same_shape, ufunc=np.floor)
+def floor(x):
+    return np.floor(x)
+
+
+@defop("Round", shape=same_shape, ufunc=np.rint)
+def round_(x):
+    """The nearest integer, halves to even (TF-1 `round`: 0.5 -> 0, 1.5 -> 2)."""
+    return np.rint(x)
+
+
+@floor.defgrad
+@round_.defgrad
+def _step_grad(op, g):
+    return (None,)  # piecewise constant: TF-1 gives no gradient either
+
+
+@defop("SquaredDifference", shape=broadcast_shape)
+def squared_difference(x, y):
+    """(x - y) ** 2, elementwise with broadcasting."""
+    d = np.subtract(x, y)
+    return np.multiply(d, d, out=d) if isinstance(d, np.ndarray) else d * d
+
+
+@squared_difference.defgrad
+def _squared_difference_grad(op, g):
+    x, y = op.inputs
+    gx = g * (2.0 * (x - y))
+    return sum_to(gx, x, op.inputs), sum_to(-gx, y, op.inputs)
+
+
+def clip_by_value(t: Any, clip_value_min: Any, clip_value_max: Any, name: str | None = None) -> Node:
+    """`t` with values below `clip_value_min` raised to it and values above `clip_value_max` lowered to it.
+
+    Built as TF-1 builds it, `maximum(minimum(t, max), min)`, so the gradient is 1 inside [min, max] (bounds
+    included) and 0 outside.
+    """
+    (t,) = convert_inputs((t,), "clip_by_value")
+    return maximum(minimum(t, clip_value_max), clip_value_min, name=name or "clip_by_value")
+
+
 @defop("Abs", shape=same_shape, ufunc=np.absolute)
 def absolute(x):
     return np.abs(x)

@@ -1,5 +1,6 @@
-"""Random tensors. Each op draws from a numpy Generator that the running session owns, seeded from the graph seed
-(`set_random_seed`) and the op's seed as in TF-1, so the same seeds give the same values in every new session.
+"""Random tensors, and the keep/drop mask of dropout. Each op draws from a numpy Generator that the running session
+owns, seeded from the graph seed (`set_random_seed`) and the op's seed as in TF-1, so the same seeds give the same
+values in every new session.
 """
 
 from __future__ import annotations
@@ -92,3 +93,33 @@ def random_uniform(shape, minval=0, maxval=None, dtype=dtypes.float32, seed=None
             raise ValueError("random_uniform with an integer dtype needs maxval")
         maxval = 1.0
     return random_uniform_op(minval=minval, maxval=maxval, name=name, **attrs)
+
+
+def _mask_shape(x, keep_prob, *, noise_shape, **_):
+    if noise_shape is None or x is None:
+        return x if noise_shape is None else tuple(noise_shape)
+    if len(noise_shape) != len(x):
+        raise ValueError(f"noise_shape {list(noise_shape)} must have one entry per axis of x, whose shape is {x}")
+    return tuple(d if n is None else n for n, d in zip(noise_shape, x, strict=True))
+
+
+@defop("DropoutMask", shape=_mask_shape, dtype=lambda x, keep_prob, **_: x, needs_rng=True)
+def dropout_mask(x, keep_prob, *, noise_shape, rng):
+    """1 with probability `keep_prob`, else 0, in x's dtype and of x's run-time shape (or `noise_shape`, where None
+    entries take x's dimensions). The plan runs it once per run, so forward and gradient share the draw."""
+    shape = x.shape if noise_shape is None else _mask_shape(x.shape, None, noise_shape=noise_shape)
+    if not 0.0 < keep_prob <= 1.0:
+        raise ValueError(f"keep_prob must be in (0, 1], got {keep_prob}")
+    return (rng.random(shape) < keep_prob).astype(x.dtype)
+
+
+@dropout_mask.defgrad
+def _dropout_mask_grad(op, g):
+    return None, None  # a random draw: x gives only the shape
+
+
+def dropout(x: Node, keep_prob: Any, noise_shape: Any, seed: int | None) -> Node:
+    """x / keep_prob times a fresh keep/drop mask (see `gf.nn.dropout`, which checks the arguments)."""
+    noise = None if noise_shape is None else tuple(None if n is None else int(n) for n in noise_shape)
+    mask = dropout_mask(x, keep_prob, noise_shape=noise, seed=op_seed(seed))
+    return mask * (x / keep_prob)  # the mask first, so that a bad keep_prob fails in it, with its own message

@@ -1,5 +1,6 @@
-"""Reductions (sum, mean, max, argmax) and their adjoints: `broadcast_like` spreads a reduced value back over the
-input's shape, and `sum_to` sums a broadcast result down to an operand's shape. Each is the other's gradient.
+"""Reductions (sum, mean, max, min, prod, any, all, argmax, argmin) and their adjoints: `broadcast_like` spreads a
+reduced value back over the input's shape, and `sum_to` sums a broadcast result down to an operand's shape. Each is
+the other's gradient.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import numpy as np
 from graphflow import dtypes
 from graphflow.nodes import Node, Operation
 from graphflow.ops import _util
-from graphflow.ops.comparison import equal
+from graphflow.ops.comparison import equal, not_equal
 from graphflow.ops.shape import cast
 from graphflow.registry import defop
 
@@ -119,15 +120,57 @@ def max_op(x, *, axis, keepdims):
     return _util.max_reduce(x, axis, keepdims)
 
 
+@defop("Min", shape=_util.reduced_shape)
+def min_op(x, *, axis, keepdims):
+    return np.minimum.reduce(x, axis=axis, keepdims=keepdims)
+
+
 @max_op.defgrad
-def _max_grad(op, g):
-    # d max = g at the maximum; ties share it equally, as TF-1 does.
+@min_op.defgrad
+def _extremum_grad(op, g):
+    # d max = g at the maximum (d min at the minimum); ties share it equally, as TF-1 does.
     (x,) = op.inputs
     axis = op.attrs["axis"]
     expand = _expand_axes(axis, op.attrs["keepdims"])
     mask = cast(equal(x, broadcast_like(op, x, axis=expand)), x.dtype)
     share = mask / sum_op(mask, axis=axis, keepdims=True)
     return (broadcast_like(g, x, axis=expand) * share,)
+
+
+@defop("Prod", shape=_util.reduced_shape)
+def prod_op(x, *, axis, keepdims):
+    return np.multiply.reduce(x, axis=axis, keepdims=keepdims)
+
+
+@prod_op.defgrad
+def _prod_grad(op, g):
+    # d prod / dx_i = the product of the others: prod / x_i with no zero among them; with one zero, the product of
+    # the rest at the zero and 0 elsewhere; with two or more, 0 everywhere. Zeros are replaced by ones first, so
+    # nothing divides by zero (TF-1's cumulative products give the same values).
+    (x,) = op.inputs
+    axis = op.attrs["axis"]
+    is_zero = cast(equal(x, 0.0), x.dtype)
+    nonzero = x + is_zero
+    rest = prod_op(nonzero, axis=axis, keepdims=True)
+    zeros = sum_op(is_zero, axis=axis, keepdims=True)
+    share = cast(equal(zeros, 0.0), x.dtype) / nonzero + cast(equal(zeros, 1.0), x.dtype) * is_zero
+    return (broadcast_like(g, x, axis=_expand_axes(axis, op.attrs["keepdims"])) * rest * share,)
+
+
+def _bool_reduction_dtype(x, **attrs):
+    if x is not None and x != dtypes.bool_:
+        raise TypeError(f"reduce_any and reduce_all take a bool tensor, got {x}; compare first, e.g. x > 0")
+    return dtypes.bool_
+
+
+@defop("Any", shape=_util.reduced_shape, dtype=_bool_reduction_dtype)
+def any_op(x, *, axis, keepdims):
+    return np.logical_or.reduce(x, axis=axis, keepdims=keepdims)
+
+
+@defop("All", shape=_util.reduced_shape, dtype=_bool_reduction_dtype)
+def all_op(x, *, axis, keepdims):
+    return np.logical_and.reduce(x, axis=axis, keepdims=keepdims)
 
 
 @defop("ReducedSize", shape=_util.scalar_shape, dtype=lambda x, *, axis, dtype=None: x if dtype is None else dtype)
@@ -175,7 +218,35 @@ def reduce_max(input_tensor, axis=None, keepdims=None, name=None, reduction_indi
     return max_op(input_tensor, name=name, **_reduce_args(axis, keepdims, reduction_indices, keep_dims))
 
 
-# --- argmax: not differentiable (an integer result) --------------------------------------------------------------
+def reduce_min(input_tensor, axis=None, keepdims=None, name=None, reduction_indices=None, keep_dims=None) -> Node:
+    """Minimum over `axis` (all axes when None), TF-1 `reduce_min`; the gradient goes to the minima."""
+    return min_op(input_tensor, name=name, **_reduce_args(axis, keepdims, reduction_indices, keep_dims))
+
+
+def reduce_prod(input_tensor, axis=None, keepdims=None, name=None, reduction_indices=None, keep_dims=None) -> Node:
+    """Product over `axis` (all axes when None), TF-1 `reduce_prod`; its gradient is exact where inputs are 0."""
+    return prod_op(input_tensor, name=name, **_reduce_args(axis, keepdims, reduction_indices, keep_dims))
+
+
+def reduce_any(input_tensor, axis=None, keepdims=None, name=None, reduction_indices=None, keep_dims=None) -> Node:
+    """Logical or of a bool tensor over `axis` (all axes when None), TF-1 `reduce_any`."""
+    return any_op(input_tensor, name=name, **_reduce_args(axis, keepdims, reduction_indices, keep_dims))
+
+
+def reduce_all(input_tensor, axis=None, keepdims=None, name=None, reduction_indices=None, keep_dims=None) -> Node:
+    """Logical and of a bool tensor over `axis` (all axes when None), TF-1 `reduce_all`."""
+    return all_op(input_tensor, name=name, **_reduce_args(axis, keepdims, reduction_indices, keep_dims))
+
+
+def count_nonzero(
+    input_tensor, axis=None, keepdims=None, dtype=dtypes.int64, name=None, reduction_indices=None, keep_dims=None
+) -> Node:
+    """How many entries are not zero (not False) over `axis` (all axes when None), as `dtype` (TF-1 int64)."""
+    nonzero = cast(not_equal(input_tensor, 0), dtypes.as_dtype(dtype))
+    return sum_op(nonzero, name=name, **_reduce_args(axis, keepdims, reduction_indices, keep_dims))
+
+
+# --- argmax, argmin: not differentiable (an integer result) -----------------------------------------------------------
 
 
 def _argmax_shape(x, *, axis, output_type):
@@ -187,8 +258,20 @@ def argmax_op(x, *, axis, output_type):
     return np.argmax(x, axis=axis).astype(output_type, copy=False)
 
 
+@defop("ArgMin", shape=_argmax_shape, dtype=lambda x, *, axis, output_type: output_type)
+def argmin_op(x, *, axis, output_type):
+    return np.argmin(x, axis=axis).astype(output_type, copy=False)
+
+
 def argmax(input, axis=None, name=None, dimension=None, output_type=dtypes.int64) -> Node:
-    """Index of the largest value along `axis` (TF-1 defaults to axis 0)."""
+    """Index of the largest value along `axis` (TF-1 defaults to axis 0); the first one on ties."""
     if axis is None:
         axis = 0 if dimension is None else dimension
     return argmax_op(input, axis=int(axis), output_type=dtypes.as_dtype(output_type), name=name)
+
+
+def argmin(input, axis=None, name=None, dimension=None, output_type=dtypes.int64) -> Node:
+    """Index of the smallest value along `axis` (TF-1 defaults to axis 0); the first one on ties."""
+    if axis is None:
+        axis = 0 if dimension is None else dimension
+    return argmin_op(input, axis=int(axis), output_type=dtypes.as_dtype(output_type), name=name)

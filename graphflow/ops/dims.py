@@ -1,0 +1,199 @@
+"""Dimensions: squeeze and expand_dims (which add or drop axes of length 1), the run-time shape, size and rank of a
+tensor as int32 nodes, and the tensors made from dimensions, `fill` and `range`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from graphflow import dtypes
+from graphflow.nodes import Constant, Node
+from graphflow.ops._util import normalize_axis, resolve_axes
+from graphflow.ops.reduction import sum_op
+from graphflow.ops.shape import cast, reshape_like
+from graphflow.registry import as_node, defop
+
+# --- squeeze and expand_dims ---------------------------------------------------------------------------------------
+
+
+def _squeeze_shape(x, *, axis):
+    if x is None:
+        return None
+    if axis is None:
+        return None if None in x else tuple(d for d in x if d != 1)
+    axes = resolve_axes(axis, len(x))
+    for a in axes:
+        if x[a] not in (None, 1):
+            raise ValueError(f"cannot squeeze axis {a}: it has size {x[a]}, not 1")
+    return tuple(d for i, d in enumerate(x) if i not in axes)
+
+
+@defop("Squeeze", shape=_squeeze_shape, views=True)
+def squeeze_op(x, *, axis):
+    return np.squeeze(x, axis=axis)
+
+
+def _expand_dims_shape(x, *, axis):
+    if x is None:
+        return None
+    (a,) = resolve_axes((axis,), len(x) + 1)
+    return (*x[:a], 1, *x[a:])
+
+
+@defop("ExpandDims", shape=_expand_dims_shape, views=True)
+def expand_dims_op(x, *, axis):
+    return np.expand_dims(x, axis)
+
+
+@squeeze_op.defgrad
+@expand_dims_op.defgrad
+def _relabel_grad(op, g):
+    return (reshape_like(g, op.inputs[0]),)  # only the axes of length 1 changed
+
+
+def squeeze(input: Any, axis: Any = None, name: str | None = None, squeeze_dims: Any = None) -> Node:
+    """Drops the axes of length 1 (only those in `axis` when given), TF-1 `squeeze`.
+
+    Raises:
+        ValueError: an axis in `axis` does not have length 1.
+    """
+    axis = normalize_axis(axis if axis is not None else squeeze_dims)
+    return squeeze_op(input, axis=axis, name=name)
+
+
+def expand_dims(input: Any, axis: int | None = None, name: str | None = None, dim: int | None = None) -> Node:
+    """Inserts an axis of length 1 at `axis` (-1 appends one), TF-1 `expand_dims`."""
+    if axis is None:
+        if dim is None:
+            raise ValueError("expand_dims needs axis=")
+        axis = dim
+    return expand_dims_op(input, axis=int(axis), name=name)
+
+
+# --- shape, size, rank -------------------------------------------------------------------------------------------
+
+
+def _out_type(*_, out_type, **__):
+    return out_type
+
+
+@defop("Shape", shape=lambda x, **_: None if x is None else (len(x),), dtype=_out_type)
+def shape_op(x, *, out_type):
+    return np.asarray(np.shape(x), out_type)
+
+
+@defop("Size", shape=lambda x, **_: (), dtype=_out_type)
+def size_op(x, *, out_type):
+    return np.asarray(np.size(x), out_type)
+
+
+@defop("Rank", shape=lambda x, **_: (), dtype=_out_type)
+def rank_op(x, *, out_type):
+    return np.asarray(np.ndim(x), out_type)
+
+
+@shape_op.defgrad
+@size_op.defgrad
+@rank_op.defgrad
+def _shape_grad(op, g):
+    return (None,)  # depends on the input's shape only
+
+
+def _index_dtype(out_type: Any) -> np.dtype:
+    dtype = dtypes.as_dtype(out_type)
+    if dtype not in (dtypes.int32, dtypes.int64):
+        raise TypeError(f"out_type must be gf.int32 or gf.int64, got {dtype}")
+    return dtype
+
+
+def shape(input: Any, name: str | None = None, out_type: Any = dtypes.int32) -> Node:
+    """The run-time shape of `input`, as a 1-d int32 node (TF-1 `shape`); `node.shape` is the static one."""
+    return shape_op(input, out_type=_index_dtype(out_type), name=name)
+
+
+def size(input: Any, name: str | None = None, out_type: Any = dtypes.int32) -> Node:
+    """The number of elements of `input` at run time, as an int32 scalar (TF-1 `size`)."""
+    return size_op(input, out_type=_index_dtype(out_type), name=name)
+
+
+def rank(input: Any, name: str | None = None) -> Node:
+    """The number of axes of `input`, as an int32 scalar (TF-1 `rank`)."""
+    return rank_op(input, out_type=dtypes.int32, name=name)
+
+
+# --- fill and range ----------------------------------------------------------------------------------------------
+
+
+def _fill_shape(dims, value, *, known):
+    if value is not None and len(value) != 0:
+        raise ValueError(f"fill: value must be a scalar, got shape {tuple(value)}")
+    if known is not None:
+        return known
+    return None if dims is None or dims[0] is None else (None,) * dims[0]
+
+
+@defop("Fill", shape=_fill_shape, dtype=lambda dims, value, **_: value)
+def fill_op(dims, value, *, known):
+    return np.full(tuple(int(d) for d in np.asarray(dims).reshape(-1)), value, np.result_type(value))
+
+
+@fill_op.defgrad
+def _fill_grad(op, g):
+    return None, sum_op(g, axis=None, keepdims=False)  # every element is the value
+
+
+def fill(dims: Any, value: Any, name: str | None = None) -> Node:
+    """A tensor of shape `dims` (a list of ints, or a 1-d int node such as `gf.shape(x)`) with every element
+    `value`, of value's dtype (TF-1 `fill`)."""
+    known = None
+    if not isinstance(dims, Node):
+        known = tuple(int(d) for d in dims)
+        if any(d < 0 for d in known):
+            raise ValueError(f"fill: dims must be >= 0, got {list(known)}")
+    dims = as_node(list(dims) if known is not None else dims, dtypes.int32 if known is not None else None)
+    return fill_op(dims, as_node(value), known=known, name=name)
+
+
+def _range_shape(start, limit, delta, *, length, dtype):
+    return (length,)
+
+
+@defop("Range", shape=_range_shape, dtype=lambda *_, dtype, **__: dtype)
+def range_op(start, limit, delta, *, length, dtype):
+    if delta == 0:
+        raise ValueError("delta must not be 0")
+    return np.arange(start, limit, delta, dtype=dtype)
+
+
+@range_op.defgrad
+def _range_grad(op, g):
+    return None, None, None  # a range of floats is piecewise constant in its bounds (TF-1: no gradient)
+
+
+_ORDER = [dtypes.int32, dtypes.int64, dtypes.float32, dtypes.float64]
+
+
+def range_(start: Any, limit: Any = None, delta: Any = 1, dtype: Any = None, name: str = "range") -> Node:
+    """The 1-d sequence start, start + delta, ... up to but not including `limit` (TF-1 `range`); `range(n)`
+    counts from 0. Without `dtype`, the widest of the arguments' dtypes (int32 for Python ints, float32 for floats).
+
+    Raises:
+        ValueError: `delta` is 0.
+    """
+    if limit is None:
+        start, limit = 0, start
+    args = [start, limit, delta]
+    if dtype is None:
+        found = [a.dtype if isinstance(a, Node) else dtypes.default_dtype(a) for a in args]
+        dtype = max((d for d in found if d is not None), key=lambda d: _ORDER.index(d) if d in _ORDER else 0)
+    dtype = dtypes.as_dtype(dtype)
+    if not isinstance(delta, Node) and delta == 0:
+        raise ValueError("range: delta must not be 0")
+    length = None
+    if not any(isinstance(a, Node) and not isinstance(a, Constant) for a in args):
+        values = [a.value if isinstance(a, Node) else a for a in args]
+        length = len(np.arange(*values, dtype=dtype))
+    nodes = [cast(a, dtype) if isinstance(a, Node) and a.dtype != dtype else as_node(a, dtype) for a in args]
+    return range_op(*nodes, length=length, dtype=dtype, name=name)
