@@ -4,7 +4,8 @@
 `gf.gradients` or an optimizer, and run it in a `gf.Session`. This module only re-exports the public API.
 """
 
-from graphflow import data, debugging, dtypes, errors, initializers, layers, losses, nn, train
+from graphflow import app, data, debugging, dtypes, errors, initializers, layers, losses, nn, train
+from graphflow import tf_logging as logging
 from graphflow.control_flow import cond, while_loop
 from graphflow.debugging import check_numerics
 from graphflow.dtypes import as_dtype, bool_, float16, float32, float64, int8, int16, int32, int64, uint8
@@ -184,13 +185,14 @@ def add_to_collection(name: str, value) -> None:
 
 
 def __getattr__(name: str):
-    # `gf.viz` works without `import graphflow.viz`, yet `import graphflow` loads none of viz until it is used.
-    if name == "viz":
+    # `gf.viz` works without `import graphflow.viz`, yet `import graphflow` loads none of viz until it is used;
+    # `gf.compat.v1` is the whole package again, under TF-1's compatibility name.
+    if name in ("viz", "compat"):
         import importlib
 
-        return importlib.import_module("graphflow.viz")
+        return importlib.import_module(f"graphflow.{name}")
     raise AttributeError(f"module 'graphflow' has no attribute {name!r}")
 
 
 def __dir__() -> list[str]:
-    return sorted([*globals(), "viz"])
+    return sorted([*globals(), "viz", "compat"])

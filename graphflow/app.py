@@ -1,0 +1,15 @@
+"""`gf.app.run` (TF-1 `tf.app.run`): calls the script's `main(argv)` and exits with what it returns."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from typing import Any
+
+
+def run(main: Callable[[list[str]], Any] | None = None, argv: list[str] | None = None) -> None:
+    """Calls `main(argv)` (by default the `main` of the script being run, with `sys.argv`), then `sys.exit` with its
+    result, as TF-1 does without flags."""
+    if main is None:
+        main = sys.modules["__main__"].main
+    sys.exit(main(list(sys.argv if argv is None else argv)))
