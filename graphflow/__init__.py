@@ -42,6 +42,8 @@ from graphflow.ops import (
     expand_dims,
     fill,
     floor,
+    floordiv,
+    floormod,
     gather,
     greater,
     greater_equal,
@@ -117,6 +119,7 @@ from graphflow.version import __version__
 bool = bool_
 abs = absolute
 pow = power
+mod = floormod
 truediv = realdiv = divide
 slice = slice_  # TF-1's names; they shadow the builtins in this module only
 round = round_

@@ -149,6 +149,34 @@ class Node:
     def __rpow__(self, other: Any) -> Node:
         return _op("Pow")(other, self)
 
+    def __floordiv__(self, other: Any) -> Node:
+        return _op("FloorDiv")(self, other)
+
+    def __rfloordiv__(self, other: Any) -> Node:
+        return _op("FloorDiv")(other, self)
+
+    def __mod__(self, other: Any) -> Node:
+        return _op("FloorMod")(self, other)
+
+    def __rmod__(self, other: Any) -> Node:
+        return _op("FloorMod")(other, self)
+
+    # As in TF-1, `&`, `|` and `~` are the logical ops (on bool nodes).
+    def __and__(self, other: Any) -> Node:
+        return _op("LogicalAnd")(self, other)
+
+    def __rand__(self, other: Any) -> Node:
+        return _op("LogicalAnd")(other, self)
+
+    def __or__(self, other: Any) -> Node:
+        return _op("LogicalOr")(self, other)
+
+    def __ror__(self, other: Any) -> Node:
+        return _op("LogicalOr")(other, self)
+
+    def __invert__(self) -> Node:
+        return _op("LogicalNot")(self)
+
     def __getitem__(self, key: Any) -> Node:
         """`t[1:, ..., 0, gf.newaxis]`: numpy's basic indexing, as TF-1's strided slice."""
         return _op("StridedSlice")(self, index=normalize_index(key), name="strided_slice")

@@ -246,6 +246,18 @@ CASES: list[Case] = [
     Case("Rsqrt", gf.rsqrt, lambda x: 1 / np.sqrt(x), ((3, 4),), POSITIVE),
     Case("Floor", gf.floor, np.floor, ((3, 4),), away_from_integers(0.0), label="zero gradient between integers"),
     Case("Round", gf.round, np.round, ((3, 4),), away_from_integers(0.5), label="zero gradient between halves"),
+    Case(
+        "FloorDiv",
+        lambda x: x // 0.7,
+        lambda x: np.floor_divide(x, 0.7),
+        ((3, 4),),
+        away_from_integers(0.0),
+        label="x // 0.7, zero gradient",
+    ),
+    Case("FloorMod", lambda x, y: x % y, np.mod, ((3, 4), (4,)), [away_from_integers(0.0), (1.5, 2.5)], label="x % y"),
+    Case(
+        "FloorMod", lambda y: 5.0 % y, lambda y: np.mod(5.0, y), ((3,),), (1.5, 2.5), label="5 % y, d/dy = -floor(5/y)"
+    ),
     *[
         Case("SquaredDifference", gf.squared_difference, lambda x, y: (x - y) ** 2, tuple(shapes))
         for shapes in BROADCAST_PAIRS[:4]
@@ -625,6 +637,7 @@ SECOND_ORDER_SKIP = {
     "Sign-zero gradient away from 0": "no first derivative flows, so there is nothing to differentiate again",
     "Floor-zero gradient between integers": "no first derivative flows, so there is nothing to differentiate again",
     "Round-zero gradient between halves": "no first derivative flows, so there is nothing to differentiate again",
+    "FloorDiv-x // 0.7, zero gradient": "no first derivative flows, so there is nothing to differentiate again",
 }
 
 
@@ -1409,3 +1422,30 @@ def test_relu_and_its_gradient_use_numpy_for_arrays_their_loops_do_not_take(dtyp
         np.testing.assert_array_equal(ours, numpys)
         np.testing.assert_array_equal(np.signbit(ours), np.signbit(numpys))  # -0.0 and 0.0 too
     np.testing.assert_array_equal(relu.forward(np.array([-2, 3])), [0, 3])  # integers: numpy's maximum
+
+
+def test_python_operators_build_tf1_ops():
+    with gf.Graph().as_default():
+        i = gf.constant([7, -7, 6])
+        p = gf.constant([True, True, False])
+        q = gf.constant([True, False, False])
+        built = {
+            "//": i // 2,
+            "r//": 20 // i,
+            "%": i % 4,
+            "r%": 20 % i,
+            "&": p & q,
+            "|": p | q,
+            "~": ~p,
+            "r&": True & q,
+        }
+        with gf.Session() as sess:
+            got = {k: sess.run(v).tolist() for k, v in built.items()}
+    assert {k: v.op.type for k, v in built.items()} == {
+        "//": "FloorDiv", "r//": "FloorDiv", "%": "FloorMod", "r%": "FloorMod",
+        "&": "LogicalAnd", "|": "LogicalOr", "~": "LogicalNot", "r&": "LogicalAnd",
+    }  # fmt: skip
+    assert got == {
+        "//": [3, -4, 3], "r//": [2, -3, 3], "%": [3, 1, 2], "r%": [6, -1, 2],
+        "&": [True, False, False], "|": [True, True, False], "~": [False, False, True], "r&": [True, False, False],
+    }  # fmt: skip

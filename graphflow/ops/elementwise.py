@@ -178,6 +178,29 @@ def _step_grad(op, g):
     return (None,)  # piecewise constant: TF-1 gives no gradient either
 
 
+@defop("FloorDiv", shape=broadcast_shape, ufunc=np.floor_divide)
+def floordiv(x, y):
+    """floor(x / y) elementwise, for integers and floats (TF-1 `floordiv`, `x // y`)."""
+    return np.floor_divide(x, y)
+
+
+@floordiv.defgrad
+def _floordiv_grad(op, g):
+    return None, None  # piecewise constant: TF-1 gives no gradient either
+
+
+@defop("FloorMod", shape=broadcast_shape, ufunc=np.mod)
+def floormod(x, y):
+    """x - floor(x / y) * y, with the sign of y (TF-1 `floormod`, `x % y`; Python's and numpy's `%`)."""
+    return np.mod(x, y)
+
+
+@floormod.defgrad
+def _floormod_grad(op, g):
+    x, y = op.inputs
+    return sum_to(g, x, op.inputs), sum_to(-g * floordiv(x, y), y, op.inputs)
+
+
 @defop("SquaredDifference", shape=broadcast_shape)
 def squared_difference(x, y):
     """(x - y) ** 2, elementwise with broadcasting."""
