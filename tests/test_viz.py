@@ -402,3 +402,14 @@ print(len(written), "matplotlib.pyplot" in sys.modules, backend() == before)
     for name in ("boundary.png", "curves.png", "grid.png", "weights.png"):
         assert (tmp_path / name).read_bytes().startswith(PNG_SIGNATURE)
     assert (tmp_path / "confusion.svg").read_text(encoding="utf-8").lstrip().startswith("<?xml")
+
+
+def test_text_that_looks_like_math_is_drawn_as_written(tmp_path):
+    """Names can hold no "$" (gf checks them as TF-1 does), but a networkx graph or a title can: it stays literal."""
+    g, *_ = linear()
+    G = viz.to_networkx(g)
+    G.nodes["W"]["name"] = "$x^$"  # unbalanced math text: matplotlib's parser would raise while drawing
+    fig = viz.draw_graph(G, tmp_path / "literal.png", title="cost in $ and $^")
+    texts = {t.get_text() for t in fig.texts} | {t.get_text() for ax in fig.axes for t in ax.texts}
+    assert {"$x^$", "cost in $ and $^"} <= texts
+    assert (tmp_path / "literal.png").read_bytes().startswith(PNG_SIGNATURE)

@@ -34,6 +34,8 @@ TITLE_SIZE = 9.0  # points
 DETAIL_SIZE = 7.5
 PAD_X, PAD_Y = 0.09, 0.05  # inches around the text
 MARGIN = 0.2
+# Labels are shown as written: a "$" in a name or title is not the start of matplotlib's math text.
+LITERAL = {"parse_math": False}
 
 
 @functools.lru_cache(maxsize=4096)
@@ -44,7 +46,8 @@ def _text_width(text: str, size: float, bold: bool) -> float:
 
     if not text:
         return 0.0
-    path = TextPath((0, 0), text, size=size, prop=FontProperties(weight="bold" if bold else "normal"))
+    literal = text.replace("$", r"\$")  # TextPath has no parse_math switch; an escaped "$" is measured as itself
+    path = TextPath((0, 0), literal, size=size, prop=FontProperties(weight="bold" if bold else "normal"))
     return max(path.get_extents().width, 0.0) / 72.0 + 0.02
 
 
@@ -203,9 +206,10 @@ def draw_graph(
             _draw_legend(target, kinds, has_gradient, 0.0, height + header - 0.21, scale)
     if title:
         if ax is None:
-            fig.text(MARGIN / fig_w, 1 - 0.08 / fig_h, title, ha="left", va="top", fontsize=11, weight="bold")
+            place = (MARGIN / fig_w, 1 - 0.08 / fig_h)
+            fig.text(*place, title, ha="left", va="top", fontsize=11, weight="bold", **LITERAL)
         else:
-            target.set_title(title, fontsize=11 * max(scale, 0.5))
+            target.set_title(title, fontsize=11 * max(scale, 0.5), **LITERAL)
 
     if path is not None:
         _save(fig, path)
@@ -298,6 +302,7 @@ def _draw_node(
             fontsize=s * scale,
             color=colour,
             weight="bold" if bold else "normal",
+            **LITERAL,
             zorder=4,
         )
         top -= step
@@ -386,5 +391,5 @@ def _draw_legend(ax: Any, kinds: list[str], gradient: bool, x: float, y: float, 
         shape = STYLES[data["kind"]]["shape"]
         w, h = 0.34, 0.2
         ax.add_patch(_patch(shape, (x + w / 2, y), (w, h), _style(data), scale))
-        ax.text(x + w + 0.06, y, text, fontsize=8 * scale, va="center", ha="left", color="#263238")
+        ax.text(x + w + 0.06, y, text, fontsize=8 * scale, va="center", ha="left", color="#263238", **LITERAL)
         x += w + 0.06 + _text_width(text, 8, False) + 0.25
