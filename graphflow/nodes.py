@@ -275,13 +275,35 @@ class OpView:
     def __init__(self, node: Node) -> None:
         self.node = node
 
-    name = property(lambda self: self.node.op_name, doc="The op name, e.g. `dense/MatMul`.")
-    type = property(lambda self: self.node.type, doc="The op type, e.g. `MatMul`.")
-    graph = property(lambda self: self.node.graph)
-    inputs = property(lambda self: self.node.inputs, doc="The tensors it reads.")
-    outputs = property(lambda self: self.node.outputs, doc="Its output tensor, or none for a `NoOp`.")
-    control_inputs = property(lambda self: tuple(OpView(c) for c in self.node.control_inputs))
     device = ""
+
+    @property
+    def name(self) -> str:
+        """The op name, e.g. `dense/MatMul`."""
+        return self.node.op_name
+
+    @property
+    def type(self) -> str:
+        """The op type, e.g. `MatMul`."""
+        return self.node.type
+
+    @property
+    def graph(self) -> Graph:
+        return self.node.graph
+
+    @property
+    def inputs(self) -> tuple[Node, ...]:
+        """The tensors it reads."""
+        return self.node.inputs
+
+    @property
+    def outputs(self) -> tuple[Node, ...]:
+        """Its output tensor, or none for a `NoOp`."""
+        return self.node.outputs
+
+    @property
+    def control_inputs(self) -> tuple[OpView, ...]:
+        return tuple(OpView(c) for c in self.node.control_inputs)
 
     def values(self) -> tuple[Node, ...]:
         return self.outputs
