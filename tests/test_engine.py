@@ -317,6 +317,24 @@ def test_gradient_override_map_replaces_a_rule(custom_square_gradient):
     np.testing.assert_array_equal(norm_v, 2 * v)
 
 
+def test_a_registered_rule_may_return_one_tensor_as_tf1_allows_a_straight_through_estimator():
+    @RegisterGradient("TestStraightThrough")
+    def _straight_through(op, g):
+        return g  # not a list: TF-1 accepts this for a one-input op
+
+    try:
+        with gf.Graph().as_default() as graph:
+            x = gf.placeholder(gf.float64, [3])
+            with graph.gradient_override_map({"Sign": "TestStraightThrough"}):
+                binary = gf.sign(x)
+            (g,) = gf.gradients(gf.reduce_sum(binary * [1.0, 2.0, 3.0]), [x])
+            values = _run([binary, g], {x: [-0.5, 0.1, 2.0]})
+    finally:
+        GRADIENTS.pop("TestStraightThrough", None)
+    np.testing.assert_array_equal(values[0], [-1.0, 1.0, 1.0])
+    np.testing.assert_array_equal(values[1], [1.0, 2.0, 3.0])  # sign's own rule would give zeros
+
+
 def test_registering_a_gradient_twice_is_an_error(custom_square_gradient):
     with pytest.raises(KeyError, match="TestTripleSquare"):
         RegisterGradient(custom_square_gradient)(lambda op, g: (g,))
