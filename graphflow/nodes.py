@@ -97,6 +97,11 @@ class Node:
             )
         return session.run(self, feed_dict)
 
+    def run(self, feed_dict: Mapping | None = None, session: Any = None) -> None:
+        """Runs the node in `session` or the default session, discarding its value: TF-1's `Operation.run`, which
+        scripts call on what `global_variables_initializer()`, `minimize()` and `group()` return."""
+        self.op.run(feed_dict, session)
+
     def __repr__(self) -> str:
         return (
             f"<gf.{type(self).__name__} '{self.op_name}' type={self.type} "

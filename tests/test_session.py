@@ -478,6 +478,19 @@ def test_default_session_for_eval():
         assert v.eval(session=other) == 2.0
 
 
+def test_ops_run_in_the_default_session_as_in_tf1():
+    with gf.Graph().as_default():
+        v = gf.Variable(1.0)
+        step = gf.assign_add(v, 2.0)
+        with gf.Session() as sess:
+            gf.global_variables_initializer().run()
+            assert step.run() is None
+            step.run(session=sess)
+            assert v.eval() == 5.0
+        with pytest.raises(ValueError, match="No session"):
+            step.run()
+
+
 # --------------------------------------------------------------------------------------------------------------------
 # Seeds, default graph, naming
 
