@@ -121,6 +121,8 @@ def variable_scope(
         dtype=dtype if dtype is not None else base.dtype,
     )
     store.scope = scope
+    # A VariableScope object entered again gets back the counts it left, as in TF-1.
+    counts = dict(store.default_names) if isinstance(name_or_scope, VariableScope) else None
     try:
         if auxiliary_name_scope:
             with graph.name_scope(name_scope) as opened:
@@ -130,6 +132,14 @@ def variable_scope(
             yield scope
     finally:
         store.scope = outer
+        if counts is not None:
+            store.default_names = counts
+        elif name_or_scope is not None:
+            # Leaving a named scope forgets the unnamed scopes opened inside it, as TF-1 does, so code that enters
+            # it again with reuse=True names its layers dense, dense_1, ... as the first time and finds their
+            # variables.
+            for key in [k for k in store.default_names if k.startswith(full + "/")]:
+                del store.default_names[key]
 
 
 def get_variable(

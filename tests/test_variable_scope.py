@@ -113,3 +113,23 @@ def test_dense_layers_share_variables_with_reuse_and_refuse_a_second_layer_of_th
         one, two = sess.run([first, second], feed)
         np.testing.assert_array_equal(one, two)
         np.testing.assert_array_equal(*sess.run([a, b], feed))
+
+
+def test_a_named_scope_entered_again_with_reuse_finds_its_unnamed_layers():
+    """TF-1 builds a training and a test network from one function this way (the default names restart)."""
+
+    def net(x, reuse):
+        with gf.variable_scope("Net", reuse=reuse):
+            return gf.layers.dense(gf.layers.dense(x, 3, activation=gf.nn.relu), 2)
+
+    x = gf.placeholder(gf.float32, [None, 4])
+    train, test = net(x, reuse=False), net(x, reuse=True)
+    names = ["Net/dense/kernel", "Net/dense/bias", "Net/dense_1/kernel", "Net/dense_1/bias"]
+    assert [v.op.name for v in gf.trainable_variables()] == names
+    assert gf.layers.dense(x, 1).op.name == "dense/BiasAdd", "the top level keeps its own counts"
+    with gf.variable_scope("Net", reuse=True), pytest.raises(ValueError, match="Net/dense_2/kernel does not exist"):
+        h = x
+        for units in (3, 2, 1):
+            h = gf.layers.dense(h, units)
+    with gf.Session() as sess:
+        np.testing.assert_array_equal(*sess.run([train, test], {x: np.ones((2, 4))}))
