@@ -4,7 +4,7 @@
 `gf.gradients` or an optimizer, and run it in a `gf.Session`. This module only re-exports the public API.
 """
 
-from graphflow import data, debugging, dtypes, errors, initializers, layers, losses, nn, train
+from graphflow import data, debugging, dtypes, errors, initializers, layers, losses, nn, summary, train
 from graphflow.control_flow import cond, while_loop
 from graphflow.debugging import check_numerics
 from graphflow.dtypes import as_dtype, bool_, float16, float32, float64, int8, int16, int32, int64, uint8
@@ -89,6 +89,7 @@ class GraphKeys:
     TRAINABLE_VARIABLES = "trainable_variables"
     LOSSES = "losses"
     GLOBAL_STEP = "global_step"
+    SUMMARIES = summary.summaries.SUMMARIES
 
 
 def placeholder(dtype=None, shape=None, name=None) -> Placeholder:

@@ -1,6 +1,6 @@
 """Every op family. Importing this package registers all ops; the names below are the op functions."""
 
-from graphflow.ops import control_flow
+from graphflow.ops import control_flow, summary
 from graphflow.ops.activation import log_softmax, relu, relu_grad, sigmoid, softmax, tanh
 from graphflow.ops.comparison import equal, greater, greater_equal, less, less_equal, not_equal
 from graphflow.ops.debugging import check_numerics
