@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from tensorboard.compat.proto import summary_pb2
+from tensorboard.compat.proto import graph_pb2, summary_pb2, types_pb2
 
 import graphflow as gf
 from graphflow.ops.summary import bucket_limits
@@ -212,6 +212,49 @@ def test_histogram_fields():
     i = np.searchsorted(limits, values[0, 0], side="right")  # the first limit above the value
     assert counts[limits[i]] >= 1 and limits[i - 1] <= values[0, 0] < limits[i]
     assert (empty.num, list(empty.bucket_limit), list(empty.bucket)) == (0, [sys.float_info.max], [0.0])
+
+
+# -- the graph as a GraphDef -----------------------------------------------------------------------------------------
+
+
+def small_graph():
+    g = gf.Graph()
+    with g.as_default():
+        x = gf.placeholder(gf.float32, [None, 3], name="x")
+        w = gf.Variable(np.ones((3, 2), np.float32), name="w")
+        y = gf.add(gf.matmul(x, w), gf.constant([1.0, 2.0]), name="y")
+        big = gf.constant(np.zeros(5000, np.float32), name="big")
+        am = gf.argmax(y, 1, name="am")
+        with gf.control_dependencies([am]):
+            q = gf.identity(y, name="q")
+        gf.group(q, big, name="done")
+        gf.summary.scalar("loss", gf.reduce_mean(q))
+    return g
+
+
+def edges(graph_def):
+    return {(i, n.name) for n in graph_def.node for i in n.input}
+
+
+def test_as_graph_def_has_one_node_per_op_with_its_inputs_and_attrs():
+    g = small_graph()
+    gd = g.as_graph_def(add_shapes=True)
+    assert isinstance(gd, graph_pb2.GraphDef)
+    assert [n.name for n in gd.node] == [n.op_name for n in g.nodes]
+    assert [n.op for n in gd.node] == [n.type for n in g.nodes]
+    node = {n.name: n for n in gd.node}
+    assert {("x", "MatMul"), ("w", "MatMul"), ("MatMul", "y"), ("Const", "y"), ("y", "q"), ("^am", "q")} <= edges(gd)
+    assert list(node["done"].input) == ["^q", "^big"]  # a group's inputs are control inputs, as tf.group's
+    assert node["x"].attr["dtype"].type == types_pb2.DT_FLOAT
+    assert [d.size for d in node["x"].attr["shape"].shape.dim] == [-1, 3]
+    assert node["w"].op == "VariableV2" and [d.size for d in node["w"].attr["shape"].shape.dim] == [3, 2]
+    assert node["MatMul"].attr["T"].type == types_pb2.DT_FLOAT and node["am"].attr["T"].type == types_pb2.DT_FLOAT
+    assert [d.size for d in node["y"].attr["_output_shapes"].list.shape[0].dim] == [-1, 2]
+    const = node["Const"].attr["value"].tensor
+    assert const.dtype == types_pb2.DT_FLOAT and np.frombuffer(const.tensor_content, "<f4").tolist() == [1.0, 2.0]
+    assert "value" not in node["big"].attr and node["big"].attr["dtype"].type == types_pb2.DT_FLOAT
+    assert node["loss"].attr["tag"].s == b"loss" and node["loss"].attr["T"].type == types_pb2.DT_FLOAT
+    assert "_output_shapes" not in g.as_graph_def().node[0].attr  # add_shapes is off by default, as in TF-1
 
 
 def test_import_graphflow_and_building_summaries_do_not_import_tensorboard():
