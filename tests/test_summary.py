@@ -4,13 +4,16 @@ and event files read back by TensorBoard's own EventAccumulator and graph plugin
 from __future__ import annotations
 
 import base64
+import glob
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
-from tensorboard.compat.proto import graph_pb2, summary_pb2, types_pb2
+from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+from tensorboard.compat.proto import event_pb2, graph_pb2, summary_pb2, types_pb2
 
 import graphflow as gf
 from graphflow.ops.summary import bucket_limits
@@ -255,6 +258,119 @@ def test_as_graph_def_has_one_node_per_op_with_its_inputs_and_attrs():
     assert "value" not in node["big"].attr and node["big"].attr["dtype"].type == types_pb2.DT_FLOAT
     assert node["loss"].attr["tag"].s == b"loss" and node["loss"].attr["T"].type == types_pb2.DT_FLOAT
     assert "_output_shapes" not in g.as_graph_def().node[0].attr  # add_shapes is off by default, as in TF-1
+
+
+# -- event files -----------------------------------------------------------------------------------------------------
+
+
+def events_in(logdir):
+    files = sorted(glob.glob(os.path.join(logdir, "events.out.tfevents.*")))
+    accumulator = EventAccumulator(files[-1], size_guidance={"scalars": 0, "histograms": 0})
+    accumulator.Reload()
+    return files, accumulator
+
+
+def test_scalars_histograms_and_the_graph_round_trip_through_tensorboard(tmp_path):
+    g = small_graph()
+    with g.as_default():
+        x = g.get_tensor_by_name("x:0")
+        with gf.name_scope("train"):
+            gf.summary.histogram("x", x)
+        merged = gf.summary.merge_all()
+    batches = [np.full((2, 3), k, np.float32) for k in range(4)]
+    with gf.Session(graph=g) as sess, gf.summary.FileWriter(tmp_path / "run", sess.graph) as writer:
+        for step, batch in enumerate(batches):
+            writer.add_summary(sess.run(merged, {x: batch}), global_step=10 * step)
+        assert writer.get_logdir() == str(tmp_path / "run")
+    files, acc = events_in(tmp_path / "run")
+    assert len(files) == 1 and os.path.basename(files[0]).startswith("events.out.tfevents.")
+    assert acc.file_version == 2.0  # the first event is the "brain.Event:2" file_version event
+    tags = acc.Tags()
+    assert tags["scalars"] == ["loss"] and tags["histograms"] == ["train/x"] and tags["graph"]
+    assert [(e.step, e.value) for e in acc.Scalars("loss")] == [(10 * k, 3.0 * k + 1.5) for k in range(4)]
+    histograms = acc.Histograms("train/x")
+    assert [h.step for h in histograms] == [0, 10, 20, 30]
+    assert [(h.histogram_value.num, h.histogram_value.max, h.histogram_value.sum) for h in histograms] == [
+        (6, k, 6 * k) for k in range(4)
+    ]
+    graph_def = acc.Graph()
+    assert {n.name for n in graph_def.node} == {n.op_name for n in g.nodes}
+    assert edges(graph_def) == edges(g.as_graph_def())
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")  # html5lib's, imported by the plugin
+def test_tensorboards_graph_plugin_serves_the_graph(tmp_path):
+    from google.protobuf import text_format
+    from tensorboard import context
+    from tensorboard.backend.event_processing import data_provider, plugin_event_multiplexer
+    from tensorboard.plugins import base_plugin
+    from tensorboard.plugins.graph import graphs_plugin
+
+    g = small_graph()
+    with gf.summary.FileWriter(tmp_path, graph=g):
+        pass
+    multiplexer = plugin_event_multiplexer.EventMultiplexer()
+    multiplexer.AddRunsFromDirectory(str(tmp_path))
+    multiplexer.Reload()
+    provider = data_provider.MultiplexerDataProvider(multiplexer, str(tmp_path))
+    plugin = graphs_plugin.GraphsPlugin(base_plugin.TBContext(data_provider=provider, logdir=str(tmp_path)))
+    assert plugin.info_impl(context.RequestContext(), "")["."]["run_graph"]
+    body, mime = plugin.graph_impl(context.RequestContext(), ".", None, False, experiment="")
+    served = text_format.Parse(body, graph_pb2.GraphDef())
+    assert mime == "text/x-protobuf" and edges(served) == edges(g.as_graph_def())
+
+
+def test_flush_close_reopen_and_the_closed_writer(tmp_path):
+    summary = summary_pb2.Summary(value=[summary_pb2.Summary.Value(tag="t", simple_value=1.0)])
+    writer = gf.summary.FileWriter(tmp_path, flush_secs=3600, filename_suffix=".v1")
+    writer.add_summary(summary, 1)
+    writer.flush()  # visible now, with the writer still open
+    files, acc = events_in(tmp_path)
+    assert files[0].endswith(".v1") and [e.step for e in acc.Scalars("t")] == [1]
+    writer.add_summary(summary.SerializeToString(), np.int64(2))
+    writer.close()
+    writer.close()  # twice is harmless
+    assert [e.step for e in events_in(tmp_path)[1].Scalars("t")] == [1, 2]
+    with pytest.warns(UserWarning, match="closed FileWriter"):
+        writer.add_summary(summary, 3)
+    writer.flush()
+    writer.reopen()  # a new event file, as TF-1's reopen makes
+    writer.add_summary(summary, 4)
+    writer.close()
+    files, acc = events_in(tmp_path)
+    assert len(files) == 2 and [e.step for e in acc.Scalars("t")] == [4]
+
+
+def test_writer_errors_name_the_logdir_and_the_mistake(tmp_path):
+    not_a_dir = tmp_path / "file.txt"
+    not_a_dir.write_text("x")
+    with pytest.raises(NotADirectoryError, match=f"logdir '{not_a_dir}' exists and is not a directory"):
+        gf.summary.FileWriter(not_a_dir)
+    with pytest.raises(OSError, match=f"cannot create the logdir '{not_a_dir / 'sub'}'"):
+        gf.summary.FileWriter(not_a_dir / "sub")
+    with pytest.raises(NotImplementedError, match="leave session out"):
+        gf.summary.FileWriter(tmp_path, session=object())
+    with gf.Graph().as_default(), gf.summary.FileWriter(tmp_path) as writer:
+        s = gf.summary.scalar("s", 1.0)
+        with pytest.raises(TypeError, match=r"not the node 's:0': run it first"):
+            writer.add_summary(s)
+        with pytest.raises(TypeError, match="merge_all gives None"):
+            writer.add_summary(None)
+        with pytest.raises(ValueError, match="exactly one of graph"):
+            writer.add_graph(None)
+
+
+def test_file_writer_cache_shares_one_writer_per_logdir(tmp_path):
+    try:
+        with gf.Graph().as_default() as g:
+            gf.constant(1.0, name="c")
+            writer = gf.summary.FileWriterCache.get(tmp_path)
+            assert gf.summary.FileWriterCache.get(str(tmp_path)) is writer
+    finally:
+        gf.summary.FileWriterCache.clear()
+    assert [n.name for n in events_in(tmp_path)[1].Graph().node] == [n.op_name for n in g.nodes]
+    with pytest.warns(UserWarning, match="closed"):
+        writer.add_event(event_pb2.Event(step=1))
 
 
 def test_import_graphflow_and_building_summaries_do_not_import_tensorboard():
