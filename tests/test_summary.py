@@ -373,6 +373,16 @@ def test_file_writer_cache_shares_one_writer_per_logdir(tmp_path):
         writer.add_event(event_pb2.Event(step=1))
 
 
+def test_the_xor_example_writes_summaries_tensorboard_reads(tmp_path):
+    from tests.test_examples import load_example
+
+    load_example("xor").main(["--quiet", "--steps", "20", "--out", str(tmp_path), "--logdir", str(tmp_path / "logs")])
+    _, acc = events_in(tmp_path / "logs")
+    assert acc.Tags()["scalars"] == ["loss", "accuracy"] and acc.Tags()["graph"]
+    assert acc.Tags()["histograms"] == ["weights/hidden/W", "weights/hidden/b", "weights/output/W", "weights/output/b"]
+    assert [e.step for e in acc.Scalars("loss")] == [0, 10, 20]
+
+
 def test_import_graphflow_and_building_summaries_do_not_import_tensorboard():
     code = (
         "import sys, graphflow as gf\n"
