@@ -6,6 +6,7 @@ accuracy, and saves a decision-boundary plot.
 
     python examples/xor.py                 # writes out/xor/decision_boundary.png
     python examples/xor.py --show          # opens the plot in a window instead
+    python examples/xor.py --logdir out/logs/xor   # also writes TensorBoard summaries: tensorboard --logdir out/logs
 """
 
 from __future__ import annotations
@@ -50,6 +51,7 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     parser.add_argument("--out", type=Path, default=Path("out/xor"), help="folder for the plot")
     parser.add_argument("--show", action="store_true", help="open the plot in a window instead of saving it")
     parser.add_argument("--quiet", action="store_true", help="print only the final line")
+    parser.add_argument("--logdir", type=Path, help="write loss, accuracy and weight summaries and the graph here")
     args = parser.parse_args(argv)
 
     points, labels = xor.xor(seed=args.seed)
@@ -57,13 +59,26 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
         net = build(args.seed)
         train = gf.train.GradientDescentOptimizer(args.lr).minimize(net["J"])
         feed = {net["X"]: points, net["c"]: one_hot(labels, 2, np.float64)}
+        writer = None
+        if args.logdir is not None:
+            gf.summary.scalar("loss", net["J"])
+            gf.summary.scalar("accuracy", net["accuracy"])
+            with gf.name_scope("weights"):  # a summary named as its variable would be tagged "hidden/W_1"
+                for var in gf.trainable_variables():
+                    gf.summary.histogram(var.op_name, var)
+            summaries = gf.summary.merge_all()
+            writer = gf.summary.FileWriter(args.logdir, gf.get_default_graph())
         with gf.Session() as sess:
             for step in range(args.steps + 1):
                 if step % 100 == 0 and not args.quiet:
                     loss, acc = sess.run([net["J"], net["accuracy"]], feed)
                     print(f"step {step:5d}  loss {loss:9.4f}  accuracy {acc:6.1%}")
+                if writer is not None and step % 10 == 0:
+                    writer.add_summary(sess.run(summaries, feed), step)
                 if step < args.steps:
                     sess.run(train, feed)
+            if writer is not None:
+                writer.close()
             loss, acc = sess.run([net["J"], net["accuracy"]], feed)
             path = plots.decision_boundary(
                 lambda grid: sess.run(net["p_output"], {net["X"]: grid}),

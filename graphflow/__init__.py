@@ -4,7 +4,7 @@
 `gf.gradients` or an optimizer, and run it in a `gf.Session`. This module only re-exports the public API.
 """
 
-from graphflow import app, data, debugging, dtypes, errors, initializers, layers, losses, nn, train
+from graphflow import app, data, debugging, dtypes, errors, initializers, layers, losses, nn, summary, train
 from graphflow import tf_logging as logging
 from graphflow.control_flow import cond, while_loop
 from graphflow.debugging import check_numerics
@@ -138,6 +138,7 @@ class GraphKeys:
     REGULARIZATION_LOSSES = "regularization_losses"
     UPDATE_OPS = "update_ops"
     GLOBAL_STEP = "global_step"
+    SUMMARIES = summary.summaries.SUMMARIES
 
 
 def placeholder(dtype=None, shape=None, name=None) -> Placeholder:

@@ -19,6 +19,9 @@ int32 = np.dtype(np.int32)
 int64 = np.dtype(np.int64)
 uint8 = np.dtype(np.uint8)
 bool_ = np.dtype(np.bool_)
+# TF-1's `tf.string`, whose numpy dtype is `object`: the dtype of a summary op, whose value is the serialized
+# `Summary` protocol buffer (bytes). No placeholder, variable or constant takes it (`as_dtype` refuses it).
+string = np.dtype(object)
 
 _ALIASES = {"float": float32, "double": float64, "half": float16, "bool": bool_, "int": int32, "long": int64}
 

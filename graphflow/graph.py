@@ -268,6 +268,17 @@ class Graph:
             hint = f"; similar names: {', '.join(close)}" if close else ""
             raise KeyError(f"The name '{asked}' refers to no op of {self}: there is no op '{op_name}'{hint}") from None
 
+    def as_graph_def(self, from_version: int | None = None, add_shapes: bool = False) -> Any:
+        """The graph as TF-1's `GraphDef` protocol buffer, one `NodeDef` per node (see `graphflow/graph_def.py`).
+
+        Args:
+            from_version: accepted for TF-1 compatibility; every node is included.
+            add_shapes: record each node's static output shape in its `_output_shapes` attribute.
+        """
+        from graphflow.graph_def import graph_def  # it needs tensorboard's protos, loaded only when asked for
+
+        return graph_def(self, add_shapes=add_shapes)
+
     def add_to_collection(self, key: str, value: Any) -> None:
         self._collections.setdefault(key, []).append(value)
 

@@ -1,6 +1,6 @@
 """Every op family. Importing this package registers all ops; the names below are the op functions."""
 
-from graphflow.ops import control_flow
+from graphflow.ops import control_flow, summary
 from graphflow.ops.activation import (
     elu,
     leaky_relu,

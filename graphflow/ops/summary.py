@@ -1,0 +1,136 @@
+"""Summary ops (TF-1's `ScalarSummary`, `HistogramSummary`, `MergeSummary`): their value is a serialized
+`tensorboard.compat.proto.summary_pb2.Summary`, the bytes TF-1's `sess.run(summary)` returns and
+`FileWriter.add_summary` takes. No gradient flows through them: their dtype is `string`.
+
+The histogram's buckets are TF-1's (`tensorflow/core/lib/histogram/histogram.cc`): edges growing by 10% from 1e-12
+to 1e20, mirrored below zero, with 0 and ±DBL_MAX; each value goes into the first bucket whose limit exceeds it,
+and runs of empty buckets are written as one.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+
+import numpy as np
+
+from graphflow import _tensorboard, dtypes
+from graphflow.registry import defop
+from graphflow.shapes import format_shape
+
+DBL_MAX = sys.float_info.max
+
+
+def _scalar_shape(shape, *, tag):
+    if shape is not None and len(shape) != 0:
+        raise ValueError(
+            f"summary.scalar '{tag}' needs a scalar, got a value of shape {format_shape(shape)}: reduce it first, "
+            "e.g. gf.reduce_mean(x)"
+        )
+    return ()
+
+
+def _any_shape(*shapes, **attrs):
+    return ()
+
+
+def _real_to_string(*input_dtypes, **attrs):
+    for dtype in input_dtypes:
+        if dtype is not None and dtype.kind not in "iuf":
+            raise TypeError(f"a summary of '{attrs.get('tag')}' takes real numbers, got {dtype}")
+    return dtypes.string
+
+
+def _strings_to_string(*input_dtypes, **attrs):
+    for dtype in input_dtypes:
+        if dtype is not None and dtype != dtypes.string:
+            raise TypeError(f"summary.merge takes the values of summary ops (dtype string), got {dtype}")
+    return dtypes.string
+
+
+@defop("ScalarSummary", shape=_scalar_shape, dtype=_real_to_string)
+def scalar_summary(value, *, tag):
+    """A `Summary` with one `simple_value` (rounded to float32, as TF-1 stores it) tagged `tag`."""
+    value = np.asarray(value)
+    if value.shape != ():
+        raise ValueError(
+            f"tags and values are not the same shape: [] != {format_shape(value.shape)} (tag '{tag}'); "
+            "summary.scalar needs a scalar: reduce the tensor first, e.g. gf.reduce_mean(x)"
+        )
+    summary_pb2 = _tensorboard.proto("summary_pb2")
+    return summary_pb2.Summary(
+        value=[summary_pb2.Summary.Value(tag=tag, simple_value=float(value))]
+    ).SerializeToString()
+
+
+@defop("HistogramSummary", shape=_any_shape, dtype=_real_to_string)
+def histogram_summary(values, *, tag):
+    """A `Summary` with one `HistogramProto` of every element of `values`, tagged `tag`."""
+    summary_pb2 = _tensorboard.proto("summary_pb2")
+    histo = summary_pb2.HistogramProto(**histogram(values, tag))
+    return summary_pb2.Summary(value=[summary_pb2.Summary.Value(tag=tag, histo=histo)]).SerializeToString()
+
+
+@defop("MergeSummary", shape=_any_shape, dtype=_strings_to_string)
+def merge_summary(*summaries):
+    """One `Summary` holding the values of all `summaries`, in order.
+
+    Raises:
+        ValueError: two inputs have a value with the same tag.
+    """
+    summary_pb2 = _tensorboard.proto("summary_pb2")
+    merged = summary_pb2.Summary()
+    tags: set[str] = set()
+    for serialized in summaries:
+        for value in summary_pb2.Summary.FromString(serialized).value:
+            if value.tag in tags:
+                raise ValueError(f"Duplicate tag {value.tag} found in summary inputs")
+            tags.add(value.tag)
+            merged.value.append(value)
+    return merged.SerializeToString()
+
+
+@functools.cache
+def bucket_limits() -> np.ndarray:
+    """TF-1's default histogram bucket limits (1,551 of them), in increasing order."""
+    positive = []
+    v = 1.0e-12
+    while v < 1.0e20:  # Python floats are C doubles, so this repeats TF's products exactly
+        positive.append(v)
+        v *= 1.1
+    positive.append(DBL_MAX)
+    limits = np.array([*(-x for x in reversed(positive)), 0.0, *positive])
+    limits.flags.writeable = False
+    return limits
+
+
+def histogram(values, tag: str) -> dict:
+    """The fields of the `HistogramProto` TF-1 makes of `values` (cast to float64, in C order).
+
+    Raises:
+        ValueError: a value is NaN or infinite (TF-1's messages).
+    """
+    x = np.asarray(values, dtype=np.float64).ravel()
+    if np.isnan(x).any():
+        raise ValueError(f"Nan in summary histogram for: {tag}")
+    if np.isinf(x).any():
+        raise ValueError(f"Infinity in summary histogram for: {tag}")
+    limits = bucket_limits()
+    index = np.minimum(np.searchsorted(limits, x, side="right"), len(limits) - 1)  # C++'s upper_bound
+    counts = np.bincount(index, minlength=len(limits)).astype(np.float64)
+    # A run of empty buckets is written once, with the limit of its last bucket.
+    empty = counts == 0
+    keep = ~empty | np.append(~empty[1:], True)
+    with np.errstate(over="ignore"):  # squares past 1.8e308 are infinite in TF's sums too
+        # TF adds the values one at a time; a running sum keeps its rounding (np.sum would sum pairwise).
+        total = float(np.cumsum(x)[-1]) if x.size else 0.0
+        squares = float(np.cumsum(x * x)[-1]) if x.size else 0.0
+    return {
+        "min": float(x.min()) if x.size else DBL_MAX,
+        "max": float(x.max()) if x.size else -DBL_MAX,
+        "num": float(x.size),
+        "sum": total,
+        "sum_squares": squares,
+        "bucket_limit": limits[keep].tolist(),
+        "bucket": counts[keep].tolist(),
+    }
