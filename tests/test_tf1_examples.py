@@ -99,3 +99,22 @@ def test_layers_shared_weights(monkeypatch, capsys):
         f"NeuralNet/{layer}/{kind}" for layer in ("dense", "dense_1", "dense_2") for kind in ("kernel", "bias")
     ]
     assert result["test_accuracy"] > 0.92  # 0.95 after 300 steps
+
+
+def test_tensorboard_basic_writes_the_curves_and_the_scoped_graph(monkeypatch, capsys, tmp_path):
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    result = run_script("tensorboard_basic.py", "--epochs", "1", "--logs_path", str(tmp_path), monkeypatch=monkeypatch)
+    assert result["test_accuracy"] > 0.83
+    (event_file,) = tmp_path.glob("events.out.tfevents.*")
+    events = EventAccumulator(str(event_file), size_guidance={"scalars": 0})
+    events.Reload()
+    assert sorted(events.Tags()["scalars"]) == ["accuracy", "loss"]
+    loss, accuracy = events.Scalars("loss"), events.Scalars("accuracy")
+    steps = result["total_batch"]
+    assert [e.step for e in loss] == [e.step for e in accuracy] == list(range(steps))
+    # The logged loss is the one the script averaged; the minibatch accuracy climbs from chance.
+    assert np.mean([e.value for e in loss]) == pytest.approx(result["avg_cost"], rel=1e-5)
+    assert np.mean([e.value for e in accuracy[:10]]) < 0.7 < 0.8 < np.mean([e.value for e in accuracy[-100:]])
+    scopes = {node.name.split("/")[0] for node in events.Graph().node}
+    assert {"Model", "Loss", "SGD", "Accuracy", "InputData", "Weights"} <= scopes
