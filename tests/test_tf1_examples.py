@@ -60,8 +60,14 @@ def test_multilayer_perceptron(monkeypatch, capsys):
 
 
 def test_mnist_softmax_tutorial_exits_through_app_run(monkeypatch, capsys):
-    with pytest.raises(SystemExit) as exit_info:
-        run_script("mnist_softmax.py", "--steps", "300", monkeypatch=monkeypatch)
+    try:
+        with pytest.raises(SystemExit) as exit_info:
+            run_script("mnist_softmax.py", "--steps", "300", monkeypatch=monkeypatch)
+        # The tutorial leaves its InteractiveSession open, and so the default session, as in TF-1.
+        assert isinstance(gf.get_default_session(), gf.InteractiveSession)
+    finally:
+        if gf.get_default_session() is not None:
+            gf.get_default_session().close()
     assert exit_info.value.code is None
     (accuracy,) = printed(capsys.readouterr().out, "Accuracy:")
     assert accuracy > 0.88  # 0.90-0.91 after 300 steps, 0.92 after the tutorial's 1000
