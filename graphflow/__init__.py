@@ -68,6 +68,7 @@ from graphflow.ops import (
     one_hot,
     ones,
     ones_like,
+    placeholder_with_default,
     power,
     random_normal,
     random_uniform,

@@ -1,6 +1,6 @@
 """Bad input gets a clear error, and a failed run loses nothing.
 
-Every case of the issue's "Bad input" list: the exception type, and that the message names what the user needs
+Each kind of bad input: the exception type, and that the message names what the user needs
 (node, dtype, declared shape, given shape, op type). The last section checks the transactional promise: after any
 kind of failed run, every variable and optimizer slot is exactly what it was before.
 """

@@ -288,6 +288,13 @@ CASES: list[Case] = [
     Case("Elu", gf.nn.elu, lambda x: np.where(x > 0, x, np.exp(x) - 1), ((3, 4),), kink_free()),
     Case("Softplus", gf.nn.softplus, lambda x: np.log(1 + np.exp(x)), ((3, 4),)),
     Case("Identity", gf.identity, lambda x: x, ((3, 4),)),
+    Case(
+        "PlaceholderWithDefault",
+        lambda x: gf.placeholder_with_default(x, [None, 4]),
+        lambda x: x,
+        ((3, 4),),
+        label="not fed: its default",
+    ),
     Case("CheckNumerics", lambda x: gf.check_numerics(x, "finite"), lambda x: x, ((3, 4),)),
     Case("ZerosLike", lambda x: gf.zeros_like(x) + x, lambda x: x, ((3, 4),), label="zeros_like(x) + x"),
     Case("OnesLike", lambda x: gf.ones_like(x) * x, lambda x: x, ((3, 4),), label="ones_like(x) * x"),
@@ -1450,3 +1457,17 @@ def test_python_operators_build_tf1_ops():
         "//": [3, -4, 3], "r//": [2, -3, 3], "%": [3, 1, 2], "r%": [6, -1, 2],
         "&": [True, False, False], "|": [True, True, False], "~": [False, False, True], "r&": [True, False, False],
     }  # fmt: skip
+
+
+def test_placeholder_with_default_gives_its_default_unless_fed():
+    with gf.Graph().as_default():
+        keep = gf.placeholder_with_default(1.0, [], name="keep")
+        batch = gf.placeholder_with_default(np.zeros((2, 3), np.float32), [None, 3])
+        assert (keep.name, keep.op.type, tuple(batch.shape)) == ("keep:0", "PlaceholderWithDefault", (None, 3))
+        with gf.Session() as sess:
+            assert sess.run(keep) == 1.0 and sess.run(keep, {keep: 0.5}) == 0.5
+            assert sess.run(batch, {batch: np.ones((5, 3))}).shape == (5, 3)
+            with pytest.raises(gf.errors.InvalidArgumentError, match=r"shape \(5, 4\) for 'PlaceholderWithDefault'"):
+                sess.run(batch, {batch: np.ones((5, 4))})
+        with pytest.raises(ValueError, match=r"default value has shape \[2,3\], which the declared shape \[\?,4\]"):
+            gf.placeholder_with_default(np.zeros((2, 3)), [None, 4])

@@ -107,6 +107,21 @@ def test_restore_into_a_rebuilt_identical_graph_and_training_continues_identical
         np.testing.assert_array_equal(theirs[name], ours[name], err_msg=name)
 
 
+def test_list_variables_and_load_variable_read_a_checkpoint_by_prefix_or_folder(trained, tmp_path):
+    _, _, _, prefix, saved, _ = trained
+    listed = gf.train.list_variables(prefix)
+    assert listed == sorted((name, list(np.shape(value))) for name, value in saved.items())
+    assert gf.train.list_variables(str(tmp_path)) == listed  # a folder: its newest checkpoint
+    for name, value in saved.items():
+        np.testing.assert_array_equal(gf.train.load_variable(str(tmp_path), name), value)
+    with pytest.raises(CheckpointError, match=r"holds no variable 'layer9/kernel'; it holds .*layer1/kernel"):
+        gf.train.load_variable(prefix, "layer9/kernel")
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(CheckpointError, match="holds no checkpoint state file"):
+        gf.train.list_variables(str(empty))
+
+
 def test_file_is_an_npz_with_a_manifest_and_restore_accepts_prefix_or_file(trained, tmp_path):
     graph, _, saver, prefix, saved, _ = trained
     assert prefix == str(tmp_path / "model.ckpt-3")

@@ -433,3 +433,69 @@ def test_xor_with_dense_layers_trains_below_0_05():
     assert final < 0.05, final
     assert acc == 1.0
     assert elapsed < 2.0, f"XOR training took {elapsed:.2f} s"
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# Learning-rate schedules: TF-1's formulas, computed in float32 from the global step
+
+
+def _schedule_values(build, steps):
+    with gf.Graph().as_default():
+        step = gf.placeholder(gf.int64, [])
+        rate = build(step)
+        with gf.Session() as sess:
+            return rate.dtype, np.array([sess.run(rate, {step: s}) for s in steps])
+
+
+STEPS = np.array([0, 1, 50, 99, 100, 150, 200, 250, 1000])
+SCHEDULES = {
+    "exponential": (
+        lambda s: gf.train.exponential_decay(0.1, s, 100, 0.96),
+        lambda s: 0.1 * 0.96 ** (s / 100),
+    ),
+    "exponential staircase": (
+        lambda s: gf.train.exponential_decay(0.1, s, 100, 0.96, staircase=True),
+        lambda s: 0.1 * 0.96 ** np.floor(s / 100),
+    ),
+    "inverse time": (lambda s: gf.train.inverse_time_decay(0.5, s, 10, 0.5), lambda s: 0.5 / (1 + 0.5 * s / 10)),
+    "natural exp staircase": (
+        lambda s: gf.train.natural_exp_decay(0.5, s, 10, 0.5, staircase=True),
+        lambda s: 0.5 * np.exp(-0.5 * np.floor(s / 10)),
+    ),
+    "polynomial": (
+        lambda s: gf.train.polynomial_decay(0.1, s, 100, 0.01, power=0.5),
+        lambda s: 0.09 * (1 - np.minimum(s, 100) / 100) ** 0.5 + 0.01,
+    ),
+    "polynomial cycle": (
+        lambda s: gf.train.polynomial_decay(0.1, s, 100, 0.01, cycle=True),
+        lambda s: 0.09 * (1 - s / (100 * np.maximum(np.ceil(s / 100), 1))) + 0.01,
+    ),
+    "piecewise": (
+        lambda s: gf.train.piecewise_constant(s, [100, 200], [1.0, 0.5, 0.1]),
+        lambda s: np.where(s <= 100, 1.0, np.where(s <= 200, 0.5, 0.1)),
+    ),
+}
+
+
+@pytest.mark.parametrize("kind", SCHEDULES)
+def test_learning_rate_schedules_follow_tf1_formulas(kind):
+    build, formula = SCHEDULES[kind]
+    dtype, values = _schedule_values(build, STEPS)
+    assert dtype == np.float32
+    np.testing.assert_allclose(values, formula(STEPS.astype(np.float64)), rtol=2e-6, atol=1e-12)
+
+
+def test_a_schedule_drives_an_optimizer_through_the_global_step():
+    with gf.Graph().as_default():
+        step = gf.train.get_or_create_global_step()
+        w = gf.Variable(0.0)
+        rate = gf.train.exponential_decay(1.0, step, 1, 0.5)
+        train = gf.train.GradientDescentOptimizer(rate).minimize(-w, global_step=step)  # d(-w)/dw = -1
+        with gf.Session() as sess:
+            for _ in range(4):
+                sess.run(train)
+            assert sess.run(w) == 1.0 + 0.5 + 0.25 + 0.125 and sess.run(step) == 4
+    with pytest.raises(ValueError, match="piecewise_constant needs one more value than boundaries"):
+        gf.train.piecewise_constant(0, [1, 2], [1.0, 2.0])
+    with pytest.raises(ValueError, match="exponential_decay needs a global_step"):
+        gf.train.exponential_decay(0.1, None, 10, 0.9)

@@ -8,9 +8,9 @@ import numpy as np
 
 from graphflow import dtypes
 from graphflow.nodes import Node
-from graphflow.ops._util import same_shape
+from graphflow.ops._util import compatible, same_shape
 from graphflow.registry import constant, defop
-from graphflow.shapes import as_shape
+from graphflow.shapes import as_shape, format_shape
 
 
 def _reshape_shape(x, *, shape):
@@ -114,6 +114,37 @@ def identity(x):
 @identity.defgrad
 def _identity_grad(op, g):
     return (g,)
+
+
+def _default_shape(x, *, shape):
+    if not compatible(x, shape):
+        raise ValueError(
+            f"the default value has shape {format_shape(x)}, which the declared shape {format_shape(shape)} does not "
+            "allow; use None for the dimensions a fed value may change"
+        )
+    return shape
+
+
+@defop("PlaceholderWithDefault", shape=_default_shape, views=True)
+def placeholder_with_default_op(x, *, shape):
+    return x
+
+
+@placeholder_with_default_op.defgrad
+def _placeholder_with_default_grad(op, g):
+    return (g,)
+
+
+def placeholder_with_default(input: Any, shape: Any, name: str | None = None) -> Node:
+    """`input`, unless a value is fed for this node (TF-1 `placeholder_with_default`): e.g. a dropout keep
+    probability that is 1.0 unless training feeds 0.5.
+
+    Args:
+        input: the default value (a node or an array).
+        shape: the shape a fed value may have, e.g. `[None, 784]`; the default's shape must fit it.
+    """
+    shape = as_shape(shape)
+    return placeholder_with_default_op(input, shape=None if shape is None else tuple(shape), name=name)
 
 
 @defop("StopGradient", shape=same_shape, views=True)

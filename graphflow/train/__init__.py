@@ -7,6 +7,14 @@ import numpy as np
 from graphflow.graph import Graph, get_default_graph
 from graphflow.train.adagrad import AdagradOptimizer
 from graphflow.train.adam import AdamOptimizer
+from graphflow.train.checkpoint_state import list_variables, load_variable
+from graphflow.train.learning_rate import (
+    exponential_decay,
+    inverse_time_decay,
+    natural_exp_decay,
+    piecewise_constant,
+    polynomial_decay,
+)
 from graphflow.train.momentum import MomentumOptimizer
 from graphflow.train.optimizer import GradientDescentOptimizer, Optimizer
 from graphflow.train.rmsprop import RMSPropOptimizer
@@ -14,9 +22,24 @@ from graphflow.train.saver import CheckpointError, Saver, get_checkpoint_state, 
 from graphflow.variables import Variable
 
 __all__ = [
-    "AdagradOptimizer", "AdamOptimizer", "CheckpointError", "GradientDescentOptimizer", "MomentumOptimizer",
-    "Optimizer", "RMSPropOptimizer", "Saver", "create_global_step", "get_checkpoint_state", "get_global_step",
-    "get_or_create_global_step", "latest_checkpoint",
+    "AdagradOptimizer",
+    "AdamOptimizer",
+    "CheckpointError",
+    "GradientDescentOptimizer",
+    "MomentumOptimizer",
+    "Optimizer",
+    "RMSPropOptimizer",
+    "Saver",
+    "create_global_step",
+    "exponential_decay",
+    "get_checkpoint_state",
+    "get_global_step",
+    "get_or_create_global_step",
+    "inverse_time_decay",
+    "latest_checkpoint",
+    "natural_exp_decay",
+    "piecewise_constant",
+    "polynomial_decay",
 ]  # fmt: skip
 
 GLOBAL_STEP = "global_step"

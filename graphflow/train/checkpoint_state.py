@@ -7,6 +7,8 @@
 moved; a path read from it that is absolute or leads out of the folder is refused, since the file decides what
 `restore(sess, latest_checkpoint(folder))` reads and what `max_to_keep` deletes. The file is written atomically, as
 the checkpoints are.
+
+`list_variables` and `load_variable` read a checkpoint given by its prefix or by its folder (the newest one there).
 """
 
 from __future__ import annotations
@@ -15,7 +17,9 @@ import json
 import os
 from typing import NamedTuple
 
-from graphflow.train.checkpoint import EXTENSION, CheckpointError, _atomic_file
+import numpy as np
+
+from graphflow.train.checkpoint import EXTENSION, CheckpointError, _atomic_file, _Checkpoint
 
 __all__ = ["STATE_FORMAT", "STATE_FORMAT_VERSION", "CheckpointState", "get_checkpoint_state", "latest_checkpoint"]
 
@@ -125,3 +129,37 @@ def _write_state(folder: str, latest_filename: str | None, latest: str, paths: l
     text = json.dumps(state, indent=2) + "\n"
     with _atomic_file(os.path.join(folder, latest_filename or "checkpoint")) as f:
         f.write(text.encode("utf-8"))
+
+
+def _checkpoint_at(ckpt_dir_or_file: str | os.PathLike) -> _Checkpoint:
+    """The checkpoint a folder's state file names as the newest, or the checkpoint file (or prefix) given."""
+    path = os.fspath(ckpt_dir_or_file)
+    if os.path.isdir(path):
+        newest = latest_checkpoint(path)
+        if newest is None:
+            raise CheckpointError(path, f"'{path}' holds no checkpoint state file: pass a checkpoint's prefix instead")
+        path = newest
+    return _Checkpoint(path)
+
+
+def list_variables(ckpt_dir_or_file: str | os.PathLike) -> list[tuple[str, list[int]]]:
+    """(name, shape) of every value in a checkpoint, sorted by name (TF-1 `tf.train.list_variables`); a folder means
+    its newest checkpoint."""
+    checkpoint = _checkpoint_at(ckpt_dir_or_file)
+    return sorted((name, list(shape)) for name, (shape, _) in checkpoint.variables.items())
+
+
+def load_variable(ckpt_dir_or_file: str | os.PathLike, name: str) -> np.ndarray:
+    """The value saved under `name` (TF-1 `tf.train.load_variable`), checked as a restore checks it.
+
+    Raises:
+        CheckpointError: the checkpoint is missing or damaged, or holds no value of that name (the message lists
+            the names it holds).
+    """
+    checkpoint = _checkpoint_at(ckpt_dir_or_file)
+    if name not in checkpoint.variables:
+        raise CheckpointError(
+            checkpoint.path,
+            f"'{checkpoint.path}' holds no variable '{name}'; it holds {', '.join(sorted(checkpoint.variables))}",
+        )
+    return checkpoint.read(name)
