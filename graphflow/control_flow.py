@@ -170,6 +170,8 @@ def cond(
             merge(pred, _exit(t_branch, t), _exit(f_branch, f), name="Merge")
             for t, f in zip(t_leaves, f_leaves, strict=True)
         ]
+        if merged:  # where a run's plan takes each variable's newest value from the branch that ran
+            graph._conds[merged[0]] = (t_branch, f_branch)
     out = rebuild(merged)
     if not strict and isinstance(out, list) and len(out) == 1:
         return out[0]
@@ -224,12 +226,17 @@ def while_loop(
             for v, s in zip(initial, shapes, strict=True)
         ]
         frame = _Frame(graph, placeholders)
-        stop = _in_context(frame, lambda: as_node(cond(*rebuild(placeholders))))
-        new = _in_context(frame, body, *rebuild(placeholders))
+        # The loop runs after the enclosing control dependencies as one op; its parts do not take them again.
+        with graph.control_dependencies(None):
+            stop = _in_context(frame, lambda: as_node(cond(*rebuild(placeholders))))
+            new = _in_context(frame, body, *rebuild(placeholders))
         new_leaves = _flatten(new if len(leaves) > 1 or isinstance(new, list | tuple) else [new])[0]
         if len(new_leaves) != len(leaves):
             raise ValueError(f"while_loop: body must return {len(leaves)} loop variables, got {len(new_leaves)}")
         new_leaves = [_checked_shape(as_node(n), p) for n, p in zip(new_leaves, placeholders, strict=True)]
+        for value in (stop, *new_leaves):  # a value from outside, returned as it is, is read from outside too
+            if value not in frame.members and not isinstance(value, Constant):
+                frame.captured.setdefault(value, None)
         captured = list(frame.captured)
         attrs = {"loop_vars": tuple(placeholders), "captured": tuple(captured), "cond": stop}
         loop = while_op(*initial, *captured, body=tuple(new_leaves), maximum_iterations=maximum_iterations, **attrs)

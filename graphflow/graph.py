@@ -27,23 +27,30 @@ Array = np.ndarray
 # --------------------------------------------------------------------------------------------------------------------
 # Names
 
-# TF-1's rules: an op name starts with a letter, digit or '.', then letters, digits and `_ . - / >`; a scope name may
-# also start with those. Anything else (spaces, ':', control characters, '$') would break tensor names ("x:0"), the
-# exporters' formats and the drawing's labels.
-_VALID = {"node": re.compile(r"[A-Za-z0-9.][A-Za-z0-9_.\-/>]*"), "scope": re.compile(r"[A-Za-z0-9_.\-/>]*")}
+# TF-1's rules: an op name, and a scope opened at the top level, starts with a letter, digit or '.', then letters,
+# digits and `_ . - / >`; a scope nested in another may also start with those. Anything else (spaces, ':', control
+# characters, '$') would break tensor names ("x:0"), the exporters' formats and the drawing's labels.
+_FIRST, _REST = "A-Za-z0-9.", r"A-Za-z0-9_.\-/>"
+_VALID = {
+    "node": re.compile(f"[{_FIRST}][{_REST}]*"),
+    "top-level scope": re.compile(f"[{_FIRST}][{_REST}]*"),
+    "scope": re.compile(f"[{_REST}]*"),
+}
 
 
 def check_name(name: str, kind: str) -> None:
-    """Raises ValueError naming `name` if it is not a valid TF-1 `kind` ("node" or "scope") name."""
+    """Raises ValueError naming `name` if it is not a valid TF-1 `kind` name: "node", "top-level scope" or "scope"
+    (one nested in another)."""
     if not isinstance(name, str):
         raise TypeError(f"A {kind} name must be a string, got {name!r} of type {type(name).__name__}")
     if _VALID[kind].fullmatch(name) is None:
-        suggestion = re.sub(r"[^A-Za-z0-9_.\-/>]", "_", name)
-        if kind == "node" and not re.match(r"[A-Za-z0-9.]", suggestion):
+        first_rule = kind != "scope"
+        suggestion = re.sub(f"[^{_REST}]", "_", name)
+        if first_rule and not re.match(f"[{_FIRST}]", suggestion):
             suggestion = "x" + suggestion
         raise ValueError(
             f"{name!r} is not a valid {kind} name: names hold letters, digits and the characters _ . - / > "
-            f"{'(and start with a letter, digit or .) ' if kind == 'node' else ''}as in TF-1. "
+            f"{'(and start with a letter, digit or .) ' if first_rule else ''}as in TF-1. "
             f"Use for example {suggestion!r}"
         )
 
@@ -74,6 +81,8 @@ class Graph:
         self._role = "forward"
         self._control: tuple[Node, ...] = ()  # what ops built now run after (`control_dependencies`)
         self._branch: Any = None  # the cond branch or while loop being built, see graphflow/control_flow.py
+        # Each cond's two branches, by the first of its Merge ops: lowering merges the variables they update there.
+        self._conds: dict[Node, tuple[Any, Any]] = {}
         self._collections: dict[str, list] = {}
         self._gradient_overrides: dict[str, str] = {}
         self._op_seeds = itertools.count(1)
@@ -89,23 +98,30 @@ class Graph:
         return AsDefault(GRAPHS, self)
 
     def unique_name(self, name: str) -> str:
-        """`name` under the current name scope, with `_1`, `_2`, ... appended if it is taken (as TF-1 does).
+        """`name` under the current name scope, with `_1`, `_2`, ... appended if it is taken (as TF-1 does, ignoring
+        case: after `A`, `a` becomes `a_1`). A name ending in `/` is a full name, taken as it is without the `/`.
 
         Raises:
             ValueError: `name` is not a valid TF-1 op name (see `check_name`).
         """
         check_name(name, "node")
+        if name.endswith("/"):
+            return name[:-1]
+        return self._unique(name)
+
+    def _unique(self, name: str) -> str:
         if self._scope:
             name = f"{self._scope}/{name}"
-        count = self._names_in_use.get(name, 0)
-        self._names_in_use[name] = count + 1
+        key = name.lower()
+        count = self._names_in_use.get(key, 0)
+        self._names_in_use[key] = count + 1
         if count == 0:
             return name
         base = name
-        while name in self._names_in_use:
+        while name.lower() in self._names_in_use:
             name = f"{base}_{count}"
             count += 1
-        self._names_in_use[name] = 1
+        self._names_in_use[name.lower()] = 1
         return name
 
     @contextlib.contextmanager
@@ -117,14 +133,13 @@ class Graph:
         """
         previous = self._scope
         if name:
-            check_name(name, "scope")
+            check_name(name, "scope" if previous else "top-level scope")
         if not name:
             self._scope = ""
         elif name.endswith("/"):
             self._scope = name[:-1]
         else:
-            self._scope = previous  # unique_name prefixes the enclosing scope itself
-            self._scope = self.unique_name(name)
+            self._scope = self._unique(name)  # which prefixes the enclosing scope itself
         try:
             yield self._scope + "/" if self._scope else ""
         finally:
@@ -222,8 +237,8 @@ class Graph:
         """The node whose tensor is called `name`, `"<op name>:0"` (TF-1 `Graph.get_tensor_by_name`).
 
         Raises:
-            ValueError: `name` is an op name (no `:0`), or names an output the op does not have.
-            KeyError: no op of the graph has that name.
+            ValueError: `name` is an op name (no `:0`).
+            KeyError: no op of the graph has that name, or the op has no such output.
         """
         op_name, colon, index = name.rpartition(":")
         if not colon or not index.isdigit():
@@ -233,7 +248,7 @@ class Graph:
             )
         node = self._node_named(op_name, name)
         if int(index) >= len(node.outputs):
-            raise ValueError(
+            raise KeyError(
                 f"The name '{name}' refers to a tensor which does not exist: the op '{op_name}' ({node.type}) has "
                 f"{len(node.outputs)} output{'s' if len(node.outputs) != 1 else ''}"
             )

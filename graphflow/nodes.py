@@ -238,7 +238,7 @@ class Constant(Node):
 class Operation(Node):
     """An op (`opdef`) applied to input nodes, with keyword attributes such as `axis`."""
 
-    __slots__ = ("attrs", "grad_type", "opdef")
+    __slots__ = ("attrs", "context", "grad_type", "opdef")
     kind = "operation"
 
     def __init__(self, opdef: Any, inputs: tuple[Node, ...], attrs: dict[str, Any], name: str | None = None) -> None:
@@ -257,6 +257,7 @@ class Operation(Node):
         self.grad_type = graph._gradient_overrides.get(opdef.name, opdef.name)
         super().__init__(graph, name, inputs, dtype, shape)
         self.control_inputs = graph._control
+        self.context = branch  # the cond branch or while loop it was built in, or None
         if branch is not None:
             branch.adopt(self)
 

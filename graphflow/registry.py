@@ -214,6 +214,13 @@ def constant(value: Any, dtype: Any = None, shape: Any = None, name: str | None 
         except ValueError:
             raise ValueError(f"constant: a value of shape {array.shape} cannot fill shape {tuple(shape)}") from None
     graph = get_default_graph()
+    if graph._control:
+        # Inside `control_dependencies` the value must wait for the dependencies, and a constant is no step of the
+        # plan: an Identity op of that name carries them, and the value is its input.
+        full = graph.unique_name(name or "Const")
+        with graph.name_scope(full + "/"):
+            value_node = Constant(graph, graph.unique_name("value"), array, array.dtype)
+        return OPS["Identity"](value_node, name=full + "/")  # a name ending in "/" is taken as it is
     return Constant(graph, graph.unique_name(name or "Const"), array, array.dtype)
 
 

@@ -105,17 +105,21 @@ def variable_scope(
         full = f"{outer.name}/{name_or_scope}" if outer.name else name_or_scope
         name_scope, base = name_or_scope, outer
     elif default_name is not None:
+        # The first of `name`, `name_1`, ... that no scope, named or unnamed, has used yet (TF-1).
         wanted = f"{outer.name}/{default_name}" if outer.name else default_name
-        count = store.default_names.get(wanted, 0)
-        store.default_names[wanted] = count + 1
-        suffix = f"_{count}" if count else ""
-        full, name_scope, base = wanted + suffix, default_name + suffix, outer
+        full, index = wanted, 1
+        while store.default_names.get(full, 0):
+            full, index = f"{wanted}_{index}", index + 1
+        name_scope, base = full.rpartition("/")[2], outer
     else:
         raise ValueError("variable_scope needs a name_or_scope, or a default_name for an unnamed scope")
+    if not isinstance(name_or_scope, VariableScope):
+        store.default_names[full] = store.default_names.get(full, 0) + 1
     inherited = outer.reuse if outer.reuse is not False else base.reuse
     scope = VariableScope(
         full,
-        reuse=True if outer.reuse is True else (reuse if reuse is not None else inherited),
+        # As in TF-1, reuse=False means "as the enclosing scope": only True or AUTO_REUSE change it.
+        reuse=True if outer.reuse is True else (reuse if reuse not in (None, False) else inherited),
         initializer=initializer if initializer is not None else base.initializer,
         regularizer=regularizer if regularizer is not None else base.regularizer,
         dtype=dtype if dtype is not None else base.dtype,
@@ -224,14 +228,14 @@ def _make(
         def initial_value() -> Node:
             return make(shape, dtype=dtype)
     else:  # an initial value itself: its shape is the variable's
-        if isinstance(initializer, Node):
-            value: Any = initializer
-            if shape is not None and value.shape is not None and tuple(value.shape) != tuple(shape):
-                raise ValueError(f"Variable {full}: the initializer has shape {tuple(value.shape)}, not {tuple(shape)}")
-        else:
-            value = np.asarray(initializer, dtype=dtype)
-            if shape is not None:
-                value = np.broadcast_to(value, tuple(shape))
+        if shape is not None:
+            raise ValueError(
+                f"Variable {full}: if initializer is a constant, do not specify shape (it is the constant's shape); "
+                "to fill a shape with one value, pass gf.constant_initializer(value) instead"
+            )
+        value: Any = initializer
+        if not isinstance(initializer, Node):  # a number or a list takes float32 or int32, as gf.constant does
+            value = np.asarray(initializer, dtype=dtype or dtypes.default_dtype(initializer))
 
         def initial_value() -> Any:
             return value

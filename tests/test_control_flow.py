@@ -158,3 +158,75 @@ def test_control_dependencies_none_clears_the_enclosing_block():
         with gf.control_dependencies([gf.assign_add(v, 1.0)]), gf.control_dependencies(None):
             free = gf.constant(2.0) * 3.0
         assert not free.control_inputs
+
+
+@pytest.mark.parametrize("taken, expected", [(True, 11.0), (False, -9.0)])
+def test_both_branches_updating_a_variable_commit_the_branch_that_ran(x, taken, expected):
+    """Each branch starts from the value before the cond; after it, the variable holds the value its branch gave."""
+    v = gf.Variable(1.0)
+    p = gf.placeholder(gf.bool, [])
+    out = gf.cond(p, lambda: gf.assign_add(v, x), lambda: gf.assign_sub(v, x))
+    with gf.control_dependencies([out]):
+        after = v * 1.0
+        again = gf.assign_add(v, 100.0)
+    with gf.Session() as sess:
+        sess.run(v.initializer)
+        assert sess.run([out, after], {p: taken, x: 10.0}) == [expected, expected]
+        assert sess.run(v) == expected
+        assert sess.run(again, {p: taken, x: 10.0}) == 2 * expected - 1.0 + 100.0
+        assert sess.run(v) == 2 * expected - 1.0 + 100.0
+
+
+def test_a_branch_that_leaves_a_variable_alone_keeps_it_and_a_read_after_the_cond_sees_it(x):
+    v = gf.Variable(1.0)
+    p = gf.placeholder(gf.bool, [])
+    out = gf.cond(p, lambda: gf.assign_add(v, 1.0), lambda: gf.identity(v))
+    with gf.control_dependencies([out]):
+        read = v * 1.0
+    with gf.Session() as sess:
+        sess.run(v.initializer)
+        assert sess.run(read, {p: False}) == 1.0
+        assert sess.run(read, {p: True}) == 2.0 and sess.run(v) == 2.0
+
+
+def test_a_fused_bias_and_relu_in_an_untaken_branch_is_skipped():
+    with gf.Graph().as_default():
+        p = gf.placeholder(gf.bool, [])
+        ones = gf.constant(np.ones((2, 3), np.float32))
+        out = gf.cond(p, lambda: gf.nn.relu(ones + gf.constant(np.ones(3, np.float32))), lambda: gf.zeros((2, 3)))
+        with gf.Session() as sess:
+            np.testing.assert_array_equal(sess.run(out, {p: False}), np.zeros((2, 3)))
+            np.testing.assert_array_equal(sess.run(out, {p: True}), np.full((2, 3), 2.0))
+
+
+def test_a_constant_built_under_control_dependencies_waits_for_them_also_in_a_branch():
+    with gf.Graph().as_default():
+        v = gf.Variable(1.0)
+        p = gf.placeholder(gf.bool, [])
+
+        def set_and_return_one():
+            with gf.control_dependencies([gf.assign(v, 5.0)]):
+                return gf.constant(1.0)
+
+        out = gf.cond(p, set_and_return_one, lambda: gf.constant(0.0))
+        with gf.Session() as sess:
+            sess.run(v.initializer)
+            assert sess.run(out, {p: False}) == 0.0 and sess.run(v) == 1.0
+            assert sess.run(out, {p: True}) == 1.0 and sess.run(v) == 5.0
+
+
+def test_a_loop_may_return_values_from_outside_and_runs_after_its_control_dependencies():
+    with gf.Graph().as_default():
+        v = gf.Variable(np.zeros(3, np.float32))
+        x = gf.placeholder(gf.float32, [3])
+        flag = gf.placeholder(gf.bool, [])
+        returned = gf.while_loop(lambda i, a: i < 2, lambda i, a: (i + 1, v + x), [gf.constant(0), gf.zeros(3)])
+        by_flag = gf.while_loop(lambda i: flag, lambda i: i + 1, [gf.constant(0)], maximum_iterations=3)
+        w = gf.Variable(0.0)
+        with gf.control_dependencies([gf.assign_add(w, 1.0)]):
+            total = gf.while_loop(lambda i, a: i < 3, lambda i, a: (i + 1, a + w), [gf.constant(0), gf.constant(0.0)])
+        with gf.Session() as sess:
+            sess.run(gf.global_variables_initializer())
+            assert sess.run(returned, {x: np.ones(3)})[1].tolist() == [1.0, 1.0, 1.0]
+            assert sess.run(by_flag, {flag: True}) == 3 and sess.run(by_flag, {flag: False}) == 0
+            assert sess.run(total) == [3, 3.0] and sess.run(w) == 1.0

@@ -562,6 +562,10 @@ def test_unique_names():
         assert gf.add(c, c, name="y").op.name == "y"
         assert gf.multiply(c, c, name="y").op.name == "y_1"  # unique across op types
         assert gf.get_default_graph().get_tensor_by_name("y_1:0").type == "Mul"
+        # As in TF-1: names are unique ignoring case, and one ending in "/" is taken as it is.
+        assert [gf.constant(1.0, name=n).op.name for n in ("Foo", "foo", "FOO", "exact/")] == [
+            "Foo", "foo_1", "FOO_2", "exact",
+        ]  # fmt: skip
 
 
 def test_tensor_and_op_names_follow_tf1():
@@ -581,7 +585,7 @@ def test_tensor_and_op_names_follow_tf1():
             graph.get_tensor_by_name("y")
         with pytest.raises(ValueError, match=r"'y:0' looks like a tensor name.*get_operation_by_name\('y'\)"):
             graph.get_operation_by_name("y:0")
-        with pytest.raises(ValueError, match=r"'y:1' refers to a tensor which does not exist: the op 'y' .* 1 output"):
+        with pytest.raises(KeyError, match=r"'y:1' refers to a tensor which does not exist: the op 'y' .* 1 output"):
             graph.get_tensor_by_name("y:1")
         with pytest.raises(KeyError, match="there is no op 'yy'; similar names: y"):
             graph.get_tensor_by_name("yy:0")
@@ -603,9 +607,15 @@ def test_invalid_names_are_refused_with_the_name_and_a_valid_spelling(bad):
         with pytest.raises(ValueError, match=message):
             gf.placeholder(gf.float32, name=bad)
     with gf.Graph().as_default():
-        if bad != "_leading":  # a scope name may start with "_"
-            with pytest.raises(ValueError, match=f"{re.escape(repr(bad))} is not a valid scope name"):
-                gf.name_scope(bad).__enter__()
+        with pytest.raises(ValueError, match=f"{re.escape(repr(bad))} is not a valid top-level scope name"):
+            gf.name_scope(bad).__enter__()
+        with gf.name_scope("outer"):
+            if bad == "_leading":  # TF-1: a nested scope may start with "_"
+                with gf.name_scope(bad):
+                    assert gf.constant(1.0).op.name == "outer/_leading/Const"
+            else:
+                with pytest.raises(ValueError, match=f"{re.escape(repr(bad))} is not a valid scope name"):
+                    gf.name_scope(bad).__enter__()
         assert gf.constant(1.0, name="fine.name-1/x>y").op.name == "fine.name-1/x>y"
 
 

@@ -499,3 +499,11 @@ def test_a_schedule_drives_an_optimizer_through_the_global_step():
         gf.train.piecewise_constant(0, [1, 2], [1.0, 2.0])
     with pytest.raises(ValueError, match="exponential_decay needs a global_step"):
         gf.train.exponential_decay(0.1, None, 10, 0.9)
+
+
+def test_piecewise_constant_keeps_the_dtype_of_its_values():
+    with gf.Graph().as_default():
+        step = gf.placeholder(gf.int64, [])
+        ints = gf.train.piecewise_constant(step, [3, 10], [1, 2, 3])
+        with gf.Session() as sess:
+            assert ints.dtype == np.int32 and [int(sess.run(ints, {step: s})) for s in (0, 3, 4, 11)] == [1, 1, 2, 3]

@@ -133,3 +133,23 @@ def test_a_named_scope_entered_again_with_reuse_finds_its_unnamed_layers():
             h = gf.layers.dense(h, units)
     with gf.Session() as sess:
         np.testing.assert_array_equal(*sess.run([train, test], {x: np.ones((2, 4))}))
+
+
+def test_reuse_false_inherits_and_default_names_skip_named_scopes_as_tf1_does():
+    with gf.variable_scope("outer", reuse=gf.AUTO_REUSE), gf.variable_scope("inner", reuse=False):
+        first = gf.get_variable("w", [1])
+        assert gf.get_variable("w", [1]) is first, "reuse=False means: as the enclosing scope"
+    with gf.variable_scope("blk"):
+        gf.get_variable("w", [1])
+    with gf.variable_scope(None, default_name="blk") as scope:
+        assert (scope.name, gf.get_variable("w", [1]).op.name) == ("blk_1", "blk_1/w")
+
+
+def test_constant_initializers_take_tf1_dtypes_and_refuse_a_shape():
+    dtypes = {
+        name: gf.get_variable(name, initializer=value).dtype
+        for name, value in {"floats": [1.0, 2.0], "float": 3.0, "int": 5, "array": np.zeros(2)}.items()
+    }
+    assert dtypes == {"floats": np.float32, "float": np.float32, "int": np.int32, "array": np.float64}
+    with pytest.raises(ValueError, match="if initializer is a constant, do not specify shape"):
+        gf.get_variable("shaped", [2], initializer=np.ones(2))

@@ -3,14 +3,16 @@
 The walk from the fetches (stopping at fed nodes) gives the nodes in topological order; node i gets slot i.
 Constants go into the template a run starts from, variables and feeds are listed with their slots, and each
 operation becomes a `Step`. Ops that change variables read the slot of the variable's newest value in the run, and
-the last of them gives the value committed when the run succeeds. The passes (`passes.py`) then decide where each
+the last of them gives the value committed when the run succeeds. Inside a `gf.cond` branch the newest value is the
+branch's own: each branch starts from the value before the cond, and after the cond's first Merge a step picks, for
+each variable a branch updates, the value of the branch that ran. The passes (`passes.py`) then decide where each
 result's array comes from and when each value is dropped.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -18,6 +20,7 @@ import numpy as np
 from graphflow import errors
 from graphflow.graph import topo_order
 from graphflow.nodes import Constant, Node, Operation, Placeholder
+from graphflow.ops.control_flow import DEAD
 from graphflow.plan.steps import Plan, Step
 from graphflow.shapes import dtype_name, format_shape
 from graphflow.variables import Variable
@@ -53,8 +56,9 @@ def lower(
         commits=[],
         uninitialized=[],
     )
-    latest: dict[Variable, int] = {}  # the slot holding each variable's newest value within the run
+    latest = Latest()
     updated = Counter(ref for node in nodes if node not in fed for ref in changed_by(node))
+    conds = nodes[0].graph._conds if nodes else {}
     for node in nodes:
         if node in fed:
             continue
@@ -65,6 +69,8 @@ def lower(
                 plan.steps.append(Step(node, fn, tuple([slot[i] for i in node.inputs]), node.attrs, slot[node]))
             else:
                 plan.steps.append(_step(plan, node, slot, latest, updated, fed, rng_for, compile))
+            if node in conds:
+                plan.steps.extend(_merge_variables(plan, node, conds[node], slot, latest))
         elif isinstance(node, Variable):
             plan.variables.append((slot[node], node))
         elif isinstance(node, Constant):
@@ -77,7 +83,7 @@ def lower(
                 f"sess.run(..., feed_dict={{{node.op_name}: value}})",
             )
     plan.fetch_slots = [slot[node] for node in fetches]  # after the steps: a multi-variable update moved its slot
-    plan.commits = list(latest.items())
+    plan.commits = list(latest.outside.items())
     plan.uninitialized = sorted(_read_variables(plan), key=lambda v: v.op_name)
     return plan
 
@@ -92,11 +98,62 @@ def _read_variables(plan: Plan) -> set[Variable]:
     return {var for s, var in plan.variables if s in read}
 
 
+class Latest:
+    """The slot of each variable's newest value, as the run goes: outside any cond branch, and in each branch."""
+
+    def __init__(self) -> None:
+        self.outside: dict[Variable, int] = {}
+        self.inside: dict[Any, dict[Variable, int]] = {}  # by cond branch (graphflow/control_flow.py `_Branch`)
+
+    def get(self, context: Any, var: Variable, default: int) -> int:
+        """The newest value seen from `context`: its own update, else its enclosing branch's, ..., else outside's."""
+        for branch in _branches(context):
+            if var in self.inside.get(branch, {}):
+                return self.inside[branch][var]
+        return self.outside.get(var, default)
+
+    def set(self, context: Any, var: Variable, s: int) -> None:
+        branch = next(_branches(context), None)
+        (self.outside if branch is None else self.inside.setdefault(branch, {}))[var] = s
+
+
+def _branches(context: Any) -> Iterator[Any]:
+    """The cond branches around an op, innermost first (a while loop's frame, which updates nothing, is passed by)."""
+    while context is not None:
+        if hasattr(context, "side"):
+            yield context
+        context = context.outer
+
+
+def _merge_variables(
+    plan: Plan, merge: Operation, branches: tuple[Any, Any], slot: dict[Node, int], latest: Latest
+) -> list[Step]:
+    """After a cond's first Merge: for each variable either branch updates, a step that gives the newest value of
+    the branch the predicate picked (a branch that left the variable alone gives the value before the cond)."""
+    steps = []
+    pred = slot[merge.inputs[0]]
+    changed = {var: None for branch in branches for var in latest.inside.get(branch, {})}
+    for var in changed:
+        t, f = (latest.get(branch, var, slot[var]) for branch in branches)
+        out = _extra_slot(plan, merge)
+        steps.append(Step(merge, pick_by_pred, (pred, t, f), {}, out))
+        latest.set(merge.context, var, out)
+    return steps
+
+
+def pick_by_pred(pred: Any, t: Any, f: Any) -> Any:
+    """A variable's newest value after a cond: the true branch's if `pred`, else the false branch's (DEAD inside an
+    enclosing branch that did not run)."""
+    if pred is DEAD:
+        return DEAD
+    return t if pred else f
+
+
 def _step(
     plan: Plan,
     op: Operation,
     slot: dict[Node, int],
-    latest: dict[Variable, int],
+    latest: Latest,
     updated: Counter,
     fed: set[Node],
     rng_for: Callable[[Operation], np.random.Generator],
@@ -106,7 +163,7 @@ def _step(
     variable's newest slot and passes its new value on; a random op gets the session's generator for it."""
     # An op that runs after updates (its control inputs) reads the values they gave the variables.
     after = _updated_by(op.control_inputs) if op.control_inputs else ()
-    args = [latest.get(i, slot[i]) if i in after else slot[i] for i in op.inputs]
+    args = [latest.get(op.context, i, slot[i]) if i in after else slot[i] for i in op.inputs]
     changed = changed_by(op)
     # Where each changed variable's new value goes; the first is the op's own output. An op that changes several
     # variables returns a tuple, which lands in as many consecutive slots of its own.
@@ -121,8 +178,8 @@ def _step(
                 f"{op.type} '{op.op_name}' updates variable '{ref.op_name}', which is fed in this run; "
                 "a fed variable cannot be updated",
             )
-        args[k] = latest.get(ref, slot[ref])
-        latest[ref] = outs[k]
+        args[k] = latest.get(op.context, ref, slot[ref])
+        latest.set(op.context, ref, outs[k])
     for ref in changed:
         # The slot of a recycled array to write the new value into. A variable updated twice in a run gets none
         # (the slot stays None): its second update would overwrite a value the first one handed on.

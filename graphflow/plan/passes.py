@@ -20,7 +20,6 @@ from __future__ import annotations
 import math
 from collections import Counter
 
-from graphflow import errors
 from graphflow.nodes import Node, Operation
 from graphflow.ops._util import compatible
 from graphflow.plan.steps import Plan, Step
@@ -62,6 +61,8 @@ def fuse(steps: list[Step], outlive: set[int]) -> list[Step]:
         if i is None or readers[step.inputs[0]] != 1 or step.inputs[0] in outlive:
             continue
         inner = steps[i]
+        if inner.op.control_inputs:  # the fused step would run, or be skipped, by the outer op's alone
+            continue
         for fusion in fusions:
             if fusion.inner == inner.op.type and fusion.applies(inner.op):
                 inputs = inner.inputs + step.inputs[1:]
@@ -73,12 +74,7 @@ def fuse(steps: list[Step], outlive: set[int]) -> list[Step]:
 
 def skip_dead(steps: list[Step], plan: Plan) -> list[Step]:
     """Sets `guards` on each step that may get DEAD: one whose input or control input is the output of a Switch,
-    or of a step that may give DEAD itself. Ops registered `handles_dead` (Switch, Merge) take DEAD as it comes.
-
-    Raises:
-        gf.errors.InvalidArgumentError: a variable updated in a cond branch is updated again after the cond in
-            the same run; when the branch is not taken, that update would have no value to start from.
-    """
+    or of a step that may give DEAD itself. Ops registered `handles_dead` (Switch, Merge) take DEAD as it comes."""
     if not any(step.op.opdef.handles_dead for step in steps):
         return steps
     plan.conditional = True
@@ -93,7 +89,6 @@ def skip_dead(steps: list[Step], plan: Plan) -> list[Step]:
         else:
             guards = tuple(slot_of[c] for c in step.op.control_inputs if slot_of.get(c) in maybe_dead)
             if dead_inputs or guards:
-                _refuse_update_after_branch(step, maybe_dead)
                 step = step._replace(guards=guards)
                 maybe_dead.update(_outputs(step))
         guarded.append(step)
@@ -103,22 +98,6 @@ def skip_dead(steps: list[Step], plan: Plan) -> list[Step]:
 def _outputs(step: Step) -> range:
     out = step.output
     return range(out.start, out.stop) if type(out) is slice else range(out, out + 1)
-
-
-def _refuse_update_after_branch(step: Step, maybe_dead: set[int]) -> None:
-    """Refuses an unconditional update that would start from a value a cond branch may not have made."""
-    op = step.op
-    if op.opdef.ref != "update":
-        return
-    for k, ref in enumerate(op.inputs[: op.opdef.updates]):
-        if step.inputs[k] in maybe_dead and not any(s in maybe_dead for s in step.inputs[op.opdef.updates :]):
-            raise errors.InvalidArgumentError(
-                op,
-                f"{op.type} '{op.op_name}' updates variable '{ref.op_name}' after a gf.cond branch that updates it "
-                "too: "
-                "when that branch is not taken, this update has no value to start from. Update the variable "
-                "outside the cond, or in both of its branches",
-            )
 
 
 def free_after_last_use(steps: list[Step], keep: set[int]) -> list[Step]:

@@ -113,7 +113,7 @@ def piecewise_constant(x: Any, boundaries: Sequence[Any], values: Sequence[Any],
         )
     with get_default_graph().name_scope(name or "PiecewiseConstant"):
         x = as_node(x)
-        result = as_node(values[-1], dtype=None if isinstance(values[-1], Node) else dtypes.float32)
+        result = as_node(values[-1])  # Python floats give float32 and ints int32, as in TF-1
         for boundary, value in zip(reversed(boundaries), reversed(values[:-1]), strict=True):
             result = where(x <= cast(as_node(boundary), x.dtype), cast(as_node(value), result.dtype), result)
         return result
