@@ -229,3 +229,114 @@ def test_train_op_under_update_ops_moves_the_statistics():
             sess.run(train, {x: data, training: True})
         assert sess.run(loss, {x: data, training: True}) < first
         assert np.abs(sess.run(moving_mean)).max() > 0
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# gf.train.ExponentialMovingAverage
+
+
+def _ema_graph():
+    w = gf.Variable([1.0, 2.0], name="w")
+    b = gf.Variable(3.0, name="b")
+    step = gf.Variable(0, trainable=False, name="step")
+    loss = gf.reduce_sum(w * w, name="loss")
+    ema = gf.train.ExponentialMovingAverage(0.9, num_updates=step)
+    half = gf.train.ExponentialMovingAverage(0.5, name="Avg2")
+    debiased = gf.train.ExponentialMovingAverage(0.9, zero_debias=True, name="Deb")
+    ops = [ema.apply([w, b]), half.apply([w]), debiased.apply([loss])]
+    return w, b, step, loss, ema, half, debiased, ops
+
+
+def test_ema_names_and_collections_as_tf1():
+    with gf.Graph().as_default():
+        w, _, step, loss, ema, _, debiased, _ = _ema_graph()
+        assert ema.average_name(w) == "w/ExponentialMovingAverage"
+        assert ema.average(w).name == "w/ExponentialMovingAverage:0"
+        assert debiased.average(loss).name == "loss/Deb:0" and ema.average(loss) is None
+        # The lists TF-1 gives for the same graph.
+        assert [v.name for v in gf.get_collection(gf.GraphKeys.MOVING_AVERAGE_VARIABLES)] == ["w:0", "b:0", "w:0"]
+        assert [v.name for v in gf.global_variables()] == [
+            "w:0", "b:0", "step:0", "w/ExponentialMovingAverage:0", "b/ExponentialMovingAverage:0", "w/Avg2:0",
+            "loss/Deb:0", "loss/Deb/biased:0", "loss/Deb/local_step:0",
+        ]  # fmt: skip
+        assert [v.name for v in gf.trainable_variables()] == ["w:0", "b:0"]
+        assert sorted((k, v.name) for k, v in ema.variables_to_restore().items()) == [
+            ("b/ExponentialMovingAverage", "b:0"), ("loss/Deb", "loss/Deb:0"), ("loss/Deb/biased", "loss/Deb/biased:0"),
+            ("loss/Deb/local_step", "loss/Deb/local_step:0"), ("step", "step:0"), ("w/Avg2", "w/Avg2:0"),
+            ("w/ExponentialMovingAverage", "w:0"),
+        ]  # fmt: skip
+        with pytest.raises(TypeError, match="only float values"):
+            ema.apply([step])
+
+
+def test_ema_values_match_tf1():
+    new_w = [[1.5, 2.5], [0.5, 4.0], [2.0, -1.0]]
+    # ExponentialMovingAverage in TensorFlow 2.21's compat.v1 graph mode, float32, on the same graph and steps:
+    # averages of w (decay 0.9, num_updates = step), of b, of w (decay 0.5), and of the loss (zero_debias).
+    tf1 = [
+        ([1.45, 2.45], 3.9, [1.25, 2.25], 8.5),
+        ([0.88, 3.38], 4.56, [0.875, 3.125], 12.578947),
+        ([1.3840001, 1.4090002], 5.208, [1.4375, 1.0625], 9.782287),
+    ]
+    with gf.Graph().as_default(), gf.Session() as sess:
+        w, b, step, loss, ema, half, debiased, ops = _ema_graph()
+        sess.run(gf.global_variables_initializer())
+        shadow, losses = np.array([1.0, 2.0]), []
+        for k, (value, expected) in enumerate(zip(new_w, tf1, strict=True)):
+            sess.run([w.assign(value), b.assign(3.0 + k + 1), step.assign(k * 5)])
+            sess.run(ops)
+            got = sess.run([ema.average(w), ema.average(b), half.average(w), debiased.average(loss)])
+            for g, e in zip(got, expected, strict=True):
+                np.testing.assert_allclose(g, e, rtol=1e-6)
+            # The closed forms: decay min(0.9, (1 + n) / (10 + n)); the debiased mean of the losses divides
+            # by 1 - decay^t.
+            decay = min(0.9, (1 + 5 * k) / (10 + 5 * k))
+            shadow = decay * shadow + (1 - decay) * np.array(value)
+            np.testing.assert_allclose(got[0], shadow, rtol=1e-6)
+            losses.append(np.sum(np.square(value)))
+            t = len(losses)
+            biased = sum(0.1 * 0.9 ** (t - i) * v for i, v in enumerate(losses, start=1))
+            np.testing.assert_allclose(got[3], biased / (1 - 0.9**t), rtol=1e-6)
+
+
+def test_ema_shadow_starts_at_the_initial_value_and_follows_training():
+    with gf.Graph().as_default(), gf.Session() as sess:
+        gf.set_random_seed(1)
+        w = gf.get_variable("w", [3, 2], gf.float64)  # random (Glorot) initial value
+        loss = gf.reduce_sum(gf.square(w - 1.0))
+        train = gf.train.GradientDescentOptimizer(0.1).minimize(loss)
+        ema = gf.train.ExponentialMovingAverage(0.8)
+        with gf.control_dependencies([train]):
+            step = ema.apply()  # every trainable variable, after the training step
+        shadow = ema.average(w)
+        assert not shadow.trainable and shadow in gf.global_variables()
+        sess.run(gf.global_variables_initializer())
+        np.testing.assert_array_equal(sess.run(shadow), sess.run(w))
+        expected = sess.run(w)
+        for _ in range(4):
+            sess.run(step)
+            expected = 0.8 * expected + 0.2 * sess.run(w)
+        np.testing.assert_allclose(sess.run(shadow), expected, rtol=1e-13)
+
+
+def test_variables_to_restore_loads_the_averages_through_a_saver(tmp_path):
+    with gf.Graph().as_default(), gf.Session() as sess:
+        w = gf.Variable([0.0, 0.0], name="w")
+        other = gf.Variable(5.0, name="other", trainable=False)
+        ema = gf.train.ExponentialMovingAverage(0.5)
+        update = ema.apply([w])
+        for value in ([2.0, 4.0], [4.0, 8.0]):
+            sess.run(w.assign(value))
+            sess.run(update)
+        averaged = sess.run(ema.average(w))
+        np.testing.assert_allclose(averaged, [2.5, 5.0])
+        sess.run(other.assign(7.0))
+        path = gf.train.Saver().save(sess, str(tmp_path / "model.ckpt"))
+    with gf.Graph().as_default(), gf.Session() as sess:  # the evaluation graph: the model without the updates
+        w = gf.Variable([0.0, 0.0], name="w")
+        other = gf.Variable(5.0, name="other", trainable=False)
+        names = gf.train.ExponentialMovingAverage(0.5).variables_to_restore()
+        assert names == {"w/ExponentialMovingAverage": w, "other": other}
+        gf.train.Saver(names).restore(sess, path)
+        np.testing.assert_allclose(sess.run(w), averaged)
+        assert sess.run(other) == 7.0
