@@ -1,19 +1,22 @@
 """`gf.layers.dense`, a fully connected layer built from graph ops, its variables made by `get_variable` in a
-variable scope of its own so that a second call with `reuse=True` shares them; and `gf.layers.dropout`, which drops
-only while training."""
+variable scope of its own so that a second call with `reuse=True` shares them; `gf.layers.dropout`, which drops
+only while training; and `gf.layers.batch_normalization`, which normalises with the batch's statistics while
+training and with its moving averages otherwise."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
 
-from graphflow import initializers, nn
+from graphflow import dtypes, initializers, nn
 from graphflow.control_flow import cond
 from graphflow.graph import get_default_graph
 from graphflow.nodes import Node
-from graphflow.ops.elementwise import add
+from graphflow.ops.dims import size
+from graphflow.ops.elementwise import add, maximum, multiply, subtract
 from graphflow.ops.linalg import matmul
-from graphflow.ops.shape import identity
+from graphflow.ops.shape import cast, identity, reshape
+from graphflow.ops.state import assign_sub
 from graphflow.registry import as_node
 from graphflow.variable_scope import get_variable, variable_scope
 
@@ -97,3 +100,145 @@ def dropout(
         if training:
             return nn.dropout(inputs, noise_shape=noise_shape, seed=seed, rate=rate)
         return identity(inputs)
+
+
+def batch_normalization(
+    inputs: Any,
+    axis: int = -1,
+    momentum: float = 0.99,
+    epsilon: float = 1e-3,
+    center: bool = True,
+    scale: bool = True,
+    beta_initializer: Callable[..., Node] | None = None,
+    gamma_initializer: Callable[..., Node] | None = None,
+    moving_mean_initializer: Callable[..., Node] | None = None,
+    moving_variance_initializer: Callable[..., Node] | None = None,
+    beta_regularizer: Callable[[Node], Node] | None = None,
+    gamma_regularizer: Callable[[Node], Node] | None = None,
+    training: Any = False,
+    trainable: bool = True,
+    name: str | None = None,
+    reuse: Any = None,
+    fused: bool | None = None,
+) -> Node:
+    """Batch normalisation over every axis but `axis` (TF-1 `tf.layers.batch_normalization`).
+
+    The layer opens a variable scope (`batch_normalization`, `batch_normalization_1`, ... or `name`) holding
+    `gamma` and `beta` (shape (channels,), trainable) and `moving_mean` and `moving_variance` (non-trainable). While
+    training it normalises with the batch's mean and variance and adds two ops to `GraphKeys.UPDATE_OPS` that move
+    the moving statistics towards the batch's: moving -= (moving - batch) * (1 - momentum). As in TF-1, nothing runs
+    them unless the train op depends on them::
+
+        with gf.control_dependencies(gf.get_collection(gf.GraphKeys.UPDATE_OPS)):
+            train = optimizer.minimize(loss)
+
+    Otherwise it normalises with the moving statistics.
+
+    Args:
+        inputs: e.g. shape (batch, features) or NHWC (batch, height, width, channels); the rank and the size of
+            `axis` must be known when the graph is built.
+        axis: the axis of the features (channels), kept; the statistics are taken over all the others.
+        momentum: the moving averages' decay.
+        epsilon: added to the variance before its square root.
+        center, scale: whether to add `beta` and multiply by `gamma`.
+        training: a Python bool, or a scalar bool node such as `gf.placeholder(gf.bool, [])`. For a node, a
+            `gf.cond` picks the statistics at run time, and the update ops are conds too, so a run fed False
+            neither computes the batch's statistics nor changes the moving ones, even when it runs the updates.
+        fused: as TF-1's fused kernel does, update the moving variance with the unbiased batch variance (times
+            n / (n - 1), n the number of values per channel); None means True for 4-D inputs with `axis` 1 or 3,
+            as in TF-1. The output is normalised with the biased variance either way.
+        reuse: True or `gf.AUTO_REUSE` to use the variables of an earlier layer of the same name.
+
+    Returns:
+        The normalised inputs, of their shape.
+
+    Raises:
+        ValueError: the rank or the size of `axis` is unknown, or `axis` is out of range.
+    """
+    inputs = as_node(inputs)
+    if inputs.shape is None:
+        raise ValueError(f"batch_normalization: the rank of '{inputs.op_name}' must be known, got an unknown shape")
+    ndims = len(inputs.shape)
+    axis = axis[0] if isinstance(axis, list | tuple) and len(axis) == 1 else axis
+    if not isinstance(axis, int) or not -ndims <= axis < ndims:
+        raise ValueError(f"batch_normalization: axis {axis!r} is out of range for '{inputs.op_name}' {inputs.shape}")
+    axis %= ndims
+    channels = inputs.shape[axis]
+    if channels is None:
+        raise ValueError(
+            f"batch_normalization: axis {axis} of '{inputs.op_name}' {inputs.shape} must be known to size gamma"
+        )
+    reduction_axes = [i for i in range(ndims) if i != axis]
+    if fused is None:
+        fused = ndims == 4 and axis in (1, 3)
+    dtype = inputs.dtype or dtypes.float32
+    with variable_scope(name, default_name="batch_normalization", reuse=reuse):
+        gamma = beta = None
+        if scale:
+            init = gamma_initializer or initializers.ones()
+            gamma = get_variable("gamma", (channels,), dtype, init, gamma_regularizer, trainable)
+        if center:
+            init = beta_initializer or initializers.zeros()
+            beta = get_variable("beta", (channels,), dtype, init, beta_regularizer, trainable)
+        init = moving_mean_initializer or initializers.zeros()
+        moving_mean = get_variable("moving_mean", (channels,), dtype, init, trainable=False)
+        init = moving_variance_initializer or initializers.ones()
+        moving_variance = get_variable("moving_variance", (channels,), dtype, init, trainable=False)
+
+        def along_axis(t: Node | None) -> Node | None:
+            if t is None or axis == ndims - 1:
+                return t  # a (channels,) vector broadcasts along the last axis as it is
+            return reshape(t, [channels if i == axis else 1 for i in range(ndims)])
+
+        def normalize(mean: Node, variance: Node) -> Node:
+            p = [along_axis(t) for t in (mean, variance, beta, gamma)]
+            return nn.batch_normalization(inputs, *p, variance_epsilon=epsilon)
+
+        def with_batch_statistics() -> tuple[Node, Node, Node]:
+            mean, variance = nn.moments(inputs, reduction_axes)
+            return normalize(mean, variance), mean, variance
+
+        if isinstance(training, Node):
+            outputs, mean, variance = cond(
+                training,
+                with_batch_statistics,
+                lambda: (normalize(moving_mean, moving_variance), moving_mean, moving_variance),
+                name="cond",
+            )
+        elif training:
+            outputs, mean, variance = with_batch_statistics()
+        else:
+            return normalize(moving_mean, moving_variance)
+
+        def update_mean() -> Node:
+            return _assign_moving_average(moving_mean, mean, momentum)
+
+        def update_variance() -> Node:
+            value = _unbiased(variance, inputs, channels) if fused else variance
+            return _assign_moving_average(moving_variance, value, momentum)
+
+        graph = get_default_graph()
+        for update, var in ((update_mean, moving_mean), (update_variance, moving_variance)):
+            if isinstance(training, Node):
+                # As TF-1's smart_cond: a run fed False reads the variable instead of assigning it.
+                op = cond(training, update, lambda v=var: identity(v), name="cond")
+            else:
+                op = update()
+            graph.add_to_collection("update_ops", op)
+    return outputs
+
+
+def _assign_moving_average(variable: Node, value: Node, momentum: float) -> Node:
+    """variable -= (variable - value) * (1 - momentum), as TF-1 writes it."""
+    with get_default_graph().name_scope("AssignMovingAvg"):
+        return assign_sub(variable, multiply(subtract(variable, value), 1.0 - momentum))
+
+
+def _unbiased(variance: Node, inputs: Node, channels: int) -> Node:
+    """variance * n / max(n - 1, 1), n the number of values per channel (taken at run time when the batch size is
+    unknown), as TF-1's fused kernel corrects it: a single value per channel keeps its variance, 0."""
+    if inputs.shape.is_fully_defined():
+        n = inputs.shape.num_elements() // channels
+        return multiply(variance, n / max(n - 1.0, 1.0))
+    n = cast(size(inputs), variance.dtype) / float(channels)
+    return multiply(variance, n / maximum(n - 1.0, 1.0))

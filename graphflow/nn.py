@@ -12,14 +12,26 @@ from graphflow.ops._util import compatible
 from graphflow.ops.activation import elu, leaky_relu, log_softmax, relu, relu6, sigmoid, softmax, softplus, tanh
 from graphflow.ops.comparison import greater_equal
 from graphflow.ops.dims import squeeze
-from graphflow.ops.elementwise import add, exp, log1p, maximum, multiply, rsqrt, select, square, squared_difference
+from graphflow.ops.elementwise import (
+    add,
+    exp,
+    log1p,
+    maximum,
+    multiply,
+    rsqrt,
+    select,
+    square,
+    squared_difference,
+    subtract,
+)
 from graphflow.ops.loss import softmax_xent, sparse_softmax_xent
 from graphflow.ops.reduction import reduce_mean, reduce_sum
 from graphflow.ops.shape import stop_gradient, zeros_like
 from graphflow.registry import convert_inputs
 
 __all__ = [
-    "bias_add", "dropout", "elu", "l2_loss", "l2_normalize", "leaky_relu", "log_softmax", "moments", "relu", "relu6",
+    "batch_normalization", "bias_add", "dropout", "elu", "l2_loss", "l2_normalize", "leaky_relu", "log_softmax",
+    "moments", "relu", "relu6",
     "sigmoid", "sigmoid_cross_entropy_with_logits", "softmax", "softmax_cross_entropy_with_logits",
     "softmax_cross_entropy_with_logits_v2", "softplus", "sparse_softmax_cross_entropy_with_logits", "tanh",
 ]  # fmt: skip
@@ -145,6 +157,44 @@ def moments(
         if not keep:
             mean, variance = squeeze(mean, axes), squeeze(variance, axes)
     return mean, variance
+
+
+def batch_normalization(
+    x: Any,
+    mean: Any,
+    variance: Any,
+    offset: Any,
+    scale: Any,
+    variance_epsilon: float,
+    name: str | None = None,
+) -> Node:
+    """(x - mean) / sqrt(variance + variance_epsilon) * scale + offset (TF-1 `nn.batch_normalization`).
+
+    Built as TF-1 builds it, x * inv + (offset - mean * inv) with inv = scale * rsqrt(variance + epsilon), from
+    elementwise ops, so gradients flow into every input. The statistics broadcast against x: shape (features,) for
+    the last axis, or keep the reduced axes (`moments(..., keep_dims=True)`).
+
+    Args:
+        x: the input, of any shape.
+        mean, variance: the statistics to normalise with (e.g. from `gf.nn.moments`).
+        offset: beta, added after scaling; None for none.
+        scale: gamma, multiplied after normalising; None for none.
+        variance_epsilon: a small float added to the variance, so that a zero variance divides by sqrt(epsilon).
+
+    Returns:
+        The normalised x, of x's shape.
+    """
+    with get_default_graph().name_scope(name or "batchnorm"):
+        given = [t for t in (x, mean, variance, offset, scale) if t is not None]
+        converted = iter(convert_inputs(given, "batch_normalization"))
+        x, mean, variance = next(converted), next(converted), next(converted)
+        offset = next(converted) if offset is not None else None
+        scale = next(converted) if scale is not None else None
+        inv = rsqrt(add(variance, variance_epsilon))
+        if scale is not None:
+            inv = multiply(inv, scale)
+        shift = subtract(offset, mean * inv) if offset is not None else -(mean * inv)
+        return add(multiply(x, inv), shift, name="add_1")
 
 
 def dropout(

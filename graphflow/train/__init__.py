@@ -16,6 +16,7 @@ from graphflow.train.learning_rate import (
     polynomial_decay,
 )
 from graphflow.train.momentum import MomentumOptimizer
+from graphflow.train.moving_averages import ExponentialMovingAverage
 from graphflow.train.optimizer import GradientDescentOptimizer, Optimizer
 from graphflow.train.rmsprop import RMSPropOptimizer
 from graphflow.train.saver import CheckpointError, Saver, get_checkpoint_state, latest_checkpoint
@@ -25,6 +26,7 @@ __all__ = [
     "AdagradOptimizer",
     "AdamOptimizer",
     "CheckpointError",
+    "ExponentialMovingAverage",
     "GradientDescentOptimizer",
     "MomentumOptimizer",
     "Optimizer",
