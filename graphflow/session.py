@@ -229,12 +229,14 @@ class Session:
     # -- variables -----------------------------------------------------------------------------------------------
 
     def _initialize(self, variables: list[Variable]) -> None:
-        for var in variables:
-            if var not in self._values:
-                initial = var.initial_array()
-                if initial is None:
-                    initial = self.run(var.initial_value)
-                self._store(var, _frozen(initial, var), owned=False)  # an initial array is shared by sessions
+        pending = [var for var in variables if var not in self._values]
+        initial = {var: var.initial_array() for var in pending}
+        computed = [var for var in pending if initial[var] is None]
+        if computed:  # in one run, so an initial value that several variables share is drawn once
+            initial.update(zip(computed, self.run([var.initial_value for var in computed]), strict=True))
+        for var in pending:
+            if var not in self._values:  # an initial value that reads another variable initialised that one
+                self._store(var, _frozen(initial[var], var), owned=False)  # an initial array is shared by sessions
 
     def load_variable(self, var: Variable, value: Any) -> None:
         """Sets `var` in this session to `value` (converted to its dtype, checked against its shape)."""

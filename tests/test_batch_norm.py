@@ -340,3 +340,14 @@ def test_variables_to_restore_loads_the_averages_through_a_saver(tmp_path):
         gf.train.Saver(names).restore(sess, path)
         np.testing.assert_allclose(sess.run(w), averaged)
         assert sess.run(other) == 7.0
+
+
+def test_a_shadow_starts_at_its_random_variable_value_when_the_session_initialises_both_itself():
+    with gf.Graph().as_default():
+        gf.set_random_seed(7)
+        w = gf.Variable(gf.random_normal([4]), name="w")
+        ema = gf.train.ExponentialMovingAverage(0.9)
+        ema.apply([w])
+        with gf.Session() as sess:  # no initializer run: both are initialised in one run, the draw made once
+            value, shadow = sess.run([w, ema.average(w)])
+    np.testing.assert_array_equal(value, shadow)
