@@ -131,7 +131,7 @@ def cond(
     """`true_fn()` if `pred` is true, else `false_fn()` (TF-1 `tf.cond`); only the taken branch runs.
 
     Args:
-        pred: a scalar bool node (or Python bool).
+        pred: a scalar bool node; a Python bool is refused, as in TF-1.
         true_fn, false_fn: functions of no arguments that build each branch and return the same structure of
             nodes (a node, or lists, tuples and dicts of them). Ops they build run only when their branch is taken;
             ops built outside and merely returned run either way, as in TF-1.
@@ -147,6 +147,11 @@ def cond(
     true_fn, false_fn = true_fn or fn1, false_fn or fn2
     if not callable(true_fn) or not callable(false_fn):
         raise TypeError("cond needs two functions of no arguments, true_fn and false_fn")
+    if isinstance(pred, bool):
+        raise TypeError(
+            f"cond: pred is the Python bool {pred}, which the graph cannot branch on at run time; use a Python `if` "
+            "to choose a branch while building the graph, or pass a bool node (e.g. a placeholder or x > 0)"
+        )
     pred = as_node(pred)
     if pred.dtype is not None and pred.dtype != dtypes.bool_:
         raise TypeError(

@@ -154,6 +154,12 @@ def get_variable(
     regularizer: Callable[[Node], Node] | None = None,
     trainable: bool | None = None,
     collections: list[str] | None = None,
+    caching_device: Any = None,
+    partitioner: Any = None,
+    validate_shape: bool = True,
+    use_resource: bool | None = None,
+    custom_getter: Any = None,
+    constraint: Any = None,
     **_: Any,
 ) -> Variable:
     """The variable `name` of the current variable scope, made if the scope's `reuse` allows (TF-1).
@@ -167,11 +173,22 @@ def get_variable(
         regularizer: a function of the variable whose result joins the "regularization_losses" collection
             (`gf.losses.get_total_loss` adds them).
         trainable, collections: as for `Variable`.
+        caching_device, validate_shape, use_resource: accepted for TF-1 compatibility (one device, static shapes,
+            one kind of variable).
+        partitioner, custom_getter, constraint: not supported; anything but None raises NotImplementedError
+            rather than being silently ignored.
 
     Raises:
         ValueError: making a variable that exists without reuse, finding one that does not exist with
             `reuse=True`, a shape or dtype that differs from the existing variable's, or no shape to make one.
     """
+    unsupported = {"partitioner": partitioner, "custom_getter": custom_getter, "constraint": constraint}
+    for argument, value in unsupported.items():
+        if value is not None:
+            raise NotImplementedError(
+                f"get_variable('{name}'): {argument} is not supported by graphflow; leave it None (a {argument} "
+                "would otherwise be ignored without a word)"
+            )
     graph = get_default_graph()
     store = _store(graph)
     scope = store.scope

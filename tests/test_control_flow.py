@@ -84,6 +84,8 @@ def test_cond_refuses_mismatched_branches_and_a_non_bool_predicate(x):
         gf.cond(x > 0, lambda: (x, x), lambda: x)
     with pytest.raises(TypeError, match="pred must be a bool, got 'x'"):
         gf.cond(x, lambda: x, lambda: x)
+    with pytest.raises(TypeError, match=r"pred is the Python bool True.*use a Python `if`"):
+        gf.cond(True, lambda: x, lambda: x)
 
 
 def test_fetching_a_node_of_the_untaken_branch_is_an_error_that_names_it(x):

@@ -153,3 +153,11 @@ def test_constant_initializers_take_tf1_dtypes_and_refuse_a_shape():
     assert dtypes == {"floats": np.float32, "float": np.float32, "int": np.int32, "array": np.float64}
     with pytest.raises(ValueError, match="if initializer is a constant, do not specify shape"):
         gf.get_variable("shaped", [2], initializer=np.ones(2))
+
+
+@pytest.mark.parametrize("argument", ["partitioner", "custom_getter", "constraint"])
+def test_get_variable_refuses_what_it_would_otherwise_ignore(argument):
+    with pytest.raises(NotImplementedError, match=f"get_variable\\('w'\\): {argument} is not supported"):
+        gf.get_variable("w", [2], **{argument: lambda *a, **k: None})
+    assert gf.global_variables() == []
+    assert gf.get_variable("w", [2], use_resource=False, validate_shape=True).op.name == "w"
