@@ -118,14 +118,14 @@ class Session:
             env = execute.fresh_env(plan, self._values, self._spares, feeds)
         try:
             (execute.run_checked if self.debug_nans else execute.run)(plan, env)
+            results = [env[s] for s in plan.fetch_slots]
+            if plan.conditional:  # a cond branch that did not run leaves DEAD where its ops' values would be
+                _refuse_dead_fetches(plan, results)
         except BaseException:
             if stateful:
                 with self._lock:
                     self._in_flight -= 1
             raise
-        results = [env[s] for s in plan.fetch_slots]
-        if plan.conditional:  # a cond branch that did not run leaves DEAD where its ops' values would be
-            self._refuse_dead_fetches(plan, results, bool(stateful))
         for i in plan.ops_fetched:
             results[i] = None
         for i in plan.fetch_copies:
@@ -135,18 +135,6 @@ class Session:
             # An update in a branch that did not run leaves its variable as it was.
             self._commit([(var, _frozen(env[s], var)) for var, s in plan.commits if env[s] is not DEAD])
         return rebuild(results)
-
-    def _refuse_dead_fetches(self, plan: Plan, results: list[Any], stateful: bool) -> None:
-        dead = [plan.node_at(s) for s, r in zip(plan.fetch_slots, results, strict=True) if r is DEAD]
-        if dead:
-            if stateful:
-                with self._lock:
-                    self._in_flight -= 1
-            raise errors.InvalidArgumentError(
-                dead[0],
-                f"'{dead[0].op_name}' was fetched, but it is built in a gf.cond branch that this run did not take, so "
-                "it has no value. Fetch the cond's result instead. No variable was changed.",
-            )
 
     def _commit(self, updates: list[tuple[Variable, Array]]) -> None:
         """Stores the run's new values. The values they replace become spares only if no other run is in flight:
@@ -293,6 +281,16 @@ class InteractiveSession(Session):
 def get_default_session() -> Session | None:
     """The innermost session entered with `with`, or None (TF-1 `get_default_session`)."""
     return SESSIONS.top()
+
+
+def _refuse_dead_fetches(plan: Plan, results: list[Any]) -> None:
+    dead = [plan.node_at(s) for s, r in zip(plan.fetch_slots, results, strict=True) if r is DEAD]
+    if dead:
+        raise errors.InvalidArgumentError(
+            dead[0],
+            f"'{dead[0].op_name}' was fetched, but it is built in a gf.cond branch that this run did not take, so "
+            "it has no value. Fetch the cond's result instead. No variable was changed.",
+        )
 
 
 def _frozen(value: Any, var: Variable) -> Array:

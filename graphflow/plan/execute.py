@@ -102,7 +102,7 @@ def _guarded(step: Step, fn: Callable[..., Any]) -> Callable[..., Any]:
     if step.guards is None:
         return fn
     n = len(step.inputs)
-    dead = DEAD if type(step.output) is int else (DEAD,) * (step.output.stop - step.output.start)
+    dead = DEAD if type(step.output) is int else (DEAD,) * len(step.outputs())
 
     def unless_dead(*args: Any, **attrs: Any) -> Any:
         for a in args:

@@ -85,19 +85,14 @@ def skip_dead(steps: list[Step], plan: Plan) -> list[Step]:
         dead_inputs = any(s in maybe_dead for s in step.inputs)
         if step.op.opdef.handles_dead:
             if dead_inputs or step.op.type == "Switch":
-                maybe_dead.update(_outputs(step))
+                maybe_dead.update(step.outputs())
         else:
             guards = tuple(slot_of[c] for c in step.op.control_inputs if slot_of.get(c) in maybe_dead)
             if dead_inputs or guards:
                 step = step._replace(guards=guards)
-                maybe_dead.update(_outputs(step))
+                maybe_dead.update(step.outputs())
         guarded.append(step)
     return guarded
-
-
-def _outputs(step: Step) -> range:
-    out = step.output
-    return range(out.start, out.stop) if type(out) is slice else range(out, out + 1)
 
 
 def free_after_last_use(steps: list[Step], keep: set[int]) -> list[Step]:

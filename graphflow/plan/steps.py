@@ -57,6 +57,11 @@ class Step(NamedTuple):
         """Every slot the step reads: its inputs, and the guards it checks."""
         return self.inputs if self.guards is None else self.inputs + self.guards
 
+    def outputs(self) -> range:
+        """The slots the step writes: one, or as many as the variables a fused update changes."""
+        out = self.output
+        return range(out.start, out.stop) if type(out) is slice else range(out, out + 1)
+
 
 class Pool:
     """The arrays recycling steps write into, kept between runs: one per step and thread.
@@ -149,9 +154,7 @@ def describe(plan: Plan) -> list[str]:
         if s in fed or not isinstance(node, Operation):
             kind = "fed" if s in fed else _kind(node)
             lines.append(f"  s{s:<4} {kind:<9} {node.op_name}")
-    calls = [
-        f"{_slots(step.output)} = {_name(step.fn)}({', '.join(f's{s}' for s in step.inputs)})" for step in plan.steps
-    ]
+    calls = [f"{_slots(step)} = {_name(step.fn)}({', '.join(f's{s}' for s in step.inputs)})" for step in plan.steps]
     ops = [step.op.op_name + (f" (with {step.fused.op_name})" if step.fused is not None else "") for step in plan.steps]
     call_width, op_width = (min(60, max(map(len, texts), default=0)) for texts in (calls, ops))
     for i, (step, call, op) in enumerate(zip(plan.steps, calls, ops, strict=True)):
@@ -175,10 +178,8 @@ def _kind(node: Node) -> str:
     return "feed" if isinstance(node, Placeholder) else node.type
 
 
-def _slots(output: int | slice) -> str:
-    if type(output) is slice:
-        return "s" + ",s".join(str(s) for s in range(output.start, output.stop))
-    return f"s{output}"
+def _slots(step: Step) -> str:
+    return ",".join(f"s{s}" for s in step.outputs())
 
 
 def _name(fn: Callable[..., Any]) -> str:
