@@ -175,8 +175,8 @@ def cond(
             merge(pred, _exit(t_branch, t), _exit(f_branch, f), name="Merge")
             for t, f in zip(t_leaves, f_leaves, strict=True)
         ]
-        if merged:  # where a run's plan takes each variable's newest value from the branch that ran
-            graph._conds[merged[0]] = (t_branch, f_branch)
+        for m in merged:  # a run's plan takes each variable's newest value from the branch that ran after these
+            graph._conds[m] = (t_branch, f_branch)
     out = rebuild(merged)
     if not strict and isinstance(out, list) and len(out) == 1:
         return out[0]

@@ -81,7 +81,8 @@ class Graph:
         self._role = "forward"
         self._control: tuple[Node, ...] = ()  # what ops built now run after (`control_dependencies`)
         self._branch: Any = None  # the cond branch or while loop being built, see graphflow/control_flow.py
-        # Each cond's two branches, by the first of its Merge ops: lowering merges the variables they update there.
+        # Each cond's two branches, by each of its Merge ops: lowering merges the variables they update after the
+        # last of them a plan computes.
         self._conds: dict[Node, tuple[Any, Any]] = {}
         self._collections: dict[str, list] = {}
         self._gradient_overrides: dict[str, str] = {}

@@ -232,3 +232,14 @@ def test_a_loop_may_return_values_from_outside_and_runs_after_its_control_depend
             assert sess.run(returned, {x: np.ones(3)})[1].tolist() == [1.0, 1.0, 1.0]
             assert sess.run(by_flag, {flag: True}) == 3 and sess.run(by_flag, {flag: False}) == 0
             assert sess.run(total) == [3, 3.0] and sess.run(w) == 1.0
+
+
+def test_an_update_that_only_a_later_output_of_the_cond_reads_is_committed():
+    with gf.Graph().as_default():
+        v = gf.Variable(1.0)
+        p = gf.placeholder(gf.bool, [])
+        _, updated = gf.cond(p, lambda: (v * 1.0, gf.assign_add(v, 1.0)), lambda: (v * 1.0, gf.identity(v)))
+        with gf.Session() as sess:
+            sess.run(v.initializer)
+            assert sess.run(updated, {p: True}) == 2.0 and sess.run(v) == 2.0
+            assert sess.run(updated, {p: False}) == 2.0 and sess.run(v) == 2.0

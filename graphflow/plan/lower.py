@@ -4,7 +4,7 @@ The walk from the fetches (stopping at fed nodes) gives the nodes in topological
 Constants go into the template a run starts from, variables and feeds are listed with their slots, and each
 operation becomes a `Step`. Ops that change variables read the slot of the variable's newest value in the run, and
 the last of them gives the value committed when the run succeeds. Inside a `gf.cond` branch the newest value is the
-branch's own: each branch starts from the value before the cond, and after the cond's first Merge a step picks, for
+branch's own: each branch starts from the value before the cond, and after the cond's last Merge a step picks, for
 each variable a branch updates, the value of the branch that ran. The passes (`passes.py`) then decide where each
 result's array comes from and when each value is dropped.
 """
@@ -59,6 +59,7 @@ def lower(
     latest = Latest()
     updated = Counter(ref for node in nodes if node not in fed for ref in changed_by(node))
     conds = nodes[0].graph._conds if nodes else {}
+    last_merge = {conds[node]: node for node in nodes if node in conds}  # of each cond, the last Merge computed
     for node in nodes:
         if node in fed:
             continue
@@ -69,7 +70,7 @@ def lower(
                 plan.steps.append(Step(node, fn, tuple([slot[i] for i in node.inputs]), node.attrs, slot[node]))
             else:
                 plan.steps.append(_step(plan, node, slot, latest, updated, fed, rng_for, compile))
-            if node in conds:
+            if node in conds and last_merge[conds[node]] is node:
                 plan.steps.extend(_merge_variables(plan, node, conds[node], slot, latest))
         elif isinstance(node, Variable):
             plan.variables.append((slot[node], node))
@@ -128,8 +129,9 @@ def _branches(context: Any) -> Iterator[Any]:
 def _merge_variables(
     plan: Plan, merge: Operation, branches: tuple[Any, Any], slot: dict[Node, int], latest: Latest
 ) -> list[Step]:
-    """After a cond's first Merge: for each variable either branch updates, a step that gives the newest value of
-    the branch the predicate picked (a branch that left the variable alone gives the value before the cond)."""
+    """After the last of a cond's Merge ops in the plan: for each variable either branch updates, a step that gives
+    the newest value of the branch the predicate picked (a branch that left the variable alone gives the value before
+    the cond)."""
     steps = []
     pred = slot[merge.inputs[0]]
     changed = {var: None for branch in branches for var in latest.inside.get(branch, {})}
