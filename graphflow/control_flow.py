@@ -9,11 +9,12 @@ they read: the `While` op takes them as inputs.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any
 
 from graphflow import dtypes
 from graphflow.graph import Graph, common_graph
+from graphflow.nest import flatten
 from graphflow.nodes import Constant, Node, Operation, Placeholder
 from graphflow.ops.control_flow import merge, switch, tuple_get, while_op
 from graphflow.registry import as_node
@@ -93,32 +94,6 @@ def _in_context(context: Any, fn: Callable[..., Any], *args: Any) -> Any:
         graph._branch = context.outer
 
 
-def _flatten(value: Any) -> tuple[list[Any], Callable[[list[Any]], Any]]:
-    """The leaves of a structure of lists, tuples and dicts, and a function that rebuilds it from new leaves."""
-    if isinstance(value, Mapping):
-        keys = list(value)
-        parts = [_flatten(value[k]) for k in keys]
-        return [leaf for p, _ in parts for leaf in p], _rebuilder(
-            parts, lambda xs: type(value)(zip(keys, xs, strict=True))
-        )
-    if isinstance(value, list | tuple):
-        parts = [_flatten(v) for v in value]
-        make = (lambda xs: type(value)(*xs)) if hasattr(value, "_fields") else (lambda xs: type(value)(xs))
-        return [leaf for p, _ in parts for leaf in p], _rebuilder(parts, make)
-    return [value], lambda leaves: leaves[0]
-
-
-def _rebuilder(parts: list, make: Callable[[list[Any]], Any]) -> Callable[[list[Any]], Any]:
-    def rebuild(leaves: list[Any]) -> Any:
-        out, at = [], 0
-        for p, build in parts:
-            out.append(build(leaves[at : at + len(p)]))
-            at += len(p)
-        return make(out)
-
-    return rebuild
-
-
 def cond(
     pred: Any,
     true_fn: Callable[[], Any] | None = None,
@@ -164,7 +139,7 @@ def cond(
         results = []
         for side, fn in ((True, true_fn), (False, false_fn)):
             branch = _Branch(graph, pred, side)
-            leaves, rebuild = _flatten(_in_context(branch, fn))
+            leaves, rebuild = flatten(_in_context(branch, fn))
             results.append((branch, leaves, rebuild))
         (t_branch, t_leaves, rebuild), (f_branch, f_leaves, f_rebuild) = results
         if len(t_leaves) != len(f_leaves) or rebuild(list(range(len(t_leaves)))) != f_rebuild(
@@ -221,9 +196,9 @@ def while_loop(
         ValueError: the body gives another structure or a shape the invariants do not allow, or changes a
             variable.
     """
-    leaves, rebuild = _flatten(loop_vars)
+    leaves, rebuild = flatten(loop_vars)
     initial = [as_node(v) for v in leaves]
-    shapes = _flatten(shape_invariants)[0] if shape_invariants is not None else [v.shape for v in initial]
+    shapes = flatten(shape_invariants)[0] if shape_invariants is not None else [v.shape for v in initial]
     graph = common_graph(initial, "while_loop")
     with graph.as_default(), graph.name_scope(name or "while"):
         placeholders = [
@@ -235,7 +210,7 @@ def while_loop(
         with graph.control_dependencies(None):
             stop = _in_context(frame, lambda: as_node(cond(*rebuild(placeholders))))
             new = _in_context(frame, body, *rebuild(placeholders))
-        new_leaves = _flatten(new if len(leaves) > 1 or isinstance(new, list | tuple) else [new])[0]
+        new_leaves = flatten(new if len(leaves) > 1 or isinstance(new, list | tuple) else [new])[0]
         if len(new_leaves) != len(leaves):
             raise ValueError(f"while_loop: body must return {len(leaves)} loop variables, got {len(new_leaves)}")
         new_leaves = [_checked_shape(as_node(n), p) for n, p in zip(new_leaves, placeholders, strict=True)]

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
-from graphflow import errors
+from graphflow import errors, nest
 from graphflow.nodes import Node, OpView
 from graphflow.shapes import dtype_name, format_shape
 
@@ -18,27 +18,9 @@ def flatten(fetches: Any) -> tuple[list[Any], Callable[[list[Any]], Any]]:
     """The leaves of a fetch structure, and a function that puts values back into that structure."""
     if isinstance(fetches, Node | OpView | str):
         return [fetches], _first
-    leaves: list[Any] = []
-
-    def walk(item: Any) -> Callable[[Any], Any]:
-        if isinstance(item, Node | OpView | str):
-            index = len(leaves)
-            leaves.append(item)
-            return lambda values: values[index]
-        if isinstance(item, Mapping):
-            builders = {k: walk(v) for k, v in item.items()}
-            return lambda values: type(item)({k: b(values) for k, b in builders.items()})  # type: ignore[call-arg]
-        if isinstance(item, list | tuple):
-            builders_seq = [walk(v) for v in item]
-            if hasattr(item, "_fields"):  # namedtuple
-                return lambda values: type(item)(*(b(values) for b in builders_seq))
-            return lambda values: type(item)(b(values) for b in builders_seq)
-        raise TypeError(
-            f"Fetch argument {item!r} has invalid type {type(item).__name__}; it must be a graph node "
-            "(or a list, tuple or dict of them)"
-        )
-
-    return leaves, walk(fetches)
+    return nest.flatten(
+        fetches, (Node, OpView, str), "Fetch argument", "a graph node (or a list, tuple or dict of them)"
+    )
 
 
 def _first(values: list[Any]) -> Any:
