@@ -13,11 +13,11 @@ from graphflow.control_flow import cond
 from graphflow.graph import get_default_graph
 from graphflow.nodes import Node
 from graphflow.ops.dims import size
-from graphflow.ops.elementwise import add, maximum, multiply, subtract
+from graphflow.ops.elementwise import add, maximum, multiply
 from graphflow.ops.linalg import matmul
 from graphflow.ops.shape import cast, identity, reshape
-from graphflow.ops.state import assign_sub
 from graphflow.registry import as_node
+from graphflow.train.moving_averages import assign_moving_average
 from graphflow.variable_scope import get_variable, variable_scope
 
 
@@ -211,11 +211,11 @@ def batch_normalization(
             return normalize(moving_mean, moving_variance)
 
         def update_mean() -> Node:
-            return _assign_moving_average(moving_mean, mean, momentum)
+            return assign_moving_average(moving_mean, mean, momentum)
 
         def update_variance() -> Node:
             value = _unbiased(variance, inputs, channels) if fused else variance
-            return _assign_moving_average(moving_variance, value, momentum)
+            return assign_moving_average(moving_variance, value, momentum)
 
         graph = get_default_graph()
         for update, var in ((update_mean, moving_mean), (update_variance, moving_variance)):
@@ -226,12 +226,6 @@ def batch_normalization(
                 op = update()
             graph.add_to_collection("update_ops", op)
     return outputs
-
-
-def _assign_moving_average(variable: Node, value: Node, momentum: float) -> Node:
-    """variable -= (variable - value) * (1 - momentum), as TF-1 writes it."""
-    with get_default_graph().name_scope("AssignMovingAvg"):
-        return assign_sub(variable, multiply(subtract(variable, value), 1.0 - momentum))
 
 
 def _unbiased(variance: Node, inputs: Node, channels: int) -> Node:

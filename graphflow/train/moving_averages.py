@@ -24,6 +24,13 @@ from graphflow.variables import Variable
 MOVING_AVERAGE_VARIABLES = "moving_average_variables"
 
 
+def assign_moving_average(variable: Variable, value: Any, decay: Any, name: str | None = None) -> Node:
+    """The op that moves `variable` towards `value`: variable -= (variable - value) * (1 - decay), as TF-1 writes
+    it (`decay` a number or a node); what an average's shadow and batch normalisation's moving statistics run."""
+    with get_default_graph().name_scope(name or "AssignMovingAvg"):
+        return assign_sub(variable, multiply(subtract(variable, value), 1.0 - decay))
+
+
 class ExponentialMovingAverage:
     """Keeps moving averages of variables and tensors (TF-1 `tf.train.ExponentialMovingAverage`).
 
@@ -115,11 +122,10 @@ class ExponentialMovingAverage:
 
     def _update(self, shadow: Variable, value: Node) -> Node:
         decay = self._decay_for(shadow.dtype)
-        one_minus_decay = 1.0 - decay
         if shadow not in self._debiased:
-            return assign_sub(shadow, multiply(subtract(shadow, value), one_minus_decay))
+            return assign_moving_average(shadow, value, decay)
         biased, local_step = self._debiased[shadow]
-        updated = assign_sub(biased, multiply(subtract(biased, value), one_minus_decay))
+        updated = assign_moving_average(biased, value, decay)
         steps = assign_add(local_step, np.ones((), shadow.dtype))
         return assign(shadow, divide(updated, 1.0 - power(decay, steps)))
 
