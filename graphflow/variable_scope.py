@@ -52,7 +52,7 @@ class VariableScope:
 class _Store:
     variables: dict[str, Variable] = field(default_factory=dict)
     scope: VariableScope = field(default_factory=lambda: VariableScope(""))
-    default_names: dict[str, int] = field(default_factory=dict)
+    scope_counts: dict[str, int] = field(default_factory=dict)  # how often each full scope name was opened
 
 
 _STORES: weakref.WeakKeyDictionary[Graph, _Store] = weakref.WeakKeyDictionary()
@@ -108,13 +108,13 @@ def variable_scope(
         # The first of `name`, `name_1`, ... that no scope, named or unnamed, has used yet (TF-1).
         wanted = f"{outer.name}/{default_name}" if outer.name else default_name
         full, index = wanted, 1
-        while store.default_names.get(full, 0):
+        while store.scope_counts.get(full, 0):
             full, index = f"{wanted}_{index}", index + 1
         name_scope, base = full.rpartition("/")[2], outer
     else:
         raise ValueError("variable_scope needs a name_or_scope, or a default_name for an unnamed scope")
     if not isinstance(name_or_scope, VariableScope):
-        store.default_names[full] = store.default_names.get(full, 0) + 1
+        store.scope_counts[full] = store.scope_counts.get(full, 0) + 1
     inherited = outer.reuse if outer.reuse is not False else base.reuse
     scope = VariableScope(
         full,
@@ -126,7 +126,7 @@ def variable_scope(
     )
     store.scope = scope
     # A VariableScope object entered again gets back the counts it left, as in TF-1.
-    counts = dict(store.default_names) if isinstance(name_or_scope, VariableScope) else None
+    counts = dict(store.scope_counts) if isinstance(name_or_scope, VariableScope) else None
     try:
         if auxiliary_name_scope:
             with graph.name_scope(name_scope) as opened:
@@ -137,13 +137,13 @@ def variable_scope(
     finally:
         store.scope = outer
         if counts is not None:
-            store.default_names = counts
+            store.scope_counts = counts
         elif name_or_scope is not None:
             # Leaving a named scope forgets the unnamed scopes opened inside it, as TF-1 does, so code that enters
             # it again with reuse=True names its layers dense, dense_1, ... as the first time and finds their
             # variables.
-            for key in [k for k in store.default_names if k.startswith(full + "/")]:
-                del store.default_names[key]
+            for key in [k for k in store.scope_counts if k.startswith(full + "/")]:
+                del store.scope_counts[key]
 
 
 def get_variable(
