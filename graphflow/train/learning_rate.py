@@ -94,10 +94,7 @@ def polynomial_decay(
         else:
             step = minimum(step, horizon)
         end = cast(as_node(end_learning_rate), rate.dtype)
-        return (rate - end) * _power(1.0 - step / horizon, cast(as_node(power), rate.dtype)) + end
-
-
-_power = power  # the schedule's `power` argument shadows the op inside polynomial_decay
+        return (rate - end) * (1.0 - step / horizon) ** cast(as_node(power), rate.dtype) + end
 
 
 def piecewise_constant(x: Any, boundaries: Sequence[Any], values: Sequence[Any], name: str | None = None) -> Node:
