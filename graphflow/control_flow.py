@@ -142,10 +142,13 @@ def cond(
             leaves, rebuild = flatten(_in_context(branch, fn))
             results.append((branch, leaves, rebuild))
         (t_branch, t_leaves, rebuild), (f_branch, f_leaves, f_rebuild) = results
-        if len(t_leaves) != len(f_leaves) or rebuild(list(range(len(t_leaves)))) != f_rebuild(
-            list(range(len(f_leaves)))
-        ):
-            raise ValueError("cond: true_fn and false_fn must return the same structure of nodes")
+        # Leaves numbered in order: equal only if the structures are, with their nodes in the same places.
+        if rebuild(list(range(len(t_leaves)))) != f_rebuild(list(range(len(f_leaves)))):
+            t_shape, f_shape = rebuild(["<node>"] * len(t_leaves)), f_rebuild(["<node>"] * len(f_leaves))
+            raise ValueError(
+                f"cond '{graph._scope}': true_fn and false_fn must return the same structure of nodes, in the same "
+                f"order, got {t_shape} and {f_shape}"
+            )
         merged = [
             merge(pred, _exit(t_branch, t), _exit(f_branch, f), name="Merge")
             for t, f in zip(t_leaves, f_leaves, strict=True)

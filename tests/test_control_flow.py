@@ -80,8 +80,10 @@ def test_cond_returns_the_structure_its_branches_return(x):
 
 
 def test_cond_refuses_mismatched_branches_and_a_non_bool_predicate(x):
-    with pytest.raises(ValueError, match="same structure"):
+    with pytest.raises(ValueError, match=r"cond 'cond': .* same structure .* got \('<node>', '<node>'\) and <node>"):
         gf.cond(x > 0, lambda: (x, x), lambda: x)
+    with pytest.raises(ValueError, match="same structure of nodes, in the same order"):
+        gf.cond(x > 0, lambda: {"a": x, "b": x * 2.0}, lambda: {"b": x, "a": x * 2.0})
     with pytest.raises(TypeError, match="pred must be a bool, got 'x'"):
         gf.cond(x, lambda: x, lambda: x)
     with pytest.raises(TypeError, match=r"pred is the Python bool True.*use a Python `if`"):
