@@ -28,7 +28,7 @@ class _Branch:
         self.outer = graph._branch
         self.members: set[Node] = set()
         self.switched: dict[Node, Node] = {}
-        self.switches: set[Node] = set()
+        self.switches: set[Node] = set()  # the values of `switched`, for membership tests
         self.pivot = self.enter(pred)
 
     def enter(self, x: Node) -> Node:
@@ -41,7 +41,8 @@ class _Branch:
                 s = switch(x, self.pred, side=self.side, name="Switch_t" if self.side else "Switch_f")
             finally:
                 self.graph._branch = previous
-            self.switched[x], self.switches = s, self.switches | {s}
+            self.switched[x] = s
+            self.switches.add(s)
         return self.switched[x]
 
     def capture(self, opdef: Any, inputs: tuple[Node, ...]) -> tuple[Node, ...]:
