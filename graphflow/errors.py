@@ -5,17 +5,40 @@ Each one also derives from the matching Python built-in, so `except ValueError` 
 
 from __future__ import annotations
 
+import linecache
 from typing import Any
 
 
 class OpError(Exception):
-    """An error tied to one node of the graph (`.node`; `.op` too, as in TF-1)."""
+    """An error tied to one node of the graph (`.node`; `.op` too, as in TF-1).
+
+    The message ends with the line of the user's code that built the node, as TF-1's "defined at" does.
+    """
 
     def __init__(self, node: Any, message: str) -> None:
+        where = defined_at(node)
+        if where:  # after the first line, which says what went wrong
+            first, newline, rest = message.partition("\n")
+            message = f"{first}\n  '{node.op_name}' was defined at {where}{newline}{rest}"
         super().__init__(message)
         self.node = node
         self.op = node
         self.message = message
+
+
+def defined_at(node: Any) -> str:
+    """`file:line in function: source line` where the user's code built `node`, or "" when it is not known."""
+    site = getattr(node, "site", None)
+    if site is None:
+        return ""
+    file, line, function = site
+    source = linecache.getline(file, line).strip()
+    return f"{file}:{line} in {function}" + (f": {source}" if source else "")
+
+
+class NumericWarning(RuntimeWarning):
+    """numpy met an overflow, a division by zero or an invalid value (NaN) inside an op of a run; the message names
+    the op and where it was built."""
 
 
 class InvalidArgumentError(OpError, ValueError):

@@ -11,6 +11,8 @@ inferred, so most mistakes surface when the graph is built. Edges point from a n
 
 from __future__ import annotations
 
+import os
+import sys
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -34,6 +36,22 @@ def _op(type_name: str) -> Any:
     return OPS[type_name]
 
 
+# Files under this folder are graphflow's own: a node's creation site is the first frame outside it.
+_PACKAGE = os.path.dirname(os.path.abspath(__file__)) + os.sep
+_getframe = sys._getframe
+
+
+def creation_site() -> tuple[str, int, str] | None:
+    """`(file, line, function)` of the innermost caller outside graphflow: where the user's code built a node, as TF-1
+    records it for "defined at" in its errors. Walks a few frames; reading the source line is left to the error."""
+    frame = _getframe(1)
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE):
+        frame = frame.f_back
+    if frame is None:
+        return None
+    return frame.f_code.co_filename, frame.f_lineno, frame.f_code.co_name
+
+
 class Node:
     """A vertex of the graph. Its value exists only inside a `Session.run`.
 
@@ -45,13 +63,15 @@ class Node:
             placeholders, variables and constants.
         dtype: numpy dtype, or None when only known at run time.
         shape: `TensorShape` with None for unknown dimensions, or None for an unknown rank.
+        site: `(file, line, function)` where the user's code built it (the first frame outside graphflow), or None;
+            run-time errors show it as "defined at file:line", as TF-1's do.
         role: what built it, one of `ROLES`: "gradient" inside `gf.gradients`, "update" inside an optimizer's
             `apply_gradients` (its slots, step sizes, update ops and train op), "initializer" for the initial value a
             variable builds (from an array or a callable), its `initializer` assign and `variables_initializer()`'s
             op; "forward" for everything else, including an initial value built before its variable.
     """
 
-    __slots__ = ("__weakref__", "control_inputs", "dtype", "graph", "inputs", "op_name", "role", "shape")
+    __slots__ = ("__weakref__", "control_inputs", "dtype", "graph", "inputs", "op_name", "role", "shape", "site")
     kind = "node"
     _type = "Node"
     __array_ufunc__ = None  # `ndarray * node` must call `node.__rmul__`, not make an object array
@@ -64,6 +84,7 @@ class Node:
         self.dtype = dtype
         self.shape = as_shape(shape)
         self.role = graph._role
+        self.site = creation_site()
         graph._add(self)
 
     @property

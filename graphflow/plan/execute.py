@@ -8,6 +8,9 @@ session commits the new values after the last step, only if every step succeeded
 
 from __future__ import annotations
 
+import os
+import sys
+import warnings
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -42,12 +45,14 @@ def fresh_env(
 
 
 def run(plan: Plan, env: list[Any]) -> None:
-    """Runs every step on `env`, in order.
+    """Runs every step on `env`, in order. numpy's floating-point warnings name the step's op (`numeric_warning`).
 
     Raises:
-        gf.errors.InvalidArgumentError: a step failed; the message names its op and the op's inputs.
+        gf.errors.InvalidArgumentError: a step failed; the message names its op, where it was built and the shapes
+            and dtypes it was given.
     """
-    out = None
+    out = inputs = None
+    routed = _route_warnings()
     try:
         for fn, inputs, attrs, out, frees in plan.program:
             # One- and two-input calls are spelled out: building an argument list costs more than a small op.
@@ -62,27 +67,33 @@ def run(plan: Plan, env: list[Any]) -> None:
             for s in frees:
                 env[s] = None
     except Exception as e:
+        error = failure(plan.node_at(out), e, [env[s] for s in inputs])
         env.clear()  # the values are not handed on, and the traceback keeps none of them alive
-        raise failure(plan.node_at(out), e) from e
+        raise error from e
+    finally:
+        _restore_warnings(routed)
 
 
 def run_checked(plan: Plan, env: list[Any]) -> None:
     """`run` that also stops at the first op whose output holds NaN or Inf (`Session(debug_nans=True)`).
 
-    A separate loop, so the plain one pays nothing for the check.
+    A separate loop, so the plain one pays nothing for the check. The check reports every NaN and Inf with its op, so
+    numpy's own warnings, which would only repeat it, are silenced (a category the caller set to raise still raises).
     """
+    quiet = {k: "ignore" if v == "warn" else v for k, v in np.geterr().items()}
     try:
-        for fn, inputs, attrs, out, frees in plan.program:
-            args = [env[s] for s in inputs]
-            try:
-                value = fn(*args, **attrs)
-            except Exception as e:
-                raise failure(plan.node_at(out), e) from e
-            if _non_finite(value):
-                raise _non_finite_error(plan.node_at(out), value, args)
-            env[out] = value
-            for s in frees:
-                env[s] = None
+        with np.errstate(**quiet):
+            for fn, inputs, attrs, out, frees in plan.program:
+                args = [env[s] for s in inputs]
+                try:
+                    value = fn(*args, **attrs)
+                except Exception as e:
+                    raise failure(plan.node_at(out), e, args) from e
+                if _non_finite(value):
+                    raise _non_finite_error(plan.node_at(out), value, args)
+                env[out] = value
+                for s in frees:
+                    env[s] = None
     except errors.OpError:
         env.clear()
         raise
@@ -183,15 +194,99 @@ def _signature(args: tuple[Any, ...]) -> Signature | None:
 
 
 # --------------------------------------------------------------------------------------------------------------------
-# Errors
+# Errors and warnings
 
 
-def failure(op: Node, error: Exception) -> errors.OpError:
-    """The error for a step whose op raised `error`."""
-    inputs = ", ".join(f"'{i.op_name}' {format_shape(i.shape)} {dtype_name(i.dtype)}" for i in op.inputs)
-    return errors.InvalidArgumentError(
-        op, f"{op.type} '{op.op_name}' failed: {error} (inputs: {inputs or 'none'}). No variable was changed."
+def _errstate() -> dict[str, Any]:
+    """`np.errstate` arguments that route numpy's floating-point warnings inside a run to `numeric_warning`, which names
+    the op. A category the caller set to ignore or raise keeps that setting (`np.seterr`); if the caller installed a
+    handler of its own (`call`, `log`), everything stays as the caller set it."""
+    modes = np.geterr()
+    if "call" in modes.values() or "log" in modes.values():
+        return {}
+    return {"call": numeric_warning, **{k: "call" if v == "warn" else v for k, v in modes.items()}}
+
+
+# numpy (2.0 and later) keeps its floating-point error state in a context variable. Entering `np.errstate` for every
+# run would cost about 1.3 µs, a fifth of a small run, so the state `_errstate` makes is kept for the last state it was
+# made from, and a run only sets and resets the variable.
+try:
+    from numpy._core._ufunc_config import _extobj_contextvar as _numpy_state
+except ImportError:  # numpy 1.x
+    _numpy_state = None
+_routed: tuple[Any, Any] = (None, None)  # (the caller's state, the same with warnings routed to numeric_warning)
+
+
+def _route_warnings() -> Any:
+    """Routes numpy's warnings to `numeric_warning` until `_restore_warnings` is given what this returns."""
+    global _routed
+    if _numpy_state is None:
+        state = np.errstate(**_errstate())
+        state.__enter__()
+        return state
+    cached = _routed  # read once: another thread may replace it
+    outer = _numpy_state.get()
+    if cached[0] is not outer:
+        with np.errstate(**_errstate()):
+            cached = _routed = (outer, _numpy_state.get())
+    return _numpy_state.set(cached[1])
+
+
+def _restore_warnings(routed: Any) -> None:
+    if _numpy_state is None:
+        routed.__exit__(None, None, None)
+    else:
+        _numpy_state.reset(routed)
+
+
+def numeric_warning(kind: str, flag: int) -> None:
+    """Warns as numpy would, naming the op whose step met `kind` ("overflow", "invalid value", ...) and where the user
+    built it, and attributed to the user's line that ran the session rather than to this module."""
+    frame, op = sys._getframe(1), None
+    while frame is not None and op is None:
+        if frame.f_code in _RUN_LOOPS:
+            local = frame.f_locals
+            op = local["plan"].node_at(local["out"])
+        frame = frame.f_back
+    level = 2  # 1 is this function; count the frames of graphflow and numpy above it
+    frame = sys._getframe(1)
+    while frame is not None and frame.f_code.co_filename.startswith(_LIBRARY_FILES):
+        level += 1
+        frame = frame.f_back
+    where = errors.defined_at(op) if op is not None else ""
+    warnings.warn(
+        f"{kind} encountered in "
+        + (f"{op.type} '{op.op_name}'" if op is not None else "an op")
+        + (f", defined at {where}" if where else "")
+        + ". "
+        "Session(debug_nans=True) stops the run at the first op that gives NaN or Inf and shows its inputs.",
+        errors.NumericWarning,
+        stacklevel=level,
     )
+
+
+_RUN_LOOPS = (run.__code__,)
+_LIBRARY_FILES = (os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep, os.path.dirname(np.__file__))
+
+
+def failure(op: Node, error: Exception, values: list[Any] | None = None) -> errors.OpError:
+    """The error for a step whose op raised `error` on the input arrays `values` (None when they are not known)."""
+    if values is None:
+        given = [f"'{x.op_name}' {format_shape(x.shape)} {dtype_name(x.dtype)}" for x in op.inputs]
+    else:  # `values` may go on past the op's inputs with the buffers an update writes into; those are not described
+        given = [_given(x, v) for x, v in zip(op.inputs, values[: len(op.inputs)], strict=True)]
+    return errors.InvalidArgumentError(
+        op,
+        f"{op.type} '{op.op_name}' failed: {error}\n  inputs: {', '.join(given) or 'none'}\nNo variable was changed.",
+    )
+
+
+def _given(node: Node, value: Any) -> str:
+    """An input as a step got it: its actual shape and dtype, and the static shape where that says less."""
+    declared = format_shape(node.shape)
+    shape, dtype = np.shape(value), getattr(value, "dtype", type(value).__name__)
+    actual = format_shape(shape)
+    return f"'{node.op_name}' {dtype} {actual}" + ("" if declared == actual else f" (declared {declared})")
 
 
 def _non_finite_error(op: Node, value: Any, inputs: list[Any]) -> errors.OpError:
