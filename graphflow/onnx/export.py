@@ -1,0 +1,337 @@
+"""`export(session, inputs, outputs)`: the part of a graph that computes `outputs` from `inputs`, as an ONNX model.
+
+The walk starts at the outputs and stops at the inputs, so gradients, optimizer slots and updates, which no output
+reads, are left out. Variables become initializers holding their values in the session; constants too. A
+`placeholder_with_default` that is not an input takes its default, and a `gf.cond` whose predicate is then known
+(a `training` flag left at False) is replaced by the branch it takes: batch normalisation and dropout export in
+their inference form. Each remaining op is converted by its function in `to_onnx.EXPORTS`.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+
+from graphflow.nodes import Constant, Node, Operation, Placeholder
+from graphflow.onnx import array_ops, math_ops  # noqa: F401  (they fill the table)
+from graphflow.onnx.table import EXPORTS, refusal
+from graphflow.shapes import format_shape
+from graphflow.variables import Variable
+from graphflow.version import __version__
+
+DEFAULT_OPSET = 17  # read by onnxruntime 1.12 and later, and by every current ONNX tool
+MIN_OPSET = 13  # the first with axes as inputs of Squeeze, Unsqueeze and ReduceSum, which the converters use
+
+DEAD = object()  # the value of an op in the branch of a cond that the folded predicate does not take
+_UNKNOWN = object()  # a value only a run knows
+
+
+class Context:
+    """The model being built: nodes, initializers, and the ONNX name of each graphflow node's value."""
+
+    def __init__(self, session: Any, opset: int) -> None:
+        self.session = session
+        self.opset = opset
+        self.nodes: list[onnx.NodeProto] = []
+        self.initializers: list[TensorProto] = []
+        self.names: dict[Node, Any] = {}
+        self.taken: set[str] = set()
+
+    def fresh(self, base: str) -> str:
+        """A value name not used yet, `base` if possible."""
+        name, k = base, 0
+        while name in self.taken:
+            k += 1
+            name = f"{base}_{k}"
+        self.taken.add(name)
+        return name
+
+    def part(self, op: Node, label: str) -> str:
+        """The name of an intermediate value of `op`'s conversion, e.g. `dense/MatMul/transpose_b`."""
+        return self.fresh(f"{op.op_name}/{label}")
+
+    def emit(self, op_type: str, inputs: Sequence[str], output: str, **attrs: Any) -> str:
+        """Adds an ONNX node computing `output`; returns `output`."""
+        self.taken.add(output)
+        self.nodes.append(helper.make_node(op_type, list(inputs), [output], name=output, **attrs))
+        return output
+
+    def chain(self, op: Operation, x: str, steps: Sequence[tuple[str, Sequence[str], dict]]) -> str:
+        """Applies `steps` (ONNX type, inputs after the running value, attributes) one after the other to `x`; the
+        last gives the op's output. No steps: an Identity."""
+        steps = list(steps) or [("Identity", [], {})]
+        for k, (op_type, extra, attrs) in enumerate(steps):
+            last = k == len(steps) - 1
+            out = op.op_name if last else self.part(op, op_type)
+            x = self.emit(op_type, [x, *extra], out, **attrs)
+        return x
+
+    def const(self, value: Any, dtype: Any, label: str) -> str:
+        """An initializer holding `value` as `dtype`, named after `label`."""
+        name = self.fresh(label)
+        self.initializers.append(numpy_helper.from_array(np.asarray(value, dtype=dtype), name))
+        return name
+
+    def ints(self, values: Sequence[int], label: str) -> str:
+        """A 1-d int64 initializer (axes, shapes, repeats)."""
+        return self.const(list(values), np.int64, label)
+
+
+def export(
+    session: Any,
+    inputs: Node | Sequence[Node],
+    outputs: Node | Sequence[Node],
+    path: str | os.PathLike | None = None,
+    opset: int | None = None,
+) -> onnx.ModelProto:
+    """The graph that computes `outputs` from `inputs`, with the variables' values in `session`, as an ONNX model.
+
+    Args:
+        session: the `gf.Session` whose variable values are frozen into the model.
+        inputs: the placeholders the model takes (a node or a list). A `placeholder_with_default` given here stays
+            an input; one not given takes its default value (a `training` flag: the inference form).
+        outputs: the nodes the model computes (a node or a list). The model's inputs and outputs are named after
+            the nodes' op names; a dimension that is None (a batch size) stays symbolic.
+        path: if given, the model is written there too (atomically: the file is whole or absent).
+        opset: the ONNX operator set version, from `MIN_OPSET` (13) to onnx's newest; `DEFAULT_OPSET` (17) by
+            default.
+
+    Returns:
+        The `onnx.ModelProto`, checked with `onnx.checker.check_model`.
+
+    Raises:
+        TypeError: an input is not a placeholder, or a node is not a graphflow node.
+        ValueError: a node of another graph, a placeholder the outputs need that is not an input, an opset out of
+            range, or an op with no ONNX form (the error names it and its type, and says why).
+    """
+    inputs, outputs = _node_list(inputs, "inputs"), _node_list(outputs, "outputs")
+    opset = _check_opset(opset)
+    for node in (*inputs, *outputs):
+        if node.graph is not session.graph:
+            raise ValueError(f"'{node.op_name}' belongs to another graph than the session's")
+    for x in inputs:
+        if not (isinstance(x, Placeholder) or x.type == "PlaceholderWithDefault"):
+            raise TypeError(f"inputs: '{x.op_name}' ({x.type}) is not a placeholder; the inputs are what a run feeds")
+        if x.dtype is None:
+            raise ValueError(f"inputs: placeholder '{x.op_name}' has no dtype; give it one to export it")
+    if len(set(outputs)) != len(outputs):
+        raise ValueError("outputs: a node is listed twice")
+
+    ctx = Context(session, opset)
+    fed = set(inputs)
+    ctx.taken.update(x.op_name for x in inputs)
+    for x in inputs:
+        ctx.names[x] = x.op_name
+    for node in _walk(outputs, fed):
+        if node not in ctx.names:
+            ctx.names[node] = _convert(ctx, node, fed)
+
+    graph_outputs = []
+    for node in outputs:
+        name = ctx.names[node]
+        if name is DEAD:
+            raise ValueError(f"outputs: '{node.op_name}' lies in the branch of a cond that is not taken")
+        if name != node.op_name:  # an input, a frozen variable, or a value another node computed: give it its name
+            wanted = node.op_name if node.op_name not in ctx.taken else node.name
+            name = ctx.emit("Identity", [name], ctx.fresh(wanted))
+        graph_outputs.append(_value_info(name, node, symbolic=False))
+
+    graph = helper.make_graph(
+        ctx.nodes,
+        _graph_name(outputs),
+        [_value_info(x.op_name, x, symbolic=True) for x in inputs],
+        graph_outputs,
+        initializer=ctx.initializers,
+    )
+    opsets = [helper.make_opsetid("", opset)]
+    model = helper.make_model(
+        graph,
+        opset_imports=opsets,
+        producer_name="graphflow",
+        producer_version=__version__,
+        ir_version=helper.find_min_ir_version_for(opsets),
+    )
+    onnx.checker.check_model(model)
+    if path is not None:
+        _write(model, path)
+    return model
+
+
+def _node_list(nodes: Any, what: str) -> list[Node]:
+    items = [nodes] if isinstance(nodes, Node) else list(nodes)
+    if not items:
+        raise ValueError(f"{what}: give at least one node")
+    for node in items:
+        if not isinstance(node, Node):
+            raise TypeError(f"{what}: expected graphflow nodes, got {type(node).__name__} {node!r}")
+    return items
+
+
+def _check_opset(opset: int | None) -> int:
+    if opset is None:
+        return DEFAULT_OPSET
+    newest = onnx.defs.onnx_opset_version()
+    if not isinstance(opset, int) or not MIN_OPSET <= opset <= newest:
+        raise ValueError(
+            f"opset must be an int from {MIN_OPSET} to {newest} (the installed onnx's newest), got {opset!r}"
+        )
+    return opset
+
+
+def _graph_name(outputs: list[Node]) -> str:
+    return "graphflow: " + ", ".join(node.op_name for node in outputs)
+
+
+def _value_info(name: str, node: Node, symbolic: bool) -> onnx.ValueInfoProto:
+    """The declared type of a model input or output. Unknown dimensions of inputs get names (`batch` for the first
+    axis, `<input>_dim<i>` for others), so tools show them; those of outputs stay unnamed."""
+    if node.dtype is None:
+        raise ValueError(f"'{node.op_name}' ({node.type}) has a dtype known only at run time; cast it to export it")
+    elem = helper.np_dtype_to_tensor_dtype(node.dtype)
+    if node.shape is None:
+        return helper.make_tensor_value_info(name, elem, None)
+    dims = []
+    for i, d in enumerate(node.shape):
+        if d is not None:
+            dims.append(d)
+        elif symbolic:
+            dims.append("batch" if i == 0 else f"{node.op_name}_dim{i}")
+        else:
+            dims.append(None)
+    return helper.make_tensor_value_info(name, elem, dims)
+
+
+def _write(model: onnx.ModelProto, path: str | os.PathLike) -> None:
+    """Writes into a temporary file next to `path`, then renames it over `path`, so a crash leaves no half file."""
+    path = os.fspath(path)
+    folder = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(prefix=".onnx-", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(model.SerializeToString())
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# The walk: what the outputs need, with placeholder_with_default and conds folded
+
+
+def _walk(outputs: list[Node], fed: set[Node]) -> list[Node]:
+    """The nodes the outputs need, each after its inputs (iteratively, so deep graphs are fine)."""
+    order, seen = [], set()
+    for root in outputs:
+        stack = [(root, False)]
+        while stack:
+            node, ready = stack.pop()
+            if ready:
+                order.append(node)
+            elif node not in seen:
+                seen.add(node)
+                stack.append((node, True))
+                stack.extend((i, False) for i in reversed(_needs(node, fed)))
+    return order
+
+
+def _needs(node: Node, fed: set[Node]) -> list[Node]:
+    if node in fed or not isinstance(node, Operation):
+        return []
+    if node.type == "Switch":
+        return [node.inputs[0]] if _taken(node, fed) else []
+    if node.type == "Merge":
+        pred, t, f = node.inputs
+        value = _static(pred, fed)
+        return [] if value is _UNKNOWN else [t if bool(value) else f]  # an unknown predicate is refused later
+    return list(node.inputs)
+
+
+def _taken(switch: Node, fed: set[Node]) -> bool | None:
+    """Whether a Switch passes its value on; None when its predicate is only known at run time."""
+    value = _static(switch.inputs[1], fed)
+    return None if value is _UNKNOWN else bool(value) == switch.attrs["side"]
+
+
+def _static(node: Node, fed: set[Node]) -> Any:
+    """The value of a cond's predicate when the export can know it: a constant, the default of a
+    placeholder_with_default that is not an input, or an op of such values (`gf.logical_not(training)`)."""
+    if node in fed:
+        return _UNKNOWN
+    if isinstance(node, Constant):
+        return node.value
+    if not isinstance(node, Operation):
+        return _UNKNOWN
+    if node.type in ("PlaceholderWithDefault", "Identity"):
+        return _static(node.inputs[0], fed)
+    opdef = node.opdef
+    if opdef.needs_rng or opdef.ref or opdef.programs or opdef.handles_dead:
+        return _UNKNOWN
+    values = [_static(x, fed) for x in node.inputs]
+    if any(v is _UNKNOWN for v in values):
+        return _UNKNOWN
+    return opdef.forward(*values, **node.attrs)
+
+
+def _convert(ctx: Context, node: Node, fed: set[Node]) -> Any:
+    """The ONNX value name of `node` (DEAD for a node of an untaken branch), adding what computes it."""
+    if isinstance(node, Variable):
+        return ctx.const(ctx.session.run(node), node.dtype, node.op_name)
+    if isinstance(node, Constant):
+        return node.op_name if node.dtype is None else ctx.const(node.value, node.dtype, node.op_name)
+    if isinstance(node, Placeholder):
+        raise ValueError(
+            f"placeholder '{node.op_name}' {format_shape(node.shape)} is needed by the outputs but is not among the "
+            "inputs: add it to inputs"
+        )
+    if node.type == "Switch":
+        taken = _taken(node, fed)
+        if taken is None:
+            raise ValueError(
+                refusal(node, f"its gf.cond's predicate '{node.inputs[1].op_name}' is only known at run time")
+            )
+        return ctx.names[node.inputs[0]] if taken else DEAD
+    if node.type == "Merge":
+        pred, t, f = node.inputs
+        value = _static(pred, fed)
+        if value is _UNKNOWN:
+            raise ValueError(refusal(node, f"its gf.cond's predicate '{pred.op_name}' is known only at run"))
+        return ctx.names[t if bool(value) else f]
+    if node.type == "PlaceholderWithDefault":
+        return ctx.names[node.inputs[0]]
+    if _is_dead(ctx, node, fed):
+        return DEAD
+    convert = EXPORTS.get(node.type)
+    if convert is None:
+        raise ValueError(refusal(node))
+    inputs = [_input_name(ctx, x, node) for x in node.inputs]
+    return convert(ctx, node, *inputs)
+
+
+def _is_dead(ctx: Context, op: Operation, fed: set[Node]) -> bool:
+    """An op with an input from an untaken branch, or built in such a branch with no input from it (its control
+    input is the branch's predicate Switch)."""
+    if any(ctx.names.get(x) is DEAD for x in op.inputs):
+        return True
+    pivots = [c for c in op.control_inputs if isinstance(c, Operation) and c.type == "Switch"]
+    return any(_taken(p, fed) is False for p in pivots)
+
+
+def _input_name(ctx: Context, x: Node, op: Operation) -> str:
+    """`x`'s ONNX name; a Python number left untyped (its partners' dtype was unknown when built) becomes an
+    initializer of the op's dtype."""
+    if isinstance(x, Constant) and x.dtype is None:
+        known = [i.dtype for i in op.inputs if i.dtype is not None]
+        dtype = known[0] if known else op.dtype
+        if dtype is None:
+            raise ValueError(
+                f"{op.type} '{op.op_name}': the dtype of the number '{x.op_name}' is only known at run time"
+            )
+        return ctx.const(x.value, dtype, x.op_name)
+    return ctx.names[x]
