@@ -15,7 +15,7 @@ import pytest
 
 import graphflow as gf
 from graphflow.nodes import OPS
-from graphflow.onnx import EXPORTS, REFUSED, export
+from graphflow.onnx import EXPORTS, FOLDED, REFUSED, export
 from graphflow.ops.reduction import reduced_size_op
 
 BATCHES = (1, 3, 7)
@@ -28,6 +28,13 @@ class Spec:
     shape: tuple
     dtype: str
     sample: Callable[[np.random.Generator, tuple], Any]
+    default: Any = None  # if given, the input is a placeholder_with_default of this value
+
+
+def DEFAULT(*shape: Any) -> Spec:
+    """A placeholder_with_default given as an input: it stays an input, fed like a placeholder."""
+    default = np.ones([1 if d == "n" else d for d in shape], np.float32)
+    return Spec(shape, "float32", lambda rng, s: rng.uniform(-2, 2, s), default)
 
 
 def F(*shape: Any, lo: float = -2.0, hi: float = 2.0, dtype: str = "float32") -> Spec:
@@ -92,8 +99,12 @@ CASES = [  # op type, build(*placeholders), input specs
     ("Identity", gf.identity, [F("n", 3)]),
     ("StopGradient", gf.stop_gradient, [F("n", 3)]),
     ("CheckNumerics", lambda x: gf.check_numerics(x, "x"), [F("n", 3)]),
-    ("PlaceholderWithDefault", lambda x: gf.placeholder_with_default(np.ones((2, 3), np.float32), [None, 3]) * x,
-     [F(3)]),
+    ("PlaceholderWithDefault", lambda x, y: x * y, [DEFAULT("n", 3), F(3)]),
+    ("PlaceholderWithDefault", lambda x: x * gf.placeholder_with_default(2.0, []), [F("n", 3)]),
+    ("Merge", lambda x: gf.cond(gf.placeholder_with_default(True, []), lambda: x * 2.0, lambda: x - 1.0),
+     [F("n", 3)]),
+    ("Switch", lambda x: gf.cond(~gf.placeholder_with_default(True, []), lambda: gf.exp(x), lambda: gf.nn.relu(x)),
+     [F("n", 3)]),
     ("MatMul", lambda x: gf.matmul(x, _var(4, 3)), [F("n", 4)]),
     ("MatMul", lambda x: gf.matmul(x, _var(3, 4), transpose_b=True), [F("n", 4)]),
     ("MatMul", lambda x, y: gf.matmul(x, y, transpose_a=True), [F("n", 4), F("n", 3)]),
@@ -155,7 +166,11 @@ def run_both(build, specs, batches=BATCHES, opset=None, seed=0):
     """Exports `build(*placeholders)`, checks the model, and yields (onnxruntime's, graphflow's) result per batch."""
     rng = np.random.default_rng(seed)
     with gf.Graph().as_default():
-        xs = [gf.placeholder(s.dtype, [None if d == "n" else d for d in s.shape]) for s in specs]
+        shapes = [[None if d == "n" else d for d in s.shape] for s in specs]
+        xs = [
+            gf.placeholder(s.dtype, shape) if s.default is None else gf.placeholder_with_default(s.default, shape)
+            for s, shape in zip(specs, shapes, strict=True)
+        ]
         y = build(*xs)
         with gf.Session() as sess:
             model = export(sess, xs, y, opset=opset)
@@ -183,12 +198,12 @@ def test_op_runs_in_onnxruntime_as_in_graphflow(op_type, build, specs):
 
 
 def test_every_converted_op_type_has_a_case():
-    assert {c[0] for c in CASES} == set(EXPORTS)
+    assert {c[0] for c in CASES} == set(EXPORTS) | FOLDED
 
 
-def test_every_registered_op_type_is_converted_or_refused_with_a_reason():
-    assert set(EXPORTS) | set(REFUSED) == set(OPS), "classify the new op types in graphflow/onnx"
-    assert not set(EXPORTS) & set(REFUSED)
+def test_every_registered_op_type_is_converted_folded_or_refused_with_a_reason():
+    assert set(EXPORTS) | FOLDED | set(REFUSED) == set(OPS), "classify the new op types in graphflow/onnx"
+    assert len(EXPORTS) + len(FOLDED) + len(REFUSED) == len(OPS)
 
 
 @pytest.mark.parametrize("opset", [13, 18, 21])

@@ -14,7 +14,19 @@ except ImportError as e:
         "(it brings onnx and onnxruntime)"
     ) from e
 
+from graphflow.onnx import import_ops  # its functions fill IMPORTS
 from graphflow.onnx.export import DEFAULT_OPSET, MIN_OPSET, export
-from graphflow.onnx.table import EXPORTS, REFUSED
+from graphflow.onnx.importer import IMPORTS, ImportedModel, import_model
+from graphflow.onnx.table import EXPORTS, FOLDED, REFUSED
 
-__all__ = ["DEFAULT_OPSET", "EXPORTS", "MIN_OPSET", "REFUSED", "export"]
+__all__ = [
+    "DEFAULT_OPSET",
+    "EXPORTS",
+    "FOLDED",
+    "IMPORTS",
+    "MIN_OPSET",
+    "REFUSED",
+    "ImportedModel",
+    "export",
+    "import_model",
+]

@@ -1,8 +1,8 @@
 """`export(session, inputs, outputs)`: the part of a graph that computes `outputs` from `inputs`, as an ONNX model.
 
 The walk starts at the outputs and stops at the inputs, so gradients, optimizer slots and updates, which no output
-reads, are left out. Variables become initializers holding their values in the session; constants too. A
-`placeholder_with_default` that is not an input takes its default, and a `gf.cond` whose predicate is then known
+reads, are left out. Variables become initializers holding their values in the session, constants Constant nodes.
+A `placeholder_with_default` that is not an input takes its default, and a `gf.cond` whose predicate is then known
 (a `training` flag left at False) is replaced by the branch it takes: batch normalisation and dropout export in
 their inference form. Each remaining op is converted by its function in `to_onnx.EXPORTS`.
 """
@@ -73,14 +73,22 @@ class Context:
         return x
 
     def const(self, value: Any, dtype: Any, label: str) -> str:
-        """An initializer holding `value` as `dtype`, named after `label`."""
+        """A Constant node giving `value` as `dtype`, named after `label`. (Initializers hold the variables only, so
+        that `import_model` can tell weights from constants.)"""
         name = self.fresh(label)
-        self.initializers.append(numpy_helper.from_array(np.asarray(value, dtype=dtype), name))
+        tensor = numpy_helper.from_array(np.asarray(value, dtype=dtype), name)
+        self.nodes.append(helper.make_node("Constant", [], [name], name=name, value=tensor))
         return name
 
     def ints(self, values: Sequence[int], label: str) -> str:
-        """A 1-d int64 initializer (axes, shapes, repeats)."""
+        """A 1-d int64 constant (axes, shapes, repeats)."""
         return self.const(list(values), np.int64, label)
+
+    def initializer(self, value: Any, dtype: Any, label: str) -> str:
+        """An initializer holding `value` (a variable's value)."""
+        name = self.fresh(label)
+        self.initializers.append(numpy_helper.from_array(np.asarray(value, dtype=dtype), name))
+        return name
 
 
 def export(
@@ -282,7 +290,7 @@ def _static(node: Node, fed: set[Node]) -> Any:
 def _convert(ctx: Context, node: Node, fed: set[Node]) -> Any:
     """The ONNX value name of `node` (DEAD for a node of an untaken branch), adding what computes it."""
     if isinstance(node, Variable):
-        return ctx.const(ctx.session.run(node), node.dtype, node.op_name)
+        return ctx.initializer(ctx.session.run(node), node.dtype, node.op_name)
     if isinstance(node, Constant):
         return node.op_name if node.dtype is None else ctx.const(node.value, node.dtype, node.op_name)
     if isinstance(node, Placeholder):

@@ -16,7 +16,6 @@ SAME = {  # graphflow type: ONNX type, for ops that are one ONNX op on the same 
     "Equal": "Equal", "Greater": "Greater", "GreaterEqual": "GreaterOrEqual", "Less": "Less",
     "LessEqual": "LessOrEqual", "LogicalAnd": "And", "LogicalOr": "Or", "LogicalNot": "Not",
     "Identity": "Identity", "StopGradient": "Identity", "CheckNumerics": "Identity",
-    "PlaceholderWithDefault": "Identity",  # when it is an input; otherwise the export takes its default
 }  # fmt: skip
 
 

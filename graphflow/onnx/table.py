@@ -18,6 +18,10 @@ from onnx import helper
 
 from graphflow.nodes import Node, Operation
 
+# Op types the export's walk handles itself: a placeholder_with_default is an input or takes its default, and a
+# cond whose predicate is then known is replaced by the branch it takes.
+FOLDED = frozenset({"PlaceholderWithDefault", "Switch", "Merge"})
+
 Converter = Callable[..., str]
 EXPORTS: dict[str, Converter] = {}
 INT64_MAX, INT64_MIN = np.iinfo(np.int64).max, np.iinfo(np.int64).min
@@ -71,6 +75,4 @@ REFUSED = {
     "FloorDiv": "ONNX's Div truncates integers towards zero where floordiv rounds down; write floor(x / y) for floats",
     "FloorMod": "ONNX's Mod takes the sign of the dividend for floats, where floormod takes the divisor's",
     "NoOp": "it has no value to compute (a group of ops or a train op)",
-    "Switch": "it is part of a gf.cond, which the export folds when its predicate is known",
-    "Merge": "it is part of a gf.cond, which the export folds when its predicate is known",
 }  # fmt: skip
