@@ -287,6 +287,12 @@ def _static(node: Node, fed: set[Node]) -> Any:
     return opdef.forward(*values, **node.attrs)
 
 
+_RUN_TIME_PREDICATE = (
+    "its gf.cond's predicate '{}' is known only at run time, and a cond exports only when its predicate is fixed: a "
+    "constant, or a placeholder_with_default left out of the inputs (it then takes its default)"
+)
+
+
 def _convert(ctx: Context, node: Node, fed: set[Node]) -> Any:
     """The ONNX value name of `node` (DEAD for a node of an untaken branch), adding what computes it."""
     if isinstance(node, Variable):
@@ -309,7 +315,7 @@ def _convert(ctx: Context, node: Node, fed: set[Node]) -> Any:
         pred, t, f = node.inputs
         value = _static(pred, fed)
         if value is _UNKNOWN:
-            raise ValueError(refusal(node, f"its gf.cond's predicate '{pred.op_name}' is known only at run"))
+            raise ValueError(refusal(node, _RUN_TIME_PREDICATE.format(pred.op_name)))
         return ctx.names[t if bool(value) else f]
     if node.type == "PlaceholderWithDefault":
         return ctx.names[node.inputs[0]]
