@@ -220,6 +220,14 @@ def test_mnist_example_exports_a_model_onnxruntime_agrees_with(tmp_path):
     assert result["test_accuracy"] > 0.6  # it learned: chance is 0.1
 
 
+def test_export_example_prints_both_outputs(tmp_path, capsys):
+    result = load_example("export_onnx").main(["--steps", "100", "--out", str(tmp_path)])
+    assert (tmp_path / "xor_mlp.onnx").exists()
+    assert result["max_difference"] < 1e-5
+    assert result["accuracy"] > 0.9
+    assert "graphflow    onnxruntime" in capsys.readouterr().out
+
+
 def _python(code: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "PYTHONPATH": os.getcwd()}
     return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
