@@ -221,7 +221,7 @@ def test_mnist_example_exports_a_model_onnxruntime_agrees_with(tmp_path):
 
 
 def test_export_example_prints_both_outputs(tmp_path, capsys):
-    result = load_example("export_onnx").main(["--steps", "100", "--out", str(tmp_path)])
+    result = load_example("export_onnx").main(["--steps", "200", "--out", str(tmp_path)])
     assert (tmp_path / "xor_mlp.onnx").exists()
     assert result["max_difference"] < 1e-5
     assert result["accuracy"] > 0.9
