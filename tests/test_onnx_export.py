@@ -117,12 +117,42 @@ def test_variables_are_frozen_at_their_values_when_exported(trained):
     assert not np.array_equal(values["hidden/kernel"], frozen["hidden/kernel"])
 
 
-def test_training_flag_given_as_input_is_refused_naming_the_cond(trained):
+def test_training_flag_given_as_input_exports_the_conds_as_if(trained):
     graph, sess, x, _, probabilities, _ = trained
     training = graph.get_tensor_by_name("training:0")
-    expected = r"cannot export Merge '\w+/cond/Merge' to ONNX: its gf.cond's predicate 'training' is known only at run"
-    with pytest.raises(ValueError, match=expected):
-        export(sess, [x, training], probabilities)
+    model = export(sess, [x, training], probabilities)
+    onnx.checker.check_model(model, full_check=True)
+    assert [n.name for n in model.graph.node if n.op_type == "If"] == ["bn/cond/Merge", "dropout/cond/Merge"]
+    xb = np.random.default_rng(4).standard_normal((9, 6)).astype(np.float32)
+    (got,) = runtime(model).run(None, {"x": xb, "training": np.array(False)})
+    np.testing.assert_allclose(got, sess.run(probabilities, {x: xb}), rtol=1e-5, atol=1e-5)
+
+
+def test_batch_norm_exported_with_its_flag_normalises_with_the_batch_when_fed_true():
+    with gf.Graph().as_default():
+        x = gf.placeholder(gf.float32, [None, 5], name="x")
+        training = gf.placeholder_with_default(False, [], name="training")
+        y = gf.layers.batch_normalization(x * 3.0 + 1.0, training=training, name="bn")
+        with gf.Session() as sess:
+            model = export(sess, [x, training], y)
+            run = runtime(model)
+            rng = np.random.default_rng(5)
+            for n, flag in ((4, True), (7, True), (3, False)):
+                xb = rng.standard_normal((n, 5)).astype(np.float32)
+                (got,) = run.run(None, {"x": xb, "training": np.array(flag)})
+                np.testing.assert_allclose(got, sess.run(y, {x: xb, training: flag}), rtol=1e-5, atol=1e-5)
+
+
+def test_cond_on_the_data_and_nested_conds_export_as_if():
+    def build(x):
+        total = gf.reduce_sum(x)
+        inner = lambda: gf.cond(gf.reduce_max(x) > 1.0, lambda: x * 10.0, lambda: gf.exp(x), name="inner")  # noqa: E731
+        return gf.cond(total > 0.0, inner, lambda: -x, name="outer")
+
+    from test_onnx_ops import F, assert_same, run_both
+
+    for got, expected in run_both(build, [F("n", 3)], batches=(1, 2, 3, 4, 5, 6, 7, 8)):
+        assert_same(got, expected)
 
 
 def test_path_writes_the_model_whole(trained, tmp_path):
@@ -183,8 +213,6 @@ def test_refusals_name_the_op_and_its_type():
     assert message.startswith("cannot export While 'grow/While' to ONNX: gf.while_loop has no ONNX export")
     message = _refusal(lambda x: x // 2.0)
     assert message.startswith("cannot export FloorDiv 'FloorDiv' to ONNX")
-    message = _refusal(lambda x: gf.cond(gf.reduce_sum(x) > 0.0, lambda: x, lambda: -x, name="sign"))
-    assert message.startswith("cannot export Merge 'sign/Merge' to ONNX: its gf.cond's predicate 'Greater'")
 
 
 def test_bad_arguments_name_what_is_wrong():

@@ -4,7 +4,8 @@ The walk starts at the outputs and stops at the inputs, so gradients, optimizer 
 reads, are left out. Variables become initializers holding their values in the session, constants Constant nodes.
 A `placeholder_with_default` that is not an input takes its default, and a `gf.cond` whose predicate is then known
 (a `training` flag left at False) is replaced by the branch it takes: batch normalisation and dropout export in
-their inference form. Each remaining op is converted by its function in `to_onnx.EXPORTS`.
+their inference form; a cond whose predicate only a run knows becomes an ONNX If (see `walk.py`). Each other op is
+converted by its function in `table.EXPORTS`.
 """
 
 from __future__ import annotations
@@ -18,30 +19,36 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
-from graphflow.nodes import Constant, Node, Operation, Placeholder
+from graphflow.nodes import Node, Operation, Placeholder
 from graphflow.onnx import array_ops, math_ops  # noqa: F401  (they fill the table)
-from graphflow.onnx.table import EXPORTS, refusal
-from graphflow.shapes import format_shape
-from graphflow.variables import Variable
+from graphflow.onnx.walk import DEAD, convert_all, scoped_names
 from graphflow.version import __version__
 
 DEFAULT_OPSET = 17  # read by onnxruntime 1.12 and later, and by every current ONNX tool
 MIN_OPSET = 13  # the first with axes as inputs of Squeeze, Unsqueeze and ReduceSum, which the converters use
 
-DEAD = object()  # the value of an op in the branch of a cond that the folded predicate does not take
-_UNKNOWN = object()  # a value only a run knows
-
 
 class Context:
-    """The model being built: nodes, initializers, and the ONNX name of each graphflow node's value."""
+    """The graph being built (the model's, or an If branch's): its nodes, the ONNX name of each graphflow node's
+    value, and the predicates a branch takes as known; the model's initializers and the names used anywhere."""
 
-    def __init__(self, session: Any, opset: int) -> None:
+    def __init__(self, session: Any, opset: int, fed: set[Node]) -> None:
         self.session = session
         self.opset = opset
+        self.fed = fed
+        self.assumed: dict[Node, bool] = {}
         self.nodes: list[onnx.NodeProto] = []
         self.initializers: list[TensorProto] = []
-        self.names: dict[Node, Any] = {}
+        self.names: Any = {}
         self.taken: set[str] = set()
+
+    def branch(self, pred: Node, side: bool) -> Context:
+        """The context of an If branch: `pred` is `side` in it; values from around it are read by name."""
+        inner = Context(self.session, self.opset, self.fed)
+        inner.assumed = {**self.assumed, pred: side}
+        inner.names = scoped_names(self.names)
+        inner.initializers, inner.taken = self.initializers, self.taken  # one set of names for the whole model
+        return inner
 
     def fresh(self, base: str) -> str:
         """A value name not used yet, `base` if possible."""
@@ -131,14 +138,11 @@ def export(
     if len(set(outputs)) != len(outputs):
         raise ValueError("outputs: a node is listed twice")
 
-    ctx = Context(session, opset)
-    fed = set(inputs)
+    ctx = Context(session, opset, set(inputs))
     ctx.taken.update(x.op_name for x in inputs)
     for x in inputs:
         ctx.names[x] = x.op_name
-    for node in _walk(outputs, fed):
-        if node not in ctx.names:
-            ctx.names[node] = _convert(ctx, node, fed)
+    convert_all(ctx, outputs)
 
     graph_outputs = []
     for node in outputs:
@@ -227,125 +231,3 @@ def _write(model: onnx.ModelProto, path: str | os.PathLike) -> None:
     except BaseException:
         os.unlink(tmp)
         raise
-
-
-# --------------------------------------------------------------------------------------------------------------------
-# The walk: what the outputs need, with placeholder_with_default and conds folded
-
-
-def _walk(outputs: list[Node], fed: set[Node]) -> list[Node]:
-    """The nodes the outputs need, each after its inputs (iteratively, so deep graphs are fine)."""
-    order, seen = [], set()
-    for root in outputs:
-        stack = [(root, False)]
-        while stack:
-            node, ready = stack.pop()
-            if ready:
-                order.append(node)
-            elif node not in seen:
-                seen.add(node)
-                stack.append((node, True))
-                stack.extend((i, False) for i in reversed(_needs(node, fed)))
-    return order
-
-
-def _needs(node: Node, fed: set[Node]) -> list[Node]:
-    if node in fed or not isinstance(node, Operation):
-        return []
-    if node.type == "Switch":
-        return [node.inputs[0]] if _taken(node, fed) else []
-    if node.type == "Merge":
-        pred, t, f = node.inputs
-        value = _static(pred, fed)
-        return [] if value is _UNKNOWN else [t if bool(value) else f]  # an unknown predicate is refused later
-    return list(node.inputs)
-
-
-def _taken(switch: Node, fed: set[Node]) -> bool | None:
-    """Whether a Switch passes its value on; None when its predicate is only known at run time."""
-    value = _static(switch.inputs[1], fed)
-    return None if value is _UNKNOWN else bool(value) == switch.attrs["side"]
-
-
-def _static(node: Node, fed: set[Node]) -> Any:
-    """The value of a cond's predicate when the export can know it: a constant, the default of a
-    placeholder_with_default that is not an input, or an op of such values (`gf.logical_not(training)`)."""
-    if node in fed:
-        return _UNKNOWN
-    if isinstance(node, Constant):
-        return node.value
-    if not isinstance(node, Operation):
-        return _UNKNOWN
-    if node.type in ("PlaceholderWithDefault", "Identity"):
-        return _static(node.inputs[0], fed)
-    opdef = node.opdef
-    if opdef.needs_rng or opdef.ref or opdef.programs or opdef.handles_dead:
-        return _UNKNOWN
-    values = [_static(x, fed) for x in node.inputs]
-    if any(v is _UNKNOWN for v in values):
-        return _UNKNOWN
-    return opdef.forward(*values, **node.attrs)
-
-
-_RUN_TIME_PREDICATE = (
-    "its gf.cond's predicate '{}' is known only at run time, and a cond exports only when its predicate is fixed: a "
-    "constant, or a placeholder_with_default left out of the inputs (it then takes its default)"
-)
-
-
-def _convert(ctx: Context, node: Node, fed: set[Node]) -> Any:
-    """The ONNX value name of `node` (DEAD for a node of an untaken branch), adding what computes it."""
-    if isinstance(node, Variable):
-        return ctx.initializer(ctx.session.run(node), node.dtype, node.op_name)
-    if isinstance(node, Constant):
-        return node.op_name if node.dtype is None else ctx.const(node.value, node.dtype, node.op_name)
-    if isinstance(node, Placeholder):
-        raise ValueError(
-            f"placeholder '{node.op_name}' {format_shape(node.shape)} is needed by the outputs but is not among the "
-            "inputs: add it to inputs"
-        )
-    if node.type == "Switch":
-        taken = _taken(node, fed)
-        if taken is None:
-            raise ValueError(
-                refusal(node, f"its gf.cond's predicate '{node.inputs[1].op_name}' is only known at run time")
-            )
-        return ctx.names[node.inputs[0]] if taken else DEAD
-    if node.type == "Merge":
-        pred, t, f = node.inputs
-        value = _static(pred, fed)
-        if value is _UNKNOWN:
-            raise ValueError(refusal(node, _RUN_TIME_PREDICATE.format(pred.op_name)))
-        return ctx.names[t if bool(value) else f]
-    if node.type == "PlaceholderWithDefault":
-        return ctx.names[node.inputs[0]]
-    if _is_dead(ctx, node, fed):
-        return DEAD
-    convert = EXPORTS.get(node.type)
-    if convert is None:
-        raise ValueError(refusal(node))
-    inputs = [_input_name(ctx, x, node) for x in node.inputs]
-    return convert(ctx, node, *inputs)
-
-
-def _is_dead(ctx: Context, op: Operation, fed: set[Node]) -> bool:
-    """An op with an input from an untaken branch, or built in such a branch with no input from it (its control
-    input is the branch's predicate Switch)."""
-    if any(ctx.names.get(x) is DEAD for x in op.inputs):
-        return True
-    pivots = [c for c in op.control_inputs if isinstance(c, Operation) and c.type == "Switch"]
-    return any(_taken(p, fed) is False for p in pivots)
-
-
-def _input_name(ctx: Context, x: Node, op: Operation) -> str:
-    """`x`'s ONNX name; a Python number left untyped (its partners' dtype was unknown when built) becomes an
-    initializer of the op's dtype."""
-    if isinstance(x, Constant) and x.dtype is None:
-        known = [i.dtype for i in op.inputs if i.dtype is not None]
-        dtype = known[0] if known else op.dtype
-        if dtype is None:
-            raise ValueError(
-                f"{op.type} '{op.op_name}': the dtype of the number '{x.op_name}' is only known at run time"
-            )
-        return ctx.const(x.value, dtype, x.op_name)
-    return ctx.names[x]
