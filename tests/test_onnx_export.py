@@ -155,6 +155,19 @@ def test_cond_on_the_data_and_nested_conds_export_as_if():
         assert_same(got, expected)
 
 
+def test_while_loops_export_as_loop():
+    def build(x):
+        w = gf.Variable(np.array([0.5, 1.0, 2.0], np.float32), name="w")  # read by the body from outside the loop
+        step = lambda i, v: (i + 1, v * 2.0 + w)  # noqa: E731
+        i, v = gf.while_loop(lambda i, v: gf.reduce_sum(v) < 50.0, step, [gf.constant(0), x], maximum_iterations=6)
+        return gf.cast(i, gf.float32) + gf.reduce_sum(v)
+
+    from test_onnx_ops import F, assert_same, run_both
+
+    for got, expected in run_both(build, [F("n", 3, lo=-1.0, hi=8.0)], batches=(1, 2, 4, 9)):
+        assert_same(got, expected)
+
+
 def test_path_writes_the_model_whole(trained, tmp_path):
     _, sess, x, _, probabilities, _ = trained
     path = tmp_path / "mlp.onnx"
@@ -209,8 +222,8 @@ def test_refusals_name_the_op_and_its_type():
     assert message.startswith("cannot export RandomUniform 'noise' to ONNX: it draws from the session's random")
     message = _refusal(lambda x: gf.gradients(gf.reduce_sum(gf.nn.relu(x)), x)[0])
     assert re.match(r"cannot export \w+ 'gradients/.*' to ONNX: it is part of a gradient", message)
-    message = _refusal(lambda x: gf.while_loop(lambda v: gf.reduce_sum(v) < 10.0, lambda v: v * 2.0, [x], name="grow"))
-    assert message.startswith("cannot export While 'grow/While' to ONNX: gf.while_loop has no ONNX export")
+    message = _refusal(lambda x: gf.Variable(np.zeros(3, np.float32), name="v").assign(x[0], name="keep"))
+    assert message.startswith("cannot export Assign 'keep' to ONNX: it changes a variable")
     message = _refusal(lambda x: x // 2.0)
     assert message.startswith("cannot export FloorDiv 'FloorDiv' to ONNX")
 

@@ -40,14 +40,24 @@ class Context:
         self.nodes: list[onnx.NodeProto] = []
         self.initializers: list[TensorProto] = []
         self.names: Any = {}
-        self.taken: set[str] = set()
+        self.taken: set[str] = set()  # every name in the model, subgraphs included
+        self.produced: set[str] = set()  # the names nodes compute
+
+    def scope(self, share_nodes: bool = False) -> Context:
+        """An inner context (an If branch, a Loop body) that reads the values around it by name, as ONNX subgraphs
+        may; with `share_nodes`, its nodes go into this graph (only its names are its own)."""
+        inner = Context(self.session, self.opset, self.fed)
+        inner.assumed = dict(self.assumed)
+        inner.names = scoped_names(self.names)
+        inner.initializers, inner.taken, inner.produced = self.initializers, self.taken, self.produced
+        if share_nodes:
+            inner.nodes = self.nodes
+        return inner
 
     def branch(self, pred: Node, side: bool) -> Context:
-        """The context of an If branch: `pred` is `side` in it; values from around it are read by name."""
-        inner = Context(self.session, self.opset, self.fed)
-        inner.assumed = {**self.assumed, pred: side}
-        inner.names = scoped_names(self.names)
-        inner.initializers, inner.taken = self.initializers, self.taken  # one set of names for the whole model
+        """The context of an If branch: `pred` is `side` in it."""
+        inner = self.scope()
+        inner.assumed[pred] = side
         return inner
 
     def fresh(self, base: str) -> str:
@@ -64,8 +74,12 @@ class Context:
         return self.fresh(f"{op.op_name}/{label}")
 
     def emit(self, op_type: str, inputs: Sequence[str], output: str, **attrs: Any) -> str:
-        """Adds an ONNX node computing `output`; returns `output`."""
+        """Adds an ONNX node computing `output` (renamed `output_1`, ... if a node computes it already, as when a
+        while loop's condition is built for the first test and again in the body); returns that name."""
+        if output in self.produced:
+            output = self.fresh(output)
         self.taken.add(output)
+        self.produced.add(output)
         self.nodes.append(helper.make_node(op_type, list(inputs), [output], name=output, **attrs))
         return output
 

@@ -18,9 +18,9 @@ from onnx import helper
 
 from graphflow.nodes import Node, Operation
 
-# Op types the export's walk handles itself: a placeholder_with_default is an input or takes its default, and a
-# cond whose predicate is then known is replaced by the branch it takes.
-FOLDED = frozenset({"PlaceholderWithDefault", "Switch", "Merge"})
+# Op types the export's walk handles itself (walk.py): a placeholder_with_default is an input or takes its default,
+# a cond is the branch it takes or an If, a while loop a Loop.
+FOLDED = frozenset({"PlaceholderWithDefault", "Switch", "Merge", "While", "TupleGet"})
 
 Converter = Callable[..., str]
 EXPORTS: dict[str, Converter] = {}
@@ -61,7 +61,6 @@ _RANDOM = (
     "input instead"
 )
 _SUMMARY = "it writes a TensorBoard summary, which has no ONNX form"
-_LOOP = "gf.while_loop has no ONNX export yet (ONNX's Loop would need its body as a subgraph); unroll it in Python"
 REFUSED = {
     **dict.fromkeys(["Assign", "AssignAdd", "AssignSub", "ApplyAdagrad", "ApplyAdam", "ApplyCenteredRMSProp",
                      "ApplyGradientDescent", "ApplyMomentum", "ApplyRMSProp"], _UPDATE),
@@ -70,8 +69,6 @@ REFUSED = {
                     _GRADIENT),
     **dict.fromkeys(["RandomStandardNormal", "RandomUniform", "TruncatedNormal"], _RANDOM),
     **dict.fromkeys(["HistogramSummary", "MergeSummary", "ScalarSummary"], _SUMMARY),
-    "While": _LOOP,
-    "TupleGet": _LOOP,
     "FloorDiv": "ONNX's Div truncates integers towards zero where floordiv rounds down; write floor(x / y) for floats",
     "FloorMod": "ONNX's Mod takes the sign of the dividend for floats, where floormod takes the divisor's",
     "NoOp": "it has no value to compute (a group of ops or a train op)",

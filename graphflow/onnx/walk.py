@@ -8,6 +8,8 @@ handled here.
 - A cond whose predicate only a run knows becomes an ONNX `If` per Merge: each branch is a subgraph, built by this
   same walk with the predicate taken as True (then) or False (else), reading the values from outside the cond by
   name, as ONNX subgraphs may. Nested conds nest Ifs.
+- A `gf.while_loop` (one While op, its results taken by TupleGet ops) becomes an ONNX `Loop`: the condition is
+  built once on the initial values, and the body subgraph computes the new values and the condition on them.
 """
 
 from __future__ import annotations
@@ -15,7 +17,8 @@ from __future__ import annotations
 from collections import ChainMap
 from typing import Any
 
-from onnx import helper
+import numpy as np
+from onnx import TensorProto, helper
 
 from graphflow.nodes import Constant, Node, Operation, Placeholder
 from graphflow.onnx.table import EXPORTS, refusal
@@ -123,8 +126,12 @@ def _convert(ctx: Any, node: Node) -> Any:
         return _if(ctx, node) if value is _UNKNOWN else ctx.names[t if bool(value) else f]
     if node.type == "PlaceholderWithDefault":
         return ctx.names[node.inputs[0]]
+    if node.type == "TupleGet":  # a while loop's result: the While gave one name per loop variable
+        return ctx.names[node.inputs[0]][node.attrs["index"]]
     if _is_dead(ctx, node):
         return DEAD
+    if node.type == "While":
+        return _loop(ctx, node)
     convert = EXPORTS.get(node.type)
     if convert is None:
         raise ValueError(refusal(node))
@@ -147,6 +154,50 @@ def _if(ctx: Any, merge: Operation) -> str:
         value = helper.make_tensor_value_info(out, helper.np_dtype_to_tensor_dtype(merge.dtype), None)
         graphs[key] = helper.make_graph(branch.nodes, f"{merge.op_name}/{key}", [], [value])
     return ctx.emit("If", [ctx.names[pred]], merge.op_name, **graphs)
+
+
+def _loop(ctx: Any, op: Operation) -> tuple[str, ...]:
+    """A while loop as an ONNX Loop: `while (maximum_iterations not reached) and cond(vars): vars = body(vars)`."""
+    a = op.attrs
+    loop_vars, n = a["loop_vars"], len(a["loop_vars"])
+    first = ctx.scope(share_nodes=True)  # the condition on the initial values, computed before the loop
+    first.names.update(zip(loop_vars, (ctx.names[x] for x in op.inputs[:n]), strict=True))
+    convert_all(first, [a["cond"]])
+    body = ctx.scope()
+    inputs = [
+        helper.make_tensor_value_info(ctx.fresh(f"{op.op_name}/iteration"), TensorProto.INT64, []),
+        helper.make_tensor_value_info(ctx.fresh(f"{op.op_name}/cond"), TensorProto.BOOL, []),
+    ]
+    for var in loop_vars:
+        if var.dtype is None:
+            raise ValueError(refusal(op, f"the dtype of the loop variable '{var.op_name}' is known only at run time"))
+        inputs.append(_tensor_info(ctx.fresh(var.op_name), var))
+        body.names[var] = inputs[-1].name
+    convert_all(body, list(a["body"]))
+    again = body.scope(share_nodes=True)  # the condition on the new values, for the next iteration
+    again.names.update(zip(loop_vars, (body.names[x] for x in a["body"]), strict=True))
+    convert_all(again, [a["cond"]])
+    # The body's outputs must be computed inside it, also where a value passes through unchanged.
+    cond_out = body.emit("Identity", [again.names[a["cond"]]], ctx.fresh(f"{op.op_name}/cond_out"))
+    outputs = [helper.make_tensor_value_info(cond_out, TensorProto.BOOL, [])]
+    for x, var in zip(a["body"], loop_vars, strict=True):
+        outputs.append(_tensor_info(body.emit("Identity", [body.names[x]], ctx.fresh(f"{var.op_name}/next")), var))
+    graph = helper.make_graph(body.nodes, f"{op.op_name}/body", inputs, outputs)
+    limit = a["maximum_iterations"]
+    trips = "" if limit is None else ctx.const(limit, np.int64, f"{op.op_name}/maximum_iterations")
+    results = [ctx.fresh(f"{op.op_name}:{i}") for i in range(n)]
+    initial = [ctx.names[x] for x in op.inputs[:n]]
+    ctx.nodes.append(
+        helper.make_node("Loop", [trips, first.names[a["cond"]], *initial], results, name=op.op_name, body=graph)
+    )
+    ctx.produced.update(results)
+    return tuple(results)
+
+
+def _tensor_info(name: str, node: Node) -> Any:
+    """A subgraph input or output of `node`'s dtype, and of its rank where known (its dimensions may change)."""
+    rank = None if node.shape is None else [None] * len(node.shape)
+    return helper.make_tensor_value_info(name, helper.np_dtype_to_tensor_dtype(node.dtype), rank)
 
 
 def _is_dead(ctx: Any, op: Operation) -> bool:
