@@ -35,7 +35,14 @@ def build(seed: int) -> dict[str, gf.Node]:
     loss = gf.reduce_mean(gf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=logits), name="loss")
     with gf.control_dependencies(gf.get_collection(gf.GraphKeys.UPDATE_OPS)):  # the moving statistics
         train = gf.train.AdamOptimizer(0.02).minimize(loss)
-    return {"x": x, "labels": labels, "training": training, "probabilities": probabilities, "train": train}
+    return {
+        "x": x,
+        "labels": labels,
+        "training": training,
+        "probabilities": probabilities,
+        "loss": loss,
+        "train": train,
+    }
 
 
 def main(argv: list[str] | None = None) -> dict[str, float]:

@@ -23,39 +23,19 @@ def runtime(model: onnx.ModelProto) -> ort.InferenceSession:
     return ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
 
 
-def build_mlp():
-    """784-style MLP in small: dense+relu, batch norm and dropout driven by a `training` flag, softmax."""
-    gf.set_random_seed(3)
-    x = gf.placeholder(gf.float32, [None, 6], name="x")
-    labels = gf.placeholder(gf.int64, [None], name="labels")
-    training = gf.placeholder_with_default(False, [], name="training")
-    h = gf.layers.dense(x, 16, activation=gf.nn.relu, name="hidden")
-    h = gf.layers.batch_normalization(h, training=training, name="bn")
-    h = gf.layers.dropout(h, rate=0.4, training=training)
-    logits = gf.layers.dense(h, 4, name="logits")
-    probabilities = gf.nn.softmax(logits, name="probabilities")
-    loss = gf.reduce_mean(gf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=logits), name="loss")
-    with gf.control_dependencies(gf.get_collection(gf.GraphKeys.UPDATE_OPS)):
-        train = gf.train.AdamOptimizer(0.01).minimize(loss)
-    return x, labels, training, probabilities, loss, train
-
-
-def train_mlp(sess, x, labels, training, train, steps=30):
-    rng = np.random.default_rng(0)
-    for _ in range(steps):
-        xb = rng.standard_normal((32, 6)).astype(np.float32)
-        yb = (xb[:, 0] > 0).astype(np.int64) + 2 * (xb[:, 1] > 0)
-        sess.run(train, {x: xb, labels: yb, training: True})
-
-
 @pytest.fixture(scope="module")
 def trained():
+    """The example's MLP (dense+relu, batch norm and dropout driven by a `training` flag, softmax), trained."""
     graph = gf.Graph()
     with graph.as_default():
-        x, labels, training, probabilities, loss, train = build_mlp()
+        net = load_example("export_onnx").build(seed=3)
         sess = gf.Session()
-        train_mlp(sess, x, labels, training, train)
-    yield graph, sess, x, labels, probabilities, loss
+        rng = np.random.default_rng(0)
+        for _ in range(30):
+            xb = rng.standard_normal((32, 2)).astype(np.float32)
+            yb = ((xb[:, 0] > 0) != (xb[:, 1] > 0)).astype(np.int64)
+            sess.run(net["train"], {net["x"]: xb, net["labels"]: yb, net["training"]: True})
+    yield graph, sess, net["x"], net["labels"], net["probabilities"], net["loss"]
     sess.close()
 
 
@@ -67,14 +47,14 @@ def test_trained_mlp_with_batch_norm_and_dropout_runs_as_in_graphflow(trained):
     run = runtime(model)
     rng = np.random.default_rng(1)
     for n in (1, 5, 64):
-        xb = rng.standard_normal((n, 6)).astype(np.float32)
-        yb = rng.integers(0, 4, n)
+        xb = rng.standard_normal((n, 2)).astype(np.float32)
+        yb = rng.integers(0, 2, n)
         got_p, got_loss = run.run(None, {"x": xb, "labels": yb})
         want_p, want_loss = sess.run([probabilities, loss], {x: xb, labels: yb})  # training left at False
         np.testing.assert_allclose(got_p, want_p, rtol=1e-5, atol=1e-5)
         np.testing.assert_allclose(got_loss, want_loss, rtol=1e-5, atol=1e-5)
     # Training moved the moving statistics, so inference form and batch statistics differ: the test can tell them.
-    moving_mean = sess.run(graph.get_tensor_by_name("bn/moving_mean:0"))
+    moving_mean = sess.run(graph.get_tensor_by_name("batch_norm/moving_mean:0"))
     assert np.abs(moving_mean).max() > 1e-3
 
 
@@ -86,10 +66,10 @@ def test_export_holds_only_what_the_outputs_need(trained):
         [
             "hidden/kernel",
             "hidden/bias",
-            "bn/gamma",
-            "bn/beta",
-            "bn/moving_mean",
-            "bn/moving_variance",
+            "batch_norm/gamma",
+            "batch_norm/beta",
+            "batch_norm/moving_mean",
+            "batch_norm/moving_variance",
             "logits/kernel",
             "logits/bias",
         ]
@@ -100,7 +80,7 @@ def test_export_holds_only_what_the_outputs_need(trained):
     assert [i.name for i in model.graph.input] == ["x"]
     assert [o.name for o in model.graph.output] == ["probabilities"]
     (dim_batch, dim_features) = model.graph.input[0].type.tensor_type.shape.dim
-    assert dim_batch.dim_param == "batch" and dim_features.dim_value == 6
+    assert dim_batch.dim_param == "batch" and dim_features.dim_value == 2
     assert {n.name for n in model.graph.node} >= {"hidden/MatMul", "hidden/BiasAdd", "hidden/Relu", "probabilities"}
 
 
@@ -122,8 +102,8 @@ def test_training_flag_given_as_input_exports_the_conds_as_if(trained):
     training = graph.get_tensor_by_name("training:0")
     model = export(sess, [x, training], probabilities)
     onnx.checker.check_model(model, full_check=True)
-    assert [n.name for n in model.graph.node if n.op_type == "If"] == ["bn/cond/Merge", "dropout/cond/Merge"]
-    xb = np.random.default_rng(4).standard_normal((9, 6)).astype(np.float32)
+    assert [n.name for n in model.graph.node if n.op_type == "If"] == ["batch_norm/cond/Merge", "dropout/cond/Merge"]
+    xb = np.random.default_rng(4).standard_normal((9, 2)).astype(np.float32)
     (got,) = runtime(model).run(None, {"x": xb, "training": np.array(False)})
     np.testing.assert_allclose(got, sess.run(probabilities, {x: xb}), rtol=1e-5, atol=1e-5)
 
@@ -186,7 +166,7 @@ def test_opsets(trained, opset):
     assert model.opset_import[0].version == opset
     onnx.checker.check_model(model, full_check=True)
     if opset <= 21:  # what the onnxruntime in use implements may lag the newest onnx
-        xb = np.random.default_rng(2).standard_normal((3, 6)).astype(np.float32)
+        xb = np.random.default_rng(2).standard_normal((3, 2)).astype(np.float32)
         (got,) = runtime(model).run(None, {"x": xb})
         np.testing.assert_allclose(got, sess.run(probabilities, {x: xb}), rtol=1e-5, atol=1e-5)
 
