@@ -73,7 +73,7 @@ def test_export_holds_only_what_the_outputs_need(trained):
             "logits/kernel",
             "logits/bias",
         ]
-    )  # fmt: skip  (no Adam slots, no step counts, no gradients)
+    )  # no Adam slots, no step counts, no gradients
     types = [n.op_type for n in model.graph.node if n.op_type != "Constant"]
     assert "If" not in types and "RandomUniform" not in types  # the training conds folded to inference
     assert types[:3] == ["MatMul", "Add", "Relu"]  # the plan's fused bias+relu is two graph ops, exported as such

@@ -22,6 +22,7 @@ from onnx import helper, numpy_helper
 
 import graphflow as gf
 from graphflow.nodes import Node
+from graphflow.onnx.table import registers
 
 Importer = Callable[..., Node]
 IMPORTS: dict[str, Importer] = {}
@@ -76,12 +77,8 @@ class _Node:
 
 
 def imports(*op_types: str) -> Callable[[Importer], Importer]:
-    def register(fn: Importer) -> Importer:
-        for op_type in op_types:
-            IMPORTS[op_type] = fn
-        return fn
-
-    return register
+    """Registers the import function of the ONNX `op_types`."""
+    return registers(IMPORTS, *op_types)
 
 
 def import_model(model: str | os.PathLike | onnx.ModelProto, name: str | None = None) -> ImportedModel:

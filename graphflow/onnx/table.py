@@ -27,13 +27,20 @@ EXPORTS: dict[str, Converter] = {}
 INT64_MAX, INT64_MIN = np.iinfo(np.int64).max, np.iinfo(np.int64).min
 
 
-def converts(*op_types: str) -> Callable[[Converter], Converter]:
-    def register(fn: Converter) -> Converter:
+def registers(table: dict[str, Callable], *op_types: str) -> Callable[[Callable], Callable]:
+    """Decorator putting a function in `table` under each of `op_types`."""
+
+    def register(fn: Callable) -> Callable:
         for op_type in op_types:
-            EXPORTS[op_type] = fn
+            table[op_type] = fn
         return fn
 
     return register
+
+
+def converts(*op_types: str) -> Callable[[Converter], Converter]:
+    """Registers the export function of `op_types`."""
+    return registers(EXPORTS, *op_types)
 
 
 def refusal(op: Node, reason: str | None = None) -> str:

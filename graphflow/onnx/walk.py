@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 from onnx import TensorProto, helper
 
+from graphflow.graph import topo_order
 from graphflow.nodes import Constant, Node, Operation, Placeholder
 from graphflow.onnx.table import EXPORTS, refusal
 from graphflow.shapes import format_shape
@@ -37,21 +38,9 @@ def convert_all(ctx: Any, roots: list[Node]) -> None:
 
 
 def _walk(ctx: Any, roots: list[Node]) -> list[Node]:
-    """The nodes `roots` need, each after its inputs (iteratively, so deep graphs are fine); nodes that already
-    have a name (the values around a cond's branch) are leaves."""
-    order, seen = [], set()
-    for root in roots:
-        stack = [(root, False)]
-        while stack:
-            node, ready = stack.pop()
-            if ready:
-                order.append(node)
-            elif node not in seen:
-                seen.add(node)
-                stack.append((node, True))
-                if node not in ctx.names:
-                    stack.extend((i, False) for i in reversed(_needs(ctx, node)))
-    return order
+    """The nodes `roots` need, each after its inputs; nodes that already have a name (the values around a cond's
+    branch or a loop's body) are leaves."""
+    return topo_order(roots, inputs_of=lambda node: [] if node in ctx.names else _needs(ctx, node))
 
 
 def _needs(ctx: Any, node: Node) -> list[Node]:
