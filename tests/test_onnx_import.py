@@ -46,25 +46,25 @@ def torch_mlp():
     torch = pytest.importorskip("torch")
     torch.manual_seed(0)
     net = torch.nn.Sequential(
-        torch.nn.Linear(6, 16), torch.nn.ReLU(), torch.nn.BatchNorm1d(16), torch.nn.Dropout(0.3),
+        torch.nn.Flatten(), torch.nn.Linear(6, 16), torch.nn.ReLU(), torch.nn.BatchNorm1d(16), torch.nn.Dropout(0.3),
         torch.nn.Linear(16, 4), torch.nn.Softmax(dim=-1),
     )  # fmt: skip
     with torch.no_grad():  # statistics other than the initial 0 and 1, so that importing them is tested
-        net[2].running_mean.uniform_(-1, 1)
-        net[2].running_var.uniform_(0.5, 2)
+        net[3].running_mean.uniform_(-1, 1)
+        net[3].running_var.uniform_(0.5, 2)
     net.eval()
     buffer = io.BytesIO()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)  # the TorchScript exporter, which works offline
-        torch.onnx.export(net, (torch.randn(2, 6),), buffer, input_names=["x"], output_names=["p"],
+        torch.onnx.export(net, (torch.randn(2, 2, 3),), buffer, input_names=["x"], output_names=["p"],
                           dynamic_axes={"x": {0: "batch"}, "p": {0: "batch"}}, dynamo=False)  # fmt: skip
     return torch, net, onnx.load_from_string(buffer.getvalue())
 
 
 def test_pytorch_mlp_imports_runs_and_differentiates_as_in_pytorch(torch_mlp):
     torch, net, model = torch_mlp
-    assert {"Gemm", "BatchNormalization", "Softmax"} <= {n.op_type for n in model.graph.node}
-    x_value = np.random.default_rng(0).standard_normal((5, 6)).astype(np.float32)
+    assert {"Flatten", "Gemm", "BatchNormalization", "Softmax"} <= {n.op_type for n in model.graph.node}
+    x_value = np.random.default_rng(0).standard_normal((5, 2, 3)).astype(np.float32)
     cotangent = np.random.default_rng(1).standard_normal((5, 4)).astype(np.float32)
     x_torch = torch.tensor(x_value, requires_grad=True)
     p_torch = net(x_torch)
@@ -72,14 +72,14 @@ def test_pytorch_mlp_imports_runs_and_differentiates_as_in_pytorch(torch_mlp):
     with gf.Graph().as_default():
         imported = import_model(model)
         x, p = imported.inputs["x"], imported.outputs["p"]
-        assert x.shape.as_list() == [None, 6]
-        weight = imported.variables["0.weight"]
+        assert x.shape.as_list() == [None, 2, 3]
+        weight = imported.variables["1.weight"]
         grad_x, grad_w = gf.gradients(gf.reduce_sum(p * cotangent), [x, weight])
         with gf.Session() as sess:
             got_p, got_gx, got_gw = sess.run([p, grad_x, grad_w], {x: x_value})
     np.testing.assert_allclose(got_p, p_torch.detach().numpy(), rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(got_gx, x_torch.grad.numpy(), rtol=1e-4, atol=1e-6)
-    np.testing.assert_allclose(got_gw, net[0].weight.grad.numpy(), rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(got_gw, net[1].weight.grad.numpy(), rtol=1e-4, atol=1e-6)
 
 
 def test_imported_model_draws(torch_mlp):
