@@ -82,12 +82,14 @@ def test_pytorch_mlp_imports_runs_and_differentiates_as_in_pytorch(torch_mlp):
     np.testing.assert_allclose(got_gw, net[1].weight.grad.numpy(), rtol=1e-4, atol=1e-6)
 
 
-def test_imported_model_draws(torch_mlp):
+def test_imported_model_draws(torch_mlp, tmp_path):
     pytest.importorskip("networkx")
     _, _, model = torch_mlp
     with gf.Graph().as_default():
         imported = import_model(model, name="torch")
         drawn = gf.viz.to_networkx(list(imported.outputs.values()))
+        gf.viz.draw_graph(list(imported.outputs.values()), path=tmp_path / "torch_mlp.png")
+    assert (tmp_path / "torch_mlp.png").stat().st_size > 1000
     ops = {data["op"] for _, data in drawn.nodes(data=True)}
     assert {"MatMul", "Relu", "Softmax"} <= ops
     assert imported.outputs["p"].op_name.startswith("torch/")
