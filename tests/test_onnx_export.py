@@ -154,6 +154,9 @@ def test_path_writes_the_model_whole(trained, tmp_path):
     model = export(sess, x, probabilities, path=path)
     assert onnx.load(str(path)) == model
     assert os.listdir(tmp_path) == ["mlp.onnx"]  # no temporary file left behind
+    umask = os.umask(0)
+    os.umask(umask)
+    assert path.stat().st_mode & 0o777 == 0o666 & ~umask  # as open() would create it, readable by others
     with pytest.raises(FileNotFoundError):
         export(sess, x, probabilities, path=tmp_path / "missing" / "mlp.onnx")
     assert os.listdir(tmp_path) == ["mlp.onnx"]

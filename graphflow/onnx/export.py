@@ -11,7 +11,7 @@ converted by its function in `table.EXPORTS`.
 from __future__ import annotations
 
 import os
-import tempfile
+import uuid
 from collections.abc import Sequence
 from typing import Any
 
@@ -234,10 +234,11 @@ def _value_info(name: str, node: Node, symbolic: bool) -> onnx.ValueInfoProto:
 
 
 def _write(model: onnx.ModelProto, path: str | os.PathLike) -> None:
-    """Writes into a temporary file next to `path`, then renames it over `path`, so a crash leaves no half file."""
+    """Writes into a new file next to `path`, then renames it over `path`, so a crash leaves no half file. The file
+    is created with the usual permissions (0o666 less the umask), as `open` would."""
     path = os.fspath(path)
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".onnx-", suffix=".tmp", dir=folder)
+    tmp = os.path.join(os.path.dirname(os.path.abspath(path)), f".{os.path.basename(path)}.{uuid.uuid4().hex}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(model.SerializeToString())
