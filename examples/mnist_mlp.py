@@ -11,6 +11,7 @@ Two presets:
     python examples/mnist_mlp.py                         # modern preset, 10 epochs
     python examples/mnist_mlp.py --preset tutorial       # 1000 full-batch iterations
     python examples/mnist_mlp.py --restore out/mnist/model.ckpt-4690   # evaluate a saved model
+    python examples/mnist_mlp.py --export model.onnx     # also export it to ONNX and check it in onnxruntime
 
 Pictures (loss and accuracy curves, test predictions, confusion matrix, first-layer weights) and the checkpoint go
 to `--out` (default out/mnist); `--show` opens the pictures in windows as well.
@@ -75,7 +76,9 @@ def build_modern(hidden: list[int], dtype: str, seed: int) -> dict[str, gf.Node]
     loss = gf.reduce_mean(gf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=logits), name="loss")
     prediction = gf.argmax(logits, 1, name="prediction")
     accuracy = gf.reduce_mean(gf.cast(gf.equal(prediction, labels), dtype), name="accuracy")
-    return {"x": x, "labels": labels, "loss": loss, "objective": loss, "prediction": prediction, "accuracy": accuracy}
+    probabilities = gf.nn.softmax(logits, name="probabilities")
+    return {"x": x, "labels": labels, "loss": loss, "objective": loss, "prediction": prediction, "accuracy": accuracy,
+            "probabilities": probabilities}  # fmt: skip
 
 
 def build_tutorial(dtype: str = "float64") -> dict[str, gf.Node]:
@@ -104,6 +107,7 @@ def build_tutorial(dtype: str = "float64") -> dict[str, gf.Node]:
         "objective": objective,
         "prediction": prediction,
         "accuracy": accuracy,
+        "probabilities": a_out,  # the sigmoid outputs, one per class
         "kernel": W_h,
     }
 
@@ -177,6 +181,23 @@ def train_full_batch(sess, net, train_op, data, args, history) -> int:
     return args.epochs
 
 
+def export_onnx(sess: gf.Session, net: dict, path: Path, x_test: np.ndarray, y_test: np.ndarray) -> dict[str, float]:
+    """Exports the network (images in; probabilities and predicted digits out) and runs the test set through it in
+    onnxruntime: its accuracy, and its largest difference from graphflow's probabilities."""
+    import onnxruntime
+
+    from graphflow import onnx as gf_onnx
+
+    gf_onnx.export(sess, [net["x"]], [net["probabilities"], net["prediction"]], path=path)
+    runtime = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    probabilities, prediction = runtime.run(None, {net["x"].op.name: x_test})
+    ours = sess.run(net["probabilities"], {net["x"]: x_test})
+    return {
+        "onnx_test_accuracy": float(np.mean(prediction == y_test)),
+        "onnx_max_difference": float(np.abs(probabilities - ours).max()),
+    }
+
+
 def save_pictures(sess, net, x_test, y_test, history, x_axis, out: Path | None, xlabel: str) -> list[Path]:
     predictions = sess.run(net["prediction"], {net["x"]: x_test})
     kernel = sess.run(first_kernel(net))
@@ -207,6 +228,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--train-subset", type=int, default=0, help="train on the first N images only (0: all)")
     parser.add_argument("--out", type=Path, default=Path("out/mnist"), help="folder for pictures and checkpoint")
     parser.add_argument("--restore", help="evaluate this checkpoint instead of training")
+    parser.add_argument("--export", type=Path, help="also export the model to this ONNX file, checked in onnxruntime")
     parser.add_argument("--show", action="store_true", help="also open the pictures in windows")
     parser.add_argument("--quiet", action="store_true", help="no progress bars or per-epoch lines")
     args = parser.parse_args(argv)
@@ -258,6 +280,7 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
             train_loss, train_acc = evaluate(sess, net, x_train, y_train)
             test_loss, test_acc = evaluate(sess, net, x_test, y_test)
             wall = time.perf_counter() - start
+            exported = export_onnx(sess, net, args.export, x_test, y_test) if args.export else {}
             xlabel = "iteration" if args.preset == "tutorial" else "epoch"
             pictures = save_pictures(sess, net, x_test, y_test, history, x_axis, args.out, xlabel)
             if args.show:
@@ -269,6 +292,11 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
         f"test loss {test_loss:.4f}; wall time {wall:.1f} s; checkpoint {checkpoint}; "
         f"{len(pictures)} pictures in {args.out}"
     )
+    if exported:
+        print(
+            f"exported to {args.export}: onnxruntime's test accuracy {exported['onnx_test_accuracy']:.2%}, its "
+            f"probabilities within {exported['onnx_max_difference']:.1e} of graphflow's"
+        )
     return {
         "train_accuracy": train_acc,
         "test_accuracy": test_acc,
@@ -278,6 +306,7 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
         "steps": steps,
         "checkpoint": checkpoint,
         "pictures": [str(p) for p in pictures],
+        **exported,
     }
 
 

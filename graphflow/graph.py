@@ -11,7 +11,7 @@ import contextlib
 import difflib
 import itertools
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -352,11 +352,15 @@ def common_graph(nodes: Iterable[Node], what: str) -> Graph:
 # Topological order
 
 
-def topo_order(roots: Iterable[Node], cut: frozenset | set = frozenset()) -> list[Node]:
+def topo_order(
+    roots: Iterable[Node], cut: frozenset | set = frozenset(), inputs_of: Callable[[Node], Any] | None = None
+) -> list[Node]:
     """Every node reachable from `roots`, each after all of its inputs.
 
     Iterative (no recursion limit) and linear: each node is visited once. A node's control inputs count as inputs
     here. Nodes in `cut` are treated as leaves (their inputs are not followed), which is how fed nodes prune a plan.
+    `inputs_of(node)`, when given, says which nodes to follow instead (the ONNX export follows only the branch a
+    cond takes).
     """
     order: list[Node] = []
     seen: set[Node] = set()
@@ -369,7 +373,9 @@ def topo_order(roots: Iterable[Node], cut: frozenset | set = frozenset()) -> lis
             elif node not in seen:
                 seen.add(node)
                 stack.append((node, True))
-                if node not in cut:
+                if inputs_of is not None:
+                    stack.extend((i, False) for i in reversed(inputs_of(node)))
+                elif node not in cut:
                     deps = node.inputs + node.control_inputs if node.control_inputs else node.inputs
                     stack.extend((i, False) for i in reversed(deps))
     return order
