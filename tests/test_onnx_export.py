@@ -203,6 +203,8 @@ def _refusal(build):
 def test_refusals_name_the_op_and_its_type():
     message = _refusal(lambda x: x + gf.random_uniform([3], name="noise"))
     assert message.startswith("cannot export RandomUniform 'noise' to ONNX: it draws from the session's random")
+    # and the line of the user's code that built it
+    assert f"'noise' was defined at {__file__}:" in message and "gf.random_uniform([3]" in message
     message = _refusal(lambda x: gf.gradients(gf.reduce_sum(gf.nn.relu(x)), x)[0])
     assert re.match(r"cannot export \w+ 'gradients/.*' to ONNX: it is part of a gradient", message)
     message = _refusal(lambda x: gf.Variable(np.zeros(3, np.float32), name="v").assign(x[0], name="keep"))

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 from onnx import helper
 
+from graphflow import errors
 from graphflow.nodes import Node, Operation
 
 # Op types the export's walk handles itself (walk.py): a placeholder_with_default is an input or takes its default,
@@ -44,9 +45,12 @@ def converts(*op_types: str) -> Callable[[Converter], Converter]:
 
 
 def refusal(op: Node, reason: str | None = None) -> str:
-    """The error message for an op with no ONNX form: its name, its type, and why."""
+    """The error message for an op with no ONNX form: its name, its type, why, and where the user's code built it."""
     reason = reason or REFUSED.get(op.type, "no conversion to ONNX is registered for this op type")
-    return f"cannot export {op.type} '{op.op_name}' to ONNX: {reason}"
+    where = errors.defined_at(op)
+    return f"cannot export {op.type} '{op.op_name}' to ONNX: {reason}" + (
+        f" ('{op.op_name}' was defined at {where})" if where else ""
+    )
 
 
 def rank(op: Operation, x: Node) -> int:
