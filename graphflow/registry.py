@@ -1,16 +1,24 @@
 """The op registry: `defop` registers an op's forward function, `.defgrad` its gradient rule, `deffusion` a function
-that runs two ops as one plan step. Nothing numeric here.
+that runs two ops as one plan step, `public` marks the function a user calls. Nothing numeric here.
 
 An `OpDef` is called like a function on nodes (or Python values) and adds an `Operation` to the graph. A plan later
 calls `opdef.forward(*input_arrays, **attrs)`; `gradients` calls the rule registered for the op's type. `OPS`, the
 table of op types by name, is defined in `graph.py` (whose operator overloads look ops up in it) and filled here.
+
+The `OpDef` is plumbing: its call takes `(*inputs, name=None, **attrs)`. What a user calls and reads in `help()` is
+each op's public face, a plain function with TF-1's signature and a docstring of its own that calls the op
+(`matmul(a, b, transpose_a=False, ...)` calls `matmul_op(a, b, transpose_a=..., name=name)`), decorated with
+`@public`.
 """
 
 from __future__ import annotations
 
+import difflib
+import functools
+import inspect
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -127,6 +135,80 @@ def defop(name: str, **options: Any) -> Callable[[Callable[..., Any]], OpDef]:
         return OPS[name]
 
     return register
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def public(fn: F | None = None, /, *, default_only: Sequence[str] = (), name: str | None = None) -> Any:
+    """Decorator for the public face of an op: a plain function with TF-1's parameters, in TF-1's order.
+
+    The function is returned wrapped only to explain bad calls: a call its signature does not accept raises
+    TypeError naming the function, the close parameter name for a mistyped keyword, and the signature. `help()`
+    and `inspect.signature` show the function itself.
+
+    Args:
+        fn: the function (when used as `@public` without arguments).
+        default_only: TF-1 parameters graphflow accepts only at TF-1's default value (a feature it does not
+            have, such as `validate_indices=False`); any other value raises ValueError naming the argument.
+        name: the TF-1 name, for a function whose Python name avoids shadowing a builtin (`round_` is `round`).
+
+    Returns:
+        The wrapped function, or a decorator when `fn` is None.
+    """
+    if fn is None:
+        return lambda f: public(f, default_only=default_only, name=name)
+    name = name or fn.__name__
+    signature = inspect.signature(fn)
+    names = list(signature.parameters)
+    unknown = set(default_only) - set(names)
+    if unknown:
+        raise ValueError(f"{name} has no parameter(s) {sorted(unknown)} to restrict to their default")
+    fixed = [(p, names.index(p), signature.parameters[p].default) for p in default_only]
+
+    def check_binding(args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+        try:
+            signature.bind(*args, **kwargs)
+        except TypeError as error:
+            raise TypeError(_call_error(name, signature, kwargs, error)) from None
+
+    @functools.wraps(fn)
+    def call(*args: Any, **kwargs: Any) -> Any:
+        for param, index, default in fixed:
+            value = kwargs[param] if param in kwargs else args[index] if index < len(args) else default
+            if not _equal(value, default):
+                check_binding(args, kwargs)  # a call that does not bind is reported as that first
+                raise ValueError(
+                    f"{name}: {param}={value!r} is not supported; graphflow implements only TF-1's default "
+                    f"{param}={default!r}"
+                )
+        try:
+            return fn(*args, **kwargs)
+        except TypeError:
+            check_binding(args, kwargs)
+            raise  # raised inside the function for another reason: keep it as it is
+
+    call.__name__ = call.__qualname__ = name
+    return call
+
+
+def _equal(value: Any, default: Any) -> bool:
+    try:
+        return value is default or bool(value == default)
+    except (TypeError, ValueError):  # an array compares elementwise: it is not a flag's default
+        return False
+
+
+def _call_error(name: str, signature: inspect.Signature, kwargs: dict[str, Any], error: TypeError) -> str:
+    """`error` (from binding a call to `signature`) said with the function's name and the close parameter names."""
+    message = f"{name}(): {error}"
+    params = list(signature.parameters)
+    for keyword in kwargs:
+        if keyword not in signature.parameters:
+            close = difflib.get_close_matches(keyword, params, n=1)
+            if close:
+                message += f"; did you mean '{close[0]}'?"
+    return f"{message}\n    signature: {name}{signature}"
 
 
 class RegisterGradient:

@@ -11,7 +11,7 @@ from graphflow.kernels import activation as kernels
 from graphflow.nodes import Node, Operation
 from graphflow.ops._util import add_reduce, max_reduce, same_shape
 from graphflow.ops.comparison import logical_and
-from graphflow.ops.elementwise import add, exp, select
+from graphflow.ops.elementwise import add_op, exp, select
 from graphflow.ops.reduction import sum_op
 from graphflow.ops.shape import zeros_like
 from graphflow.registry import deffusion, defop
@@ -57,7 +57,7 @@ def _is_bias_add(op: Operation) -> bool:
     return x.shape is not None and len(x.shape) == 2 and x.shape[1] is not None and b.shape == x.shape[1:]
 
 
-@deffusion(add, relu, applies=_is_bias_add)
+@deffusion(add_op, relu, applies=_is_bias_add)
 def bias_relu(x: Any, b: Any, out: np.ndarray | None = None) -> np.ndarray:
     """relu(x + b) in one pass over x: a dense layer's bias add and activation, which a plan runs as one step when
     nothing else reads the sum (see `plan.passes.fuse`). The values are those of the two ops, bit for bit.
