@@ -45,7 +45,7 @@ def test_a_printed_plan_shows_each_step_with_its_slots_and_where_it_writes():
     assert any("variable" in line and "hidden/kernel" in line for line in lines)
     (fused,) = [line for line in lines if "bias_relu(" in line]
     assert "hidden/Relu (with hidden/BiasAdd)" in fused and "into s" in fused
-    assert any("recycles" in line and "matmul(" in line for line in lines)
+    assert any("recycles" in line and "matmul_op(" in line for line in lines)
     assert sum(line.startswith("  commit ") for line in lines) == 4  # two kernels, two biases
     for i, step in enumerate(plan.steps):  # one line per step, numbered, naming its op
         (line,) = [line for line in lines if line.startswith(f"  {i:>4}  ")]
