@@ -13,8 +13,9 @@ from graphflow.control_flow import cond
 from graphflow.graph import get_default_graph
 from graphflow.nodes import Node
 from graphflow.ops.dims import size
-from graphflow.ops.elementwise import add, maximum, multiply
+from graphflow.ops.elementwise import add, multiply
 from graphflow.ops.linalg import matmul
+from graphflow.ops.piecewise import maximum
 from graphflow.ops.shape import cast, identity, reshape
 from graphflow.registry import as_node
 from graphflow.train.moving_averages import assign_moving_average

@@ -12,8 +12,9 @@ from graphflow.graph import get_default_graph
 from graphflow.nn import sigmoid_cross_entropy_with_logits
 from graphflow.nodes import Node
 from graphflow.ops.comparison import not_equal
-from graphflow.ops.elementwise import add_n, maximum, square, subtract
+from graphflow.ops.elementwise import add_n, square, subtract
 from graphflow.ops.loss import softmax_xent, sparse_softmax_xent
+from graphflow.ops.piecewise import maximum
 from graphflow.ops.reduction import reduce_mean, reduce_sum
 from graphflow.ops.shape import cast, ones_like, stop_gradient
 from graphflow.registry import convert_inputs

@@ -16,7 +16,6 @@ from graphflow.ops.elementwise import (
     add,
     exp,
     log1p,
-    maximum,
     multiply,
     rsqrt,
     select,
@@ -25,6 +24,7 @@ from graphflow.ops.elementwise import (
     subtract,
 )
 from graphflow.ops.loss import softmax_xent, sparse_softmax_xent
+from graphflow.ops.piecewise import maximum
 from graphflow.ops.reduction import reduce_mean, reduce_sum
 from graphflow.ops.shape import stop_gradient, zeros_like
 from graphflow.registry import convert_inputs
