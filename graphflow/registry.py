@@ -124,7 +124,20 @@ class OpDef:
 def defop(name: str, **options: Any) -> Callable[[Callable[..., Any]], OpDef]:
     """Decorator registering `forward` as op type `name`; returns the `OpDef`, which builds nodes when called.
 
-    `options` are the `OpDef` fields after `forward` (`shape=`, `dtype=`, `ufunc=`, `out=`, ...).
+    Args:
+        name: the op type, in TF's CapWords spelling (`"MatMul"`); each may be registered once.
+        **options: the `OpDef` fields after `forward` (`shape=`, `dtype=`, `ufunc=`, `out=`, ...).
+
+    Returns:
+        A decorator that takes `forward(*arrays, **attrs) -> array` and returns its `OpDef`; register the gradient
+        with `@opdef.defgrad`.
+
+    Raises:
+        ValueError: `name` is already registered.
+
+    Example:
+        `@gf.defop("MyCube")` over `def cube_op(x): return x**3`, then `@cube_op.defgrad` over
+        `def _cube_grad(op, g): return (g * 3.0 * gf.square(op.inputs[0]),)`; `cube_op(x)` builds a node.
     """
 
     def register(forward: Callable[..., Any]) -> OpDef:
@@ -150,7 +163,8 @@ def public(fn: F | None = None, /, *, default_only: Sequence[str] = (), name: st
     Args:
         fn: the function (when used as `@public` without arguments).
         default_only: TF-1 parameters graphflow accepts only at TF-1's default value (a feature it does not
-            have, such as `validate_indices=False`); any other value raises ValueError naming the argument.
+            have, such as `layout`); any other value raises NotImplementedError naming the argument, rather than
+            being ignored without a word.
         name: the TF-1 name, for a function whose Python name avoids shadowing a builtin (`round_` is `round`).
 
     Returns:
@@ -178,8 +192,8 @@ def public(fn: F | None = None, /, *, default_only: Sequence[str] = (), name: st
             value = kwargs[param] if param in kwargs else args[index] if index < len(args) else default
             if not _equal(value, default):
                 check_binding(args, kwargs)  # a call that does not bind is reported as that first
-                raise ValueError(
-                    f"{name}: {param}={value!r} is not supported; graphflow implements only TF-1's default "
+                raise NotImplementedError(
+                    f"{name}: {param}={value!r} is not supported by graphflow; leave it at TF-1's default "
                     f"{param}={default!r}"
                 )
         try:
@@ -280,14 +294,31 @@ def gradient_rule(op: Operation) -> GradRule:
 # Turning Python values into nodes
 
 
-def constant(value: Any, dtype: Any = None, shape: Any = None, name: str | None = None) -> Constant:
+def constant(
+    value: Any, dtype: Any = None, shape: Any = None, name: str | None = None, verify_shape: bool = False
+) -> Constant:
     """A node with a fixed value (TF-1 `tf.constant`). Python floats become float32, ints int32; arrays keep theirs.
 
     Args:
         value: a number, nested list or ndarray.
         dtype: converts the value; a float value into an integer dtype raises TypeError.
         shape: if given, the value (a scalar or a matching array) is broadcast to it.
+        name: the node's name ("Const" by default).
+        verify_shape: require `value` to have `shape` exactly, instead of broadcasting it.
+
+    Returns:
+        A constant node (its value lives in the graph; running it gives a copy).
+
+    Raises:
+        TypeError: a value that is not numeric, or floats for an integer dtype.
+        ValueError: a value that cannot fill `shape`.
+
+    Example:
+        >>> gf.Session().run(gf.constant(0.5, shape=[2]))
+        array([0.5, 0.5], dtype=float32)
     """
+    if verify_shape and shape is not None and np.shape(value) != tuple(shape):
+        raise ValueError(f"constant: the value has shape {np.shape(value)}, not the shape {tuple(shape)} given")
     dtype = dtypes.as_dtype(dtype)
     array = to_array(value, dtype if dtype is not None else dtypes.default_dtype(value), "constant")
     if shape is not None:
@@ -349,8 +380,27 @@ def convert_inputs(inputs: Sequence[Any], what: str) -> tuple[Node, ...]:
     return tuple(converted)
 
 
-def as_node(value: Any, dtype: Any = None, name: str | None = None) -> Node:
-    """`value` if it is a node, else a constant of `dtype` (TF-1 `convert_to_tensor`)."""
+def as_node(
+    value: Any, dtype: Any = None, name: str | None = None, preferred_dtype: Any = None, dtype_hint: Any = None
+) -> Node:
+    """`value` if it is a node, else a constant of `dtype` (TF-1 `convert_to_tensor`).
+
+    Args:
+        value: a node, number, nested list or array.
+        dtype: the dtype the result must have; a node of another dtype raises TypeError.
+        name: the constant's name, when one is made.
+        preferred_dtype: the constant's dtype when `dtype` is None (TF-1's soft request; a node keeps its own).
+        dtype_hint: TF-1's newer name for `preferred_dtype`.
+
+    Returns:
+        A node.
+
+    Example:
+        >>> gf.convert_to_tensor([1, 2], preferred_dtype=gf.float64).dtype
+        dtype('float64')
+    """
+    if dtype is None and not isinstance(value, Node | OpView):
+        dtype = preferred_dtype if preferred_dtype is not None else dtype_hint
     if isinstance(value, OpView):
         value = value.node
     if isinstance(value, Node):

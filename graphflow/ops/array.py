@@ -333,7 +333,7 @@ def gather(
         A tensor of shape params.shape[:axis] + indices.shape + params.shape[axis + 1:].
 
     Raises:
-        ValueError: `batch_dims` other than 0.
+        NotImplementedError: `batch_dims` other than 0.
         gf.errors.InvalidArgumentError: when run, an index outside [0, params.shape[axis]).
 
     Gradient: d params = zeros with each row of g added at the row its index took (twice for an index taken twice).

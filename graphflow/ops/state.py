@@ -101,7 +101,7 @@ def assign(
         array([5., 6.], dtype=float32)
     """
     if validate_shape is False:
-        raise ValueError("assign: validate_shape=False (changing a variable's shape) is not supported")
+        raise NotImplementedError("assign: validate_shape=False (changing a variable's shape) is not supported")
     return assign_op(_variable(ref, "assign"), value, name=name)
 
 
