@@ -439,9 +439,9 @@ def add_to_collection(name: str, value) -> None:
 
 
 def __getattr__(name: str):
-    # `gf.viz` works without `import graphflow.viz`, yet `import graphflow` loads none of viz until it is used;
+    # `gf.viz` and `gf.datasets` work without importing them, yet `import graphflow` loads neither until it is used;
     # `gf.compat.v1` is the whole package again, under TF-1's compatibility name.
-    if name in ("viz", "compat"):
+    if name in ("viz", "compat", "datasets"):
         import importlib
 
         return importlib.import_module(f"graphflow.{name}")

@@ -6,6 +6,8 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
+__all__ = ["run"]
+
 
 def run(main: Callable[[list[str]], Any] | None = None, argv: list[str] | None = None) -> None:
     """Calls `main(argv)` (by default the `main` of the script being run, with `sys.argv`), then `sys.exit` with its
@@ -13,3 +15,7 @@ def run(main: Callable[[list[str]], Any] | None = None, argv: list[str] | None =
     if main is None:
         main = sys.modules["__main__"].main
     sys.exit(main(list(sys.argv if argv is None else argv)))
+
+
+def __dir__() -> list[str]:
+    return list(__all__)  # dir() and tab completion show the public API, not this module's imports

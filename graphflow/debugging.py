@@ -10,6 +10,8 @@ from typing import Any
 from graphflow.nodes import Node
 from graphflow.ops.debugging import check_numerics as _check_numerics_op
 
+__all__ = ["check_numerics"]
+
 
 def check_numerics(tensor: Any, message: str, name: str | None = None) -> Node:
     """`tensor` itself, checked: a NaN or Inf in it stops the run (TF-1 `check_numerics`).
@@ -36,3 +38,7 @@ def check_numerics(tensor: Any, message: str, name: str | None = None) -> Node:
     if not isinstance(message, str):
         raise TypeError(f"check_numerics: message must be a string, got {type(message).__name__}")
     return _check_numerics_op(tensor, message=message, name=name)
+
+
+def __dir__() -> list[str]:
+    return list(__all__)  # dir() and tab completion show the public API, not this module's imports

@@ -10,6 +10,10 @@ from typing import Any
 
 import numpy as np
 
+__all__ = [
+    "as_dtype", "bool_", "float16", "float32", "float64", "int8", "int16", "int32", "int64", "string", "uint8",
+]  # fmt: skip
+
 float16 = np.dtype(np.float16)
 float32 = np.dtype(np.float32)
 float64 = np.dtype(np.float64)
@@ -89,3 +93,7 @@ def default_dtype(value: Any) -> np.dtype:
     if array.dtype.kind in "iu":
         return int32
     return as_dtype(array.dtype)
+
+
+def __dir__() -> list[str]:
+    return list(__all__)  # dir() and tab completion show the public API, not this module's imports

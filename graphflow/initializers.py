@@ -16,6 +16,33 @@ from graphflow.nodes import Node
 from graphflow.ops.random import random_normal, random_uniform, truncated_normal
 from graphflow.shapes import as_shape
 
+__all__ = [
+    "Constant",
+    "Initializer",
+    "Ones",
+    "RandomNormal",
+    "RandomUniform",
+    "TruncatedNormal",
+    "VarianceScaling",
+    "Zeros",
+    "constant",
+    "constant_initializer",
+    "glorot_normal",
+    "glorot_normal_initializer",
+    "glorot_uniform",
+    "glorot_uniform_initializer",
+    "he_normal",
+    "he_uniform",
+    "ones",
+    "ones_initializer",
+    "random_normal_initializer",
+    "random_uniform_initializer",
+    "truncated_normal_initializer",
+    "variance_scaling_initializer",
+    "zeros",
+    "zeros_initializer",
+]
+
 # Standard deviation of a unit normal truncated to [-2, 2]; dividing by it keeps the truncated draws' variance.
 _TRUNCATED_STDDEV = 0.87962566103423978
 
@@ -223,3 +250,7 @@ random_uniform_initializer = RandomUniform
 variance_scaling_initializer = VarianceScaling
 glorot_uniform_initializer = glorot_uniform
 glorot_normal_initializer = glorot_normal
+
+
+def __dir__() -> list[str]:
+    return list(__all__)  # dir() and tab completion show the public API, not this module's imports

@@ -21,6 +21,8 @@ from graphflow.registry import as_node
 from graphflow.train.moving_averages import assign_moving_average
 from graphflow.variable_scope import get_variable, variable_scope
 
+__all__ = ["batch_normalization", "dense", "dropout"]
+
 
 def dense(
     inputs: Any,
@@ -237,3 +239,7 @@ def _unbiased(variance: Node, inputs: Node, channels: int) -> Node:
         return multiply(variance, n / max(n - 1.0, 1.0))
     n = cast(size(inputs), variance.dtype) / float(channels)
     return multiply(variance, n / maximum(n - 1.0, 1.0))
+
+
+def __dir__() -> list[str]:
+    return list(__all__)  # dir() and tab completion show the public API, not this module's imports

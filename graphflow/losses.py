@@ -19,6 +19,17 @@ from graphflow.ops.reduction import reduce_mean, reduce_sum
 from graphflow.ops.shape import cast, ones_like, stop_gradient
 from graphflow.registry import convert_inputs
 
+__all__ = [
+    "Reduction",
+    "compute_weighted_loss",
+    "get_losses",
+    "get_total_loss",
+    "mean_squared_error",
+    "sigmoid_cross_entropy",
+    "softmax_cross_entropy",
+    "sparse_softmax_cross_entropy",
+]
+
 
 class Reduction:
     """How a loss's per-element values become the result (TF-1 `tf.losses.Reduction`)."""
@@ -148,3 +159,7 @@ def get_total_loss(add_regularization_losses: bool = True, name: str = "total_lo
     if not losses:
         raise ValueError("No losses have been built in the default graph")
     return add_n(losses, name=name)
+
+
+def __dir__() -> list[str]:
+    return list(__all__)  # dir() and tab completion show the public API, not this module's imports

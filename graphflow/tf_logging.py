@@ -9,6 +9,24 @@ from __future__ import annotations
 import logging as _logging
 from typing import Any
 
+__all__ = [
+    "DEBUG",
+    "ERROR",
+    "FATAL",
+    "INFO",
+    "WARN",
+    "WARNING",
+    "debug",
+    "error",
+    "fatal",
+    "get_verbosity",
+    "info",
+    "log",
+    "set_verbosity",
+    "warn",
+    "warning",
+]
+
 DEBUG, INFO, WARN, ERROR, FATAL = _logging.DEBUG, _logging.INFO, _logging.WARNING, _logging.ERROR, _logging.CRITICAL
 WARNING = WARN
 
@@ -51,3 +69,7 @@ def fatal(msg: Any, *args: Any) -> None:
 
 
 warn = warning
+
+
+def __dir__() -> list[str]:
+    return list(__all__)  # dir() and tab completion show the public API, not this module's imports

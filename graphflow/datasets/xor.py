@@ -10,6 +10,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
+__all__ = ["DEFAULT_SEED", "clusters", "in_own_quadrant", "separable", "xor"]
+
 RED, BLUE = 0, 1
 
 # With a standard deviation of 0.2 most seeds throw a point across the middle into its neighbour's quadrant, where no
@@ -55,3 +57,7 @@ def in_own_quadrant(points: np.ndarray, labels: np.ndarray) -> np.ndarray:
     """For XOR data: whether each point lies on its label's side of the lines x = 0.5 and y = 0.5."""
     blue_side = (points[:, 0] > 0.5) != (points[:, 1] > 0.5)
     return blue_side == (labels == BLUE)
+
+
+def __dir__() -> list[str]:
+    return list(__all__)  # dir() and tab completion show the public API, not this module's imports

@@ -67,3 +67,7 @@ def get_or_create_global_step(graph: Graph | None = None) -> Variable:
     """The graph's global step, created on first use (TF-1 `train.get_or_create_global_step`)."""
     step = get_global_step(graph)  # not `or`: a node has no truth value
     return step if step is not None else create_global_step(graph)
+
+
+def __dir__() -> list[str]:
+    return list(__all__)  # dir() and tab completion show the public API, not this module's imports
