@@ -349,8 +349,8 @@ def control_dependencies(control_inputs: Iterable[Any] | None) -> contextlib.Abs
         >>> v = gf.Variable(1.0)
         >>> with gf.control_dependencies([gf.assign_add(v, 1.0)]):
         ...     read = gf.identity(v)
-        >>> gf.Session().run(read)
-        np.float32(2.0)
+        >>> print(gf.Session().run(read))
+        2.0
     """
     return get_default_graph().control_dependencies(control_inputs)
 

@@ -192,8 +192,8 @@ def l2_loss(t: Any, name: str | None = None) -> Node:
     Gradient: d t = g t.
 
     Example:
-        >>> gf.Session().run(gf.nn.l2_loss(gf.constant([1.0, 2.0])))
-        np.float32(2.5)
+        >>> print(gf.Session().run(gf.nn.l2_loss(gf.constant([1.0, 2.0]))))
+        2.5
     """
     return reduce_sum(square(t), name=name) * 0.5
 
@@ -286,8 +286,8 @@ def moments(
 
     Example:
         >>> mean, var = gf.nn.moments(gf.constant([1.0, 3.0]), axes=[0])
-        >>> gf.Session().run([mean, var])
-        [array(2., dtype=float32), array(1., dtype=float32)]
+        >>> print(*gf.Session().run([mean, var]))
+        2.0 1.0
     """
     keep = bool(keepdims if keepdims is not None else keep_dims)
     with get_default_graph().name_scope(name or "moments"):

@@ -187,8 +187,8 @@ def size(input: Any, name: str | None = None, out_type: Any = dtypes.int32) -> N
     Gradient: none: it depends on the input's shape only.
 
     Example:
-        >>> gf.Session().run(gf.size(gf.zeros([2, 3])))
-        array(6, dtype=int32)
+        >>> print(gf.Session().run(gf.size(gf.zeros([2, 3]))))
+        6
     """
     return size_op(input, out_type=_index_dtype(out_type), name=name)
 
@@ -207,8 +207,8 @@ def rank(input: Any, name: str | None = None) -> Node:
     Gradient: none: it depends on the input's shape only.
 
     Example:
-        >>> gf.Session().run(gf.rank(gf.zeros([2, 3])))
-        array(2, dtype=int32)
+        >>> print(gf.Session().run(gf.rank(gf.zeros([2, 3]))))
+        2
     """
     return rank_op(input, out_type=dtypes.int32, name=name)
 

@@ -399,8 +399,8 @@ def count_nonzero(
     Gradient: none: a count.
 
     Example:
-        >>> gf.Session().run(gf.count_nonzero(gf.constant([0.0, 2.0, 3.0])))
-        np.int64(2)
+        >>> print(gf.Session().run(gf.count_nonzero(gf.constant([0.0, 2.0, 3.0]))))
+        2
     """
     nonzero = cast(not_equal(input_tensor, 0), dtypes.as_dtype(dtype))
     return sum_op(nonzero, name=name, **_reduce_args(axis, keepdims, reduction_indices, keep_dims))
