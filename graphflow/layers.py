@@ -89,9 +89,21 @@ def dropout(
     """`gf.nn.dropout(inputs, rate=rate)` while training, `inputs` unchanged otherwise (TF-1 `tf.layers.dropout`).
 
     Args:
+        inputs: a float tensor.
         rate: the fraction of elements to drop (not the fraction kept, unlike nn.dropout's keep_prob).
+        noise_shape: the mask's shape, broadcast against `inputs` (see `gf.nn.dropout`).
+        seed: the op seed.
         training: a Python bool, or a scalar bool node such as `gf.placeholder(gf.bool, [])`; for a node a
             `gf.cond` picks the branch at run time, so no mask is drawn when not training.
+        name: the scope of the nodes ("dropout").
+
+    Returns:
+        A tensor of `inputs`' shape.
+
+    Example:
+        >>> y = gf.layers.dropout(gf.ones([3]), rate=0.5, training=False)
+        >>> gf.Session().run(y)
+        array([1., 1., 1.], dtype=float32)
     """
     with get_default_graph().name_scope(name or "dropout"):
         if isinstance(training, Node):

@@ -140,7 +140,7 @@ def polynomial_decay(
     cycle: bool = False,
     name: str | None = None,
 ) -> Node:
-    """From `learning_rate` to `end_learning_rate` over `decay_steps`, along (1 - step / decay_steps) ** power (TF-1 `train.polynomial_decay`).
+    """From `learning_rate` to `end_learning_rate` over `decay_steps`, along (1 - step / decay_steps) ** power (TF-1).
 
     Args:
         learning_rate: the initial rate: a Python number or a scalar float node.
