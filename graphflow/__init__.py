@@ -115,7 +115,7 @@ from graphflow.ops import (
 from graphflow.ops import range_ as range
 from graphflow.ops import round_ as round
 from graphflow.ops import slice_ as slice
-from graphflow.registry import OPS, RegisterGradient, as_node, constant, defop
+from graphflow.registry import RegisterGradient, as_node, constant, defop
 from graphflow.session import GraphGrowthWarning, InteractiveSession, Session, get_default_session
 from graphflow.shapes import TensorShape
 from graphflow.variable_scope import AUTO_REUSE, VariableScope, get_variable, get_variable_scope, variable_scope
@@ -127,7 +127,6 @@ from graphflow.version import __version__
 _NOT_STARRED = ("abs", "bool", "pow", "range", "round", "slice", "logging", "viz", "datasets", "compat")
 __all__ = [
     "AUTO_REUSE",
-    "OPS",
     "Constant",
     "Graph",
     "GraphGrowthWarning",

@@ -11,7 +11,8 @@ from typing import Any
 import numpy as np
 
 __all__ = [
-    "as_dtype", "bool_", "float16", "float32", "float64", "int8", "int16", "int32", "int64", "string", "uint8",
+    "as_dtype", "bool_", "default_dtype", "float16", "float32", "float64", "int8", "int16", "int32", "int64",
+    "is_floating", "string", "uint8",
 ]  # fmt: skip
 
 float16 = np.dtype(np.float16)

@@ -173,7 +173,13 @@ def public(fn: F | None = None, /, *, default_only: Sequence[str] = (), name: st
     if fn is None:
         return lambda f: public(f, default_only=default_only, name=name)
     name = name or fn.__name__
+    # help(), inspect.signature and the errors below show TF-1's plain signature; the annotations stay on `fn`,
+    # for type checkers.
     signature = inspect.signature(fn)
+    signature = signature.replace(
+        parameters=[p.replace(annotation=inspect.Parameter.empty) for p in signature.parameters.values()],
+        return_annotation=inspect.Signature.empty,
+    )
     names = list(signature.parameters)
     unknown = set(default_only) - set(names)
     if unknown:
@@ -203,6 +209,7 @@ def public(fn: F | None = None, /, *, default_only: Sequence[str] = (), name: st
             raise  # raised inside the function for another reason: keep it as it is
 
     call.__name__ = call.__qualname__ = name
+    call.__signature__ = signature  # type: ignore[attr-defined]
     return call
 
 

@@ -30,9 +30,9 @@ class Variable(Node):
         initial_value: Any,
         trainable: bool = True,
         *,
+        collections: list[str] | None = None,
         name: str | None = None,
         dtype: Any = None,
-        collections: list[str] | None = None,
     ) -> None:
         if not isinstance(trainable, bool | np.bool_):
             raise TypeError(

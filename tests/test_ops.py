@@ -906,7 +906,7 @@ def test_sigmoid_cross_entropy_against_tf1_values_and_at_zero():
         loss = gf.nn.sigmoid_cross_entropy_with_logits(labels=z, logits=x)
         assert loss.shape == (5,)
         value, grad = _run([loss, gf.gradients(loss, x)[0]])
-        with pytest.raises(TypeError, match="sigmoid_cross_entropy_with_logits.*positional"):
+        with pytest.raises(TypeError, match=r"sigmoid_cross_entropy_with_logits.*positional"):
             gf.nn.sigmoid_cross_entropy_with_logits(z, x)  # labels and logits are keyword-only: a swap is silent
         with pytest.raises(ValueError, match="must have the same shape"):
             gf.nn.sigmoid_cross_entropy_with_logits(labels=gf.zeros([3]), logits=gf.zeros([4]))

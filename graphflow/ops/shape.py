@@ -350,7 +350,7 @@ def ones_like(tensor: Any, dtype: Any = None, name: str | None = None, optimize:
 
 @public(default_only=("layout",))
 def zeros(shape: Any, dtype: Any = dtypes.float32, name: str | None = None, layout: Any = None) -> Node:
-    """A constant of zeros (TF-1 `zeros`).
+    """A constant tensor of shape `shape` with every element 0 (TF-1 `zeros`).
 
     Args:
         shape: a list of ints.
@@ -372,7 +372,7 @@ def zeros(shape: Any, dtype: Any = dtypes.float32, name: str | None = None, layo
 
 @public(default_only=("layout",))
 def ones(shape: Any, dtype: Any = dtypes.float32, name: str | None = None, layout: Any = None) -> Node:
-    """A constant of ones (TF-1 `ones`).
+    """A constant tensor of shape `shape` with every element 1 (TF-1 `ones`).
 
     Args:
         shape: a list of ints.
