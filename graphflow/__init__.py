@@ -14,7 +14,7 @@ from graphflow import tf_logging as logging
 from graphflow.control_flow import cond, while_loop
 from graphflow.debugging import check_numerics
 from graphflow.dtypes import as_dtype, bool_, float16, float32, float64, int8, int16, int32, int64, uint8
-from graphflow.gradients import gradients
+from graphflow.gradients import UnconnectedGradients, gradients
 from graphflow.graph import Graph, control_dependencies, get_default_graph, name_scope, reset_default_graph, topo_order
 from graphflow.initializers import (
     constant_initializer,
@@ -139,6 +139,7 @@ __all__ = [
     "Session",
     "Tensor",
     "TensorShape",
+    "UnconnectedGradients",
     "Variable",
     "VariableScope",
     "absolute",

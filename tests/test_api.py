@@ -87,7 +87,17 @@ TF1_PARAMETERS = {
     "global_variables_initializer": (),
     "glorot_normal_initializer": ("seed", "dtype"),
     "glorot_uniform_initializer": ("seed", "dtype"),
-    "gradients": ("ys", "xs", "grad_ys", "name", "stop_gradients"),
+    "gradients": (
+        "ys",
+        "xs",
+        "grad_ys",
+        "name",
+        "colocate_gradients_with_ops",
+        "gate_gradients",
+        "aggregation_method",
+        "stop_gradients",
+        "unconnected_gradients",
+    ),
     "greater": ("x", "y", "name"),
     "greater_equal": ("x", "y", "name"),
     "identity": ("input", "name"),
@@ -485,3 +495,16 @@ def test_dir_and_help_of_the_package_show_the_public_api_only():
     api = text[text.index("CLASSES") :]
     assert "matmul(a, b, transpose_a=False" in api and "class Session" in api
     assert "OpDef(" not in api and "class OpDef" not in api and "run_args" not in api
+
+
+def test_unconnected_gradients_are_none_or_zeros_as_asked():
+    with gf.Graph().as_default():
+        x, unused = gf.constant([1.0, 2.0]), gf.constant([[5.0]])
+        y = gf.reduce_sum(x * x)
+        assert gf.gradients(y, [x, unused])[1] is None
+        for zero in ("zero", gf.UnconnectedGradients.ZERO):
+            gx, gu = gf.Session().run(gf.gradients(y, [x, unused], unconnected_gradients=zero))
+            np.testing.assert_array_equal(gx, [2.0, 4.0])
+            np.testing.assert_array_equal(gu, [[0.0]])
+        with pytest.raises(ValueError, match="unconnected_gradients must be 'none' or 'zero'"):
+            gf.gradients(y, x, unconnected_gradients="zeros")
