@@ -33,7 +33,23 @@ TF1_PARAMETERS = {
     "Graph": (),
     "InteractiveSession": ("target", "graph", "config"),
     "RegisterGradient": ("op_type",),
-    "Variable": ("initial_value", "trainable", "collections", "name", "dtype"),
+    "Variable": (
+        "initial_value",
+        "trainable",
+        "collections",
+        "validate_shape",
+        "caching_device",
+        "name",
+        "variable_def",
+        "dtype",
+        "expected_shape",
+        "import_scope",
+        "constraint",
+        "use_resource",
+        "synchronization",
+        "aggregation",
+        "shape",
+    ),
     "add": ("x", "y", "name"),
     "add_n": ("inputs", "name"),
     "add_to_collection": ("name", "value"),
@@ -508,3 +524,15 @@ def test_unconnected_gradients_are_none_or_zeros_as_asked():
             np.testing.assert_array_equal(gu, [[0.0]])
         with pytest.raises(ValueError, match="unconnected_gradients must be 'none' or 'zero'"):
             gf.gradients(y, x, unconnected_gradients="zeros")
+
+
+def test_a_variable_takes_tf1s_arguments_and_refuses_what_it_cannot_do():
+    with gf.Graph().as_default():
+        v = gf.Variable(np.zeros((2, 3)), use_resource=True, caching_device="/cpu:0", shape=[None, 3])
+        assert v.shape == (2, 3)
+        with pytest.raises(ValueError, match=r"shape \(2, 3\), which shape=\[2, 4\] does not fit"):
+            gf.Variable(np.zeros((2, 3)), shape=[2, 4])
+        with pytest.raises(NotImplementedError, match="validate_shape=False"):
+            gf.Variable(np.zeros(2), validate_shape=False)
+        with pytest.raises(NotImplementedError, match="constraint"):
+            gf.Variable(np.zeros(2), constraint=lambda w: w)
