@@ -298,6 +298,13 @@ def _like_grad(op, g):
     return (None,)  # depends on the input's shape only
 
 
+def _filled_like(op: Any, tensor: Any, dtype: Any, name: str | None) -> Node:
+    """`op(tensor)`, cast to `dtype` when one is given that differs from `tensor`'s."""
+    dtype = dtypes.as_dtype(dtype)
+    result = op(tensor, name=name if dtype is None else None)
+    return result if dtype is None or dtype == result.dtype else cast_op(result, dtype=dtype, name=name)
+
+
 @public
 def zeros_like(tensor: Any, dtype: Any = None, name: str | None = None, optimize: bool = True) -> Node:
     """A tensor of zeros with the run-time shape of `tensor` (TF-1 `zeros_like`).
@@ -318,9 +325,7 @@ def zeros_like(tensor: Any, dtype: Any = None, name: str | None = None, optimize
         >>> gf.Session().run(z)
         array([[0, 0]], dtype=int32)
     """
-    result = zeros_like_op(tensor, name=name if dtype is None else None)
-    dtype = dtypes.as_dtype(dtype)
-    return result if dtype is None or dtype == result.dtype else cast_op(result, dtype=dtype, name=name)
+    return _filled_like(zeros_like_op, tensor, dtype, name)
 
 
 @public
@@ -343,9 +348,7 @@ def ones_like(tensor: Any, dtype: Any = None, name: str | None = None, optimize:
         >>> gf.Session().run(z)
         array([[1, 1]], dtype=int32)
     """
-    result = ones_like_op(tensor, name=name if dtype is None else None)
-    dtype = dtypes.as_dtype(dtype)
-    return result if dtype is None or dtype == result.dtype else cast_op(result, dtype=dtype, name=name)
+    return _filled_like(ones_like_op, tensor, dtype, name)
 
 
 @public(default_only=("layout",))
