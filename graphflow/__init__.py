@@ -1,7 +1,12 @@
 """graphflow: a TensorFlow 1.x style computational graph framework on numpy.
 
 `import graphflow as gf` (or `as tf`), build a graph of placeholders, variables and ops, differentiate it with
-`gf.gradients` or an optimizer, and run it in a `gf.Session`. This module only re-exports the public API.
+`gf.gradients` or an optimizer, and run it in a `gf.Session`. This module only re-exports the public API: the ops
+(`gf.matmul`, `gf.reduce_sum`, ...), graph and session classes, and the namespaces `gf.nn`, `gf.train`,
+`gf.layers`, `gf.losses`, `gf.initializers`, `gf.summary`, `gf.data`, `gf.datasets`, `gf.viz`, `gf.debugging`,
+`gf.errors`, `gf.logging`, `gf.app` and `gf.compat.v1`.
+
+Every public function shows TF-1's signature and documents itself: `help(gf.matmul)`, `inspect.signature(gf.matmul)`.
 """
 
 from graphflow import app, data, debugging, dtypes, errors, initializers, layers, losses, nn, summary, train
@@ -9,7 +14,7 @@ from graphflow import tf_logging as logging
 from graphflow.control_flow import cond, while_loop
 from graphflow.debugging import check_numerics
 from graphflow.dtypes import as_dtype, bool_, float16, float32, float64, int8, int16, int32, int64, uint8
-from graphflow.gradients import gradients
+from graphflow.gradients import UnconnectedGradients, gradients
 from graphflow.graph import Graph, control_dependencies, get_default_graph, name_scope, reset_default_graph, topo_order
 from graphflow.initializers import (
     constant_initializer,
@@ -72,7 +77,6 @@ from graphflow.ops import (
     power,
     random_normal,
     random_uniform,
-    range_,
     rank,
     reciprocal,
     reduce_all,
@@ -84,13 +88,12 @@ from graphflow.ops import (
     reduce_sum,
     relu,
     reshape,
-    round_,
     rsqrt,
     set_random_seed,
+    shape,
     sigmoid,
     sign,
     size,
-    slice_,
     softmax,
     sqrt,
     square,
@@ -109,23 +112,182 @@ from graphflow.ops import (
     zeros,
     zeros_like,
 )
-from graphflow.ops import shape as shape_  # bound to `shape` below, where no parameter of that name shadows it
-from graphflow.registry import OPS, RegisterGradient, as_node, constant, defop
+from graphflow.ops import range_ as range
+from graphflow.ops import round_ as round
+from graphflow.ops import slice_ as slice
+from graphflow.registry import RegisterGradient, as_node, constant, defop
 from graphflow.session import GraphGrowthWarning, InteractiveSession, Session, get_default_session
 from graphflow.shapes import TensorShape
 from graphflow.variable_scope import AUTO_REUSE, VariableScope, get_variable, get_variable_scope, variable_scope
 from graphflow.variables import Variable
 from graphflow.version import __version__
 
-bool = bool_
+# TF-1's names that would shadow Python's built-ins in a module that does `from graphflow import *` are attributes
+# only (gf.range, gf.abs, ...), as are `logging` (the standard library's name) and the namespaces loaded on first use.
+_NOT_STARRED = ("abs", "bool", "pow", "range", "round", "slice", "logging", "viz", "datasets", "compat")
+__all__ = [
+    "AUTO_REUSE",
+    "Constant",
+    "Graph",
+    "GraphGrowthWarning",
+    "GraphKeys",
+    "InteractiveSession",
+    "Node",
+    "Operation",
+    "Placeholder",
+    "RegisterGradient",
+    "Session",
+    "Tensor",
+    "TensorShape",
+    "UnconnectedGradients",
+    "Variable",
+    "VariableScope",
+    "absolute",
+    "add",
+    "add_n",
+    "add_to_collection",
+    "app",
+    "argmax",
+    "argmin",
+    "as_dtype",
+    "as_node",
+    "assign",
+    "assign_add",
+    "assign_sub",
+    "bool_",
+    "cast",
+    "check_numerics",
+    "clip_by_value",
+    "concat",
+    "cond",
+    "constant",
+    "constant_initializer",
+    "control_dependencies",
+    "convert_to_tensor",
+    "count_nonzero",
+    "data",
+    "debugging",
+    "defop",
+    "divide",
+    "dtypes",
+    "equal",
+    "errors",
+    "exp",
+    "expand_dims",
+    "fill",
+    "float16",
+    "float32",
+    "float64",
+    "floor",
+    "floordiv",
+    "floormod",
+    "gather",
+    "get_collection",
+    "get_default_graph",
+    "get_default_session",
+    "get_variable",
+    "get_variable_scope",
+    "global_variables",
+    "global_variables_initializer",
+    "glorot_normal_initializer",
+    "glorot_uniform_initializer",
+    "gradients",
+    "greater",
+    "greater_equal",
+    "group",
+    "identity",
+    "initializers",
+    "int8",
+    "int16",
+    "int32",
+    "int64",
+    "layers",
+    "less",
+    "less_equal",
+    "log",
+    "log1p",
+    "log_softmax",
+    "logical_and",
+    "logical_not",
+    "logical_or",
+    "losses",
+    "matmul",
+    "maximum",
+    "minimum",
+    "mod",
+    "multiply",
+    "name_scope",
+    "negative",
+    "newaxis",
+    "nn",
+    "no_op",
+    "not_equal",
+    "one_hot",
+    "ones",
+    "ones_initializer",
+    "ones_like",
+    "placeholder",
+    "placeholder_with_default",
+    "power",
+    "random_normal",
+    "random_normal_initializer",
+    "random_uniform",
+    "random_uniform_initializer",
+    "rank",
+    "realdiv",
+    "reciprocal",
+    "reduce_all",
+    "reduce_any",
+    "reduce_max",
+    "reduce_mean",
+    "reduce_min",
+    "reduce_prod",
+    "reduce_sum",
+    "relu",
+    "reset_default_graph",
+    "reshape",
+    "rsqrt",
+    "set_random_seed",
+    "shape",
+    "sigmoid",
+    "sign",
+    "size",
+    "softmax",
+    "sqrt",
+    "square",
+    "squared_difference",
+    "squeeze",
+    "stack",
+    "stop_gradient",
+    "strided_slice",
+    "subtract",
+    "summary",
+    "tanh",
+    "tile",
+    "topo_order",
+    "train",
+    "trainable_variables",
+    "transpose",
+    "truediv",
+    "truncated_normal",
+    "truncated_normal_initializer",
+    "uint8",
+    "unstack",
+    "variable_scope",
+    "variables_initializer",
+    "variance_scaling_initializer",
+    "where",
+    "while_loop",
+    "zeros",
+    "zeros_initializer",
+    "zeros_like",
+]
+
+bool = bool_  # TF-1's names; they shadow the builtins in this module only
 abs = absolute
 pow = power
 mod = floormod
 truediv = realdiv = divide
-slice = slice_  # TF-1's names; they shadow the builtins in this module only
-round = round_
-range = range_
-shape = shape_
 convert_to_tensor = as_node
 Tensor = Node
 
@@ -144,25 +306,60 @@ class GraphKeys:
 
 
 def placeholder(dtype=None, shape=None, name=None) -> Placeholder:
-    """An input fed at run time (TF-1 `placeholder`).
+    """An input node whose value is fed at run time (TF-1 `placeholder`).
 
     Args:
         dtype: e.g. `gf.float32`; when None, the node takes the dtype of whatever is fed (a list of Python floats
             becomes float64, as numpy makes it).
-        shape: e.g. `[None, 784]`: None marks a dimension of any size; None for any shape.
+        shape: e.g. `[None, 784]`: None marks a dimension of any size; None for any shape. A fed value that does not
+            fit raises an error naming the placeholder.
         name: the node's name (made unique in the graph).
+
+    Returns:
+        The placeholder node; a run that needs it must feed it (`feed_dict={x: value}`).
+
+    Example:
+        >>> x = gf.placeholder(gf.float32, [None, 2], name="x")
+        >>> gf.Session().run(x * 2.0, {x: [[1.0, 2.0]]})
+        array([[2., 4.]], dtype=float32)
     """
     graph = get_default_graph()
     return Placeholder(graph, graph.unique_name(name or "Placeholder"), (), as_dtype(dtype), shape)
 
 
 def global_variables(scope: str | None = None) -> list[Variable]:
-    """Every variable of the default graph (including optimizer slots), in creation order."""
+    """Every variable of the default graph, optimizer slots included, in creation order (TF-1).
+
+    Args:
+        scope: if given, only variables whose name starts with it.
+
+    Returns:
+        A list of `gf.Variable`.
+
+    Example:
+        >>> with gf.Graph().as_default():
+        ...     w = gf.Variable(1.0, name="w")
+        ...     [v.op_name for v in gf.global_variables()]
+        ['w']
+    """
     return _scoped(get_default_graph().get_collection("variables"), scope)
 
 
 def trainable_variables(scope: str | None = None) -> list[Variable]:
-    """The variables optimizers update by default, in creation order."""
+    """The variables optimizers update by default, in creation order (TF-1 `trainable_variables`).
+
+    Args:
+        scope: if given, only variables whose name starts with it.
+
+    Returns:
+        A list of `gf.Variable` created with `trainable=True` (the default).
+
+    Example:
+        >>> with gf.Graph().as_default():
+        ...     w, step = gf.Variable(1.0, name="w"), gf.Variable(0, trainable=False, name="step")
+        ...     [v.op_name for v in gf.trainable_variables()]
+        ['w']
+    """
     return _scoped(get_default_graph().get_collection("trainable_variables"), scope)
 
 
@@ -171,29 +368,80 @@ def _scoped(variables: list, scope: str | None) -> list:
 
 
 def variables_initializer(var_list, name: str = "init") -> Operation:
-    """An op that sets each variable in `var_list` to its initial value in the session that runs it."""
+    """An op that sets each variable in `var_list` to its initial value in the session that runs it (TF-1).
+
+    Args:
+        var_list: the variables to initialise.
+        name: the op's name.
+
+    Returns:
+        An operation; fetching it gives None.
+
+    Example:
+        >>> v = gf.Variable(1.0)
+        >>> gf.Session().run(gf.variables_initializer([v])) is None
+        True
+    """
     var_list = list(var_list)
     with (var_list[0].graph if var_list else get_default_graph()).role_scope("initializer"):
         return group(*[v.initializer for v in var_list], name=name)
 
 
 def global_variables_initializer() -> Operation:
-    """An op that (re)initialises every variable of the default graph (TF-1)."""
+    """An op that (re)initialises every variable of the default graph (TF-1).
+
+    A variable is also initialised on first use in a session, so this op is needed only to reset values.
+
+    Returns:
+        An operation; fetching it gives None.
+
+    Example:
+        >>> v = gf.Variable(1.0)
+        >>> gf.Session().run(gf.global_variables_initializer()) is None
+        True
+    """
     return variables_initializer(global_variables())
 
 
 def get_collection(key: str, scope: str | None = None) -> list:
+    """The values in the default graph's collection `key` (TF-1 `get_collection`), e.g. `gf.GraphKeys.LOSSES`.
+
+    Args:
+        key: the collection's name.
+        scope: if given, only values whose name starts with it.
+
+    Returns:
+        A list (empty when the collection does not exist), in the order the values were added.
+
+    Example:
+        >>> with gf.Graph().as_default():
+        ...     gf.add_to_collection("outputs", gf.constant(1.0, name="c"))
+        ...     [x.op_name for x in gf.get_collection("outputs")]
+        ['c']
+    """
     return _scoped(get_default_graph().get_collection(key), scope)
 
 
 def add_to_collection(name: str, value) -> None:
+    """Adds `value` to the default graph's collection `name` (TF-1 `add_to_collection`).
+
+    Args:
+        name: the collection's name.
+        value: any value, usually a node.
+
+    Returns:
+        None.
+
+    Example:
+        >>> gf.add_to_collection("my_losses", gf.constant(0.5))
+    """
     get_default_graph().add_to_collection(name, value)
 
 
 def __getattr__(name: str):
-    # `gf.viz` works without `import graphflow.viz`, yet `import graphflow` loads none of viz until it is used;
+    # `gf.viz` and `gf.datasets` work without importing them, yet `import graphflow` loads neither until it is used;
     # `gf.compat.v1` is the whole package again, under TF-1's compatibility name.
-    if name in ("viz", "compat"):
+    if name in ("viz", "compat", "datasets"):
         import importlib
 
         return importlib.import_module(f"graphflow.{name}")
@@ -201,4 +449,6 @@ def __getattr__(name: str):
 
 
 def __dir__() -> list[str]:
-    return sorted([*globals(), "viz", "compat"])
+    # What `dir(gf)`, `help(gf)` and tab completion show: the public API, without the internal modules (registry,
+    # plan, kernels, ...) that importing the package binds here.
+    return sorted({*__all__, *_NOT_STARRED, "__version__"})

@@ -157,3 +157,7 @@ def one_hot(labels: ArrayLike, num_classes: int = 10, dtype: DTypeLike = np.floa
         if low < 0 or high >= num_classes:
             raise ValueError(f"labels must lie in [0, {num_classes}); found {low if low < 0 else high}")
     return np.eye(num_classes, dtype=dtype)[labels]
+
+
+def __dir__() -> list[str]:
+    return list(__all__)  # dir() and tab completion show the public API, not this module's imports

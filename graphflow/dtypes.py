@@ -10,6 +10,11 @@ from typing import Any
 
 import numpy as np
 
+__all__ = [
+    "as_dtype", "bool_", "default_dtype", "float16", "float32", "float64", "int8", "int16", "int32", "int64",
+    "is_floating", "string", "uint8",
+]  # fmt: skip
+
 float16 = np.dtype(np.float16)
 float32 = np.dtype(np.float32)
 float64 = np.dtype(np.float64)
@@ -26,12 +31,23 @@ string = np.dtype(object)
 _ALIASES = {"float": float32, "double": float64, "half": float16, "bool": bool_, "int": int32, "long": int64}
 
 
-def as_dtype(dtype: Any) -> np.dtype | None:
-    """Normalises `dtype` (a numpy dtype or type, a TF-1 name such as "float", or None) to a numpy dtype.
+def as_dtype(type_value: Any) -> np.dtype | None:
+    """Normalises a dtype (a numpy dtype or type, a TF-1 name such as "float", or None) to a numpy dtype.
+
+    Args:
+        type_value: e.g. `gf.float32`, `np.int64`, `"float"`, `bool`, or None.
+
+    Returns:
+        A numpy dtype, or None for None.
 
     Raises:
-        TypeError: `dtype` names no numeric type graphflow supports.
+        TypeError: `type_value` names no numeric type graphflow supports.
+
+    Example:
+        >>> gf.as_dtype("double")
+        dtype('float64')
     """
+    dtype = type_value
     if dtype is None:
         return None
     if isinstance(dtype, str) and dtype in _ALIASES:
@@ -50,12 +66,26 @@ def as_dtype(dtype: Any) -> np.dtype | None:
 
 
 def is_floating(dtype: np.dtype | None) -> bool:
-    """True for floating dtypes and for a dtype unknown until run time (gradients may flow through both)."""
+    """True for floating dtypes and for a dtype unknown until run time (gradients may flow through both).
+
+    Args:
+        dtype: a numpy dtype or None.
+
+    Returns:
+        bool.
+    """
     return dtype is None or dtype.kind == "f"
 
 
 def default_dtype(value: Any) -> np.dtype:
-    """The dtype TF-1 gives a Python value: float32 for floats, int32 for ints; arrays keep theirs."""
+    """The dtype TF-1 gives a Python value: float32 for floats, int32 for ints; arrays keep theirs.
+
+    Args:
+        value: a number, nested list or array.
+
+    Returns:
+        A numpy dtype.
+    """
     if isinstance(value, np.ndarray | np.generic):
         return value.dtype
     array = np.asarray(value)
@@ -64,3 +94,7 @@ def default_dtype(value: Any) -> np.dtype:
     if array.dtype.kind in "iu":
         return int32
     return as_dtype(array.dtype)
+
+
+def __dir__() -> list[str]:
+    return list(__all__)  # dir() and tab completion show the public API, not this module's imports

@@ -8,6 +8,8 @@ from __future__ import annotations
 import linecache
 from typing import Any
 
+__all__ = ["FailedPreconditionError", "InvalidArgumentError", "OpError"]
+
 
 class OpError(Exception):
     """An error tied to one node of the graph (`.node`; `.op` too, as in TF-1).
@@ -47,3 +49,7 @@ class InvalidArgumentError(OpError, ValueError):
 
 class FailedPreconditionError(OpError, RuntimeError):
     """The session cannot run the request in its current state (for example, it was closed)."""
+
+
+def __dir__() -> list[str]:
+    return list(__all__)  # dir() and tab completion show the public API, not this module's imports

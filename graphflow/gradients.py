@@ -9,6 +9,7 @@ are written with graphflow ops, the result can be fetched, drawn, and differenti
 
 from __future__ import annotations
 
+import enum
 from collections import defaultdict, deque
 from collections.abc import Sequence
 from typing import Any
@@ -17,7 +18,7 @@ from graphflow import dtypes
 from graphflow.graph import common_graph, topo_order
 from graphflow.nodes import Node, Operation
 from graphflow.ops.elementwise import add_n_op
-from graphflow.ops.shape import ones_like
+from graphflow.ops.shape import ones_like, zeros_like
 from graphflow.registry import as_node, constant, gradient_rule
 
 
@@ -48,12 +49,23 @@ def _path_nodes(ys: list[Node], xs: list[Node], stops: set[Node]) -> set[Node]:
     return on_path
 
 
+class UnconnectedGradients(enum.Enum):
+    """What `gradients` gives for an x that does not reach ys (TF-1 `tf.UnconnectedGradients`): None or zeros."""
+
+    NONE = "none"
+    ZERO = "zero"
+
+
 def gradients(
     ys: Node | Sequence[Node],
     xs: Node | Sequence[Node],
     grad_ys: Node | Sequence[Node | None] | None = None,
     name: str = "gradients",
+    colocate_gradients_with_ops: bool = False,
+    gate_gradients: bool = False,
+    aggregation_method: Any = None,
     stop_gradients: Sequence[Node] | None = None,
+    unconnected_gradients: Any = "none",
 ) -> list[Node | None]:
     """Symbolic gradients of `sum(ys)` with respect to each of `xs` (TF-1 `tf.gradients`).
 
@@ -62,16 +74,29 @@ def gradients(
         xs: a node or list of nodes to differentiate with respect to (any node, not only variables).
         grad_ys: the incoming gradient for each y (same shapes); ones by default.
         name: the name scope the gradient nodes are built under (they all get `role="gradient"`).
+        colocate_gradients_with_ops: accepted and ignored: graphflow runs on one device.
+        gate_gradients: accepted and ignored: a plan computes each gradient once, in one order.
+        aggregation_method: accepted and ignored: the parts of a gradient are summed with one `add_n`.
         stop_gradients: nodes treated as constants: no gradient flows through them.
+        unconnected_gradients: "none" (TF-1's default) gives None for an x that does not reach ys; "zero" gives
+            zeros shaped like x (a `gf.UnconnectedGradients` value works too).
 
     Returns:
         One gradient node per x, shaped like x, or None where x does not reach any y through float values.
+
+    Example:
+        >>> x = gf.constant(3.0)
+        >>> print(gf.Session().run(gf.gradients(x * x, x)[0]))
+        6.0
 
     Raises:
         LookupError: a float op on the path from xs to ys has no registered gradient (names the op and its type).
         TypeError: ys or xs contain something that is not a graph node.
     """
     ys, xs = _as_list(ys, "ys"), _as_list(xs, "xs")
+    unconnected = getattr(unconnected_gradients, "value", unconnected_gradients)
+    if unconnected not in ("none", "zero"):
+        raise ValueError(f"gradients: unconnected_gradients must be 'none' or 'zero', got {unconnected_gradients!r}")
     grad_ys = [None] * len(ys) if grad_ys is None else list(grad_ys if isinstance(grad_ys, list | tuple) else [grad_ys])
     if len(grad_ys) != len(ys):
         raise ValueError(f"gradients: got {len(grad_ys)} grad_ys for {len(ys)} ys")
@@ -104,6 +129,8 @@ def gradients(
                     pending[i] -= 1
                     if pending[i] == 0:
                         queue.append(i)
+        if unconnected == "zero":
+            return [total[x] if x in total else zeros_like(x) for x in xs]
     return [total.get(x) for x in xs]
 
 

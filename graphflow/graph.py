@@ -306,27 +306,74 @@ _root = Graph()
 
 
 def get_default_graph() -> Graph:
-    """The graph new nodes are added to: the innermost `as_default()`, else the global default graph."""
+    """The graph new nodes are added to: the innermost `as_default()`, else the global default graph (TF-1).
+
+    Returns:
+        A `gf.Graph`.
+
+    Example:
+        >>> with gf.Graph().as_default() as g:
+        ...     gf.get_default_graph() is g
+        True
+    """
     graph = GRAPHS.top()
     return _root if graph is None else graph
 
 
 def reset_default_graph() -> None:
-    """Replaces the global default graph with a new, empty one (and leaves any `as_default()` of this thread)."""
+    """Replaces the global default graph with a new, empty one (and leaves any `as_default()` of this thread).
+
+    Returns:
+        None.
+
+    Example:
+        >>> gf.reset_default_graph()
+        >>> len(gf.get_default_graph().get_operations())
+        0
+    """
     global _root
     _root = Graph()
     GRAPHS.items().clear()
 
 
 def control_dependencies(control_inputs: Iterable[Any] | None) -> contextlib.AbstractContextManager[None]:
-    """`with gf.control_dependencies([train_op]):` ops built inside run after `train_op` (TF-1); see
-    `Graph.control_dependencies`."""
+    """Ops built inside the block run after every node in `control_inputs` (TF-1 `control_dependencies`).
+
+    Args:
+        control_inputs: nodes (ops, updates, tensors) to run first; None clears the enclosing blocks' list.
+
+    Returns:
+        A context manager; see `Graph.control_dependencies`.
+
+    Example:
+        >>> v = gf.Variable(1.0)
+        >>> with gf.control_dependencies([gf.assign_add(v, 1.0)]):
+        ...     read = gf.identity(v)
+        >>> print(gf.Session().run(read))
+        2.0
+    """
     return get_default_graph().control_dependencies(control_inputs)
 
 
-def name_scope(name: str | None) -> contextlib.AbstractContextManager[str]:
-    """`with gf.name_scope("layer1"):` prefixes node names in the default graph (TF-1 `tf.name_scope`)."""
-    return get_default_graph().name_scope(name)
+def name_scope(
+    name: str | None, default_name: str | None = None, values: Any = None
+) -> contextlib.AbstractContextManager[str]:
+    """Prefixes the names of nodes built inside with `name/` in the default graph (TF-1 `name_scope`).
+
+    Args:
+        name: the scope's name; a name already used gets a suffix (`layer_1`); None returns to the top level.
+        default_name: the name to use when `name` is None.
+        values: TF-1's list of inputs, used there to pick the graph; accepted and ignored.
+
+    Returns:
+        A context manager whose value is the scope's full name followed by `/`.
+
+    Example:
+        >>> with gf.Graph().as_default(), gf.name_scope("layer1"):
+        ...     gf.constant(1.0, name="w").op_name
+        'layer1/w'
+    """
+    return get_default_graph().name_scope(default_name if name is None and default_name is not None else name)
 
 
 def common_graph(nodes: Iterable[Node], what: str) -> Graph:
@@ -359,8 +406,20 @@ def topo_order(
 
     Iterative (no recursion limit) and linear: each node is visited once. A node's control inputs count as inputs
     here. Nodes in `cut` are treated as leaves (their inputs are not followed), which is how fed nodes prune a plan.
-    `inputs_of(node)`, when given, says which nodes to follow instead (the ONNX export follows only the branch a
-    cond takes).
+
+    Args:
+        roots: the nodes to start from, e.g. the fetches of a run.
+        cut: nodes whose inputs are not followed.
+        inputs_of: when given, `inputs_of(node)` says which nodes to follow instead of its inputs and control inputs
+            (the ONNX export follows only the branch a cond takes).
+
+    Returns:
+        A list of nodes, inputs before the nodes that read them.
+
+    Example:
+        >>> x = gf.constant(1.0, name="x")
+        >>> [n.op_name for n in gf.topo_order([gf.square(x, name="y")])]
+        ['x', 'y']
     """
     order: list[Node] = []
     seen: set[Node] = set()

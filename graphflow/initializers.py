@@ -16,12 +16,45 @@ from graphflow.nodes import Node
 from graphflow.ops.random import random_normal, random_uniform, truncated_normal
 from graphflow.shapes import as_shape
 
+__all__ = [
+    "Constant",
+    "Initializer",
+    "Ones",
+    "RandomNormal",
+    "RandomUniform",
+    "TruncatedNormal",
+    "VarianceScaling",
+    "Zeros",
+    "constant",
+    "constant_initializer",
+    "glorot_normal",
+    "glorot_normal_initializer",
+    "glorot_uniform",
+    "glorot_uniform_initializer",
+    "he_normal",
+    "he_uniform",
+    "ones",
+    "ones_initializer",
+    "random_normal_initializer",
+    "random_uniform_initializer",
+    "truncated_normal_initializer",
+    "variance_scaling_initializer",
+    "zeros",
+    "zeros_initializer",
+]
+
 # Standard deviation of a unit normal truncated to [-2, 2]; dividing by it keeps the truncated draws' variance.
 _TRUNCATED_STDDEV = 0.87962566103423978
 
 
 class Initializer:
-    """Base class: `init(shape, dtype=None)` returns a node producing the initial value."""
+    """Base class of initializers: `init(shape, dtype=None)` returns a node that produces the initial value.
+
+    Example:
+        >>> init = gf.initializers.constant(0.5)
+        >>> gf.Session().run(init([2]))
+        array([0.5, 0.5], dtype=float32)
+    """
 
     dtype: np.dtype = dtypes.float32
 
@@ -33,7 +66,12 @@ class Initializer:
 
 
 class Constant(Initializer):
-    """Every element set to `value` (TF-1 `constant_initializer`)."""
+    """Every element set to `value` (TF-1 `constant_initializer`).
+
+    Args:
+        value: a number, or an array that broadcasts to the variable's shape.
+        dtype: the default dtype of the values.
+    """
 
     def __init__(self, value: float = 0.0, dtype: Any = dtypes.float32) -> None:
         self.value, self.dtype = value, dtypes.as_dtype(dtype)
@@ -44,16 +82,29 @@ class Constant(Initializer):
 
 
 class Zeros(Constant):
+    """Every element 0 (TF-1 `zeros_initializer`): the usual bias initializer."""
+
     def __init__(self, dtype: Any = dtypes.float32) -> None:
         super().__init__(0.0, dtype)
 
 
 class Ones(Constant):
+    """Every element 1 (TF-1 `ones_initializer`): e.g. batch normalisation's scale."""
+
     def __init__(self, dtype: Any = dtypes.float32) -> None:
         super().__init__(1.0, dtype)
 
 
 class RandomNormal(Initializer):
+    """Draws from N(mean, stddev²) (TF-1 `random_normal_initializer`).
+
+    Args:
+        mean: the mean.
+        stddev: the standard deviation.
+        seed: the op seed (see `gf.set_random_seed`).
+        dtype: the default dtype of the values.
+    """
+
     def __init__(self, mean: float = 0.0, stddev: float = 1.0, seed: int | None = None, dtype: Any = dtypes.float32):
         self.mean, self.stddev, self.seed, self.dtype = mean, stddev, seed, dtypes.as_dtype(dtype)
 
@@ -62,11 +113,23 @@ class RandomNormal(Initializer):
 
 
 class TruncatedNormal(RandomNormal):
+    """Draws from N(mean, stddev²), redrawing values more than 2 stddev from the mean (TF-1
+    `truncated_normal_initializer`). Takes `RandomNormal`'s arguments."""
+
     def __call__(self, shape: Any, dtype: Any = None, partition_info: Any = None) -> Node:
         return truncated_normal(shape, self.mean, self.stddev, self._dtype(dtype), seed=self.seed)
 
 
 class RandomUniform(Initializer):
+    """Draws uniformly from [minval, maxval) (TF-1 `random_uniform_initializer`).
+
+    Args:
+        minval: the lower bound, included.
+        maxval: the upper bound, excluded.
+        seed: the op seed (see `gf.set_random_seed`).
+        dtype: the default dtype of the values.
+    """
+
     def __init__(self, minval: float = 0.0, maxval: float = 1.0, seed: int | None = None, dtype: Any = dtypes.float32):
         self.minval, self.maxval, self.seed, self.dtype = minval, maxval, seed, dtypes.as_dtype(dtype)
 
@@ -126,20 +189,54 @@ def _fans(shape: tuple[int, ...]) -> tuple[float, float]:
 
 
 def glorot_uniform(seed: int | None = None, dtype: Any = dtypes.float32) -> VarianceScaling:
-    """Uniform in ±sqrt(6 / (fan_in + fan_out)) (Glorot and Bengio 2010); `layers.dense`'s default kernel init."""
+    """Uniform in ±sqrt(6 / (fan_in + fan_out)) (Glorot and Bengio 2010); `layers.dense`'s default kernel init.
+
+    Args:
+        seed: the op seed (see `gf.set_random_seed`).
+        dtype: the default dtype of the values.
+
+    Returns:
+        A `VarianceScaling` initializer.
+    """
     return VarianceScaling(1.0, "fan_avg", "uniform", seed, dtype)
 
 
 def glorot_normal(seed: int | None = None, dtype: Any = dtypes.float32) -> VarianceScaling:
+    """Truncated normal with variance 2 / (fan_in + fan_out) (Glorot and Bengio 2010).
+
+    Args:
+        seed: the op seed (see `gf.set_random_seed`).
+        dtype: the default dtype of the values.
+
+    Returns:
+        A `VarianceScaling` initializer.
+    """
     return VarianceScaling(1.0, "fan_avg", "truncated_normal", seed, dtype)
 
 
 def he_normal(seed: int | None = None, dtype: Any = dtypes.float32) -> VarianceScaling:
-    """Truncated normal with variance 2 / fan_in (He et al. 2015), suited to ReLU layers."""
+    """Truncated normal with variance 2 / fan_in (He et al. 2015), suited to ReLU layers.
+
+    Args:
+        seed: the op seed (see `gf.set_random_seed`).
+        dtype: the default dtype of the values.
+
+    Returns:
+        A `VarianceScaling` initializer.
+    """
     return VarianceScaling(2.0, "fan_in", "truncated_normal", seed, dtype)
 
 
 def he_uniform(seed: int | None = None, dtype: Any = dtypes.float32) -> VarianceScaling:
+    """Uniform in ±sqrt(6 / fan_in) (He et al. 2015), suited to ReLU layers.
+
+    Args:
+        seed: the op seed (see `gf.set_random_seed`).
+        dtype: the default dtype of the values.
+
+    Returns:
+        A `VarianceScaling` initializer.
+    """
     return VarianceScaling(2.0, "fan_in", "uniform", seed, dtype)
 
 
@@ -153,3 +250,7 @@ random_uniform_initializer = RandomUniform
 variance_scaling_initializer = VarianceScaling
 glorot_uniform_initializer = glorot_uniform
 glorot_normal_initializer = glorot_normal
+
+
+def __dir__() -> list[str]:
+    return list(__all__)  # dir() and tab completion show the public API, not this module's imports

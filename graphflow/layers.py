@@ -13,12 +13,15 @@ from graphflow.control_flow import cond
 from graphflow.graph import get_default_graph
 from graphflow.nodes import Node
 from graphflow.ops.dims import size
-from graphflow.ops.elementwise import add, maximum, multiply
+from graphflow.ops.elementwise import add, multiply
 from graphflow.ops.linalg import matmul
+from graphflow.ops.piecewise import maximum
 from graphflow.ops.shape import cast, identity, reshape
 from graphflow.registry import as_node
 from graphflow.train.moving_averages import assign_moving_average
 from graphflow.variable_scope import get_variable, variable_scope
+
+__all__ = ["batch_normalization", "dense", "dropout"]
 
 
 def dense(
@@ -86,9 +89,21 @@ def dropout(
     """`gf.nn.dropout(inputs, rate=rate)` while training, `inputs` unchanged otherwise (TF-1 `tf.layers.dropout`).
 
     Args:
+        inputs: a float tensor.
         rate: the fraction of elements to drop (not the fraction kept, unlike nn.dropout's keep_prob).
+        noise_shape: the mask's shape, broadcast against `inputs` (see `gf.nn.dropout`).
+        seed: the op seed.
         training: a Python bool, or a scalar bool node such as `gf.placeholder(gf.bool, [])`; for a node a
             `gf.cond` picks the branch at run time, so no mask is drawn when not training.
+        name: the scope of the nodes ("dropout").
+
+    Returns:
+        A tensor of `inputs`' shape.
+
+    Example:
+        >>> y = gf.layers.dropout(gf.ones([3]), rate=0.5, training=False)
+        >>> gf.Session().run(y)
+        array([1., 1., 1.], dtype=float32)
     """
     with get_default_graph().name_scope(name or "dropout"):
         if isinstance(training, Node):
@@ -236,3 +251,7 @@ def _unbiased(variance: Node, inputs: Node, channels: int) -> Node:
         return multiply(variance, n / max(n - 1.0, 1.0))
     n = cast(size(inputs), variance.dtype) / float(channels)
     return multiply(variance, n / maximum(n - 1.0, 1.0))
+
+
+def __dir__() -> list[str]:
+    return list(__all__)  # dir() and tab completion show the public API, not this module's imports

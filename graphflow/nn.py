@@ -16,7 +16,6 @@ from graphflow.ops.elementwise import (
     add,
     exp,
     log1p,
-    maximum,
     multiply,
     rsqrt,
     select,
@@ -25,9 +24,10 @@ from graphflow.ops.elementwise import (
     subtract,
 )
 from graphflow.ops.loss import softmax_xent, sparse_softmax_xent
+from graphflow.ops.piecewise import maximum
 from graphflow.ops.reduction import reduce_mean, reduce_sum
 from graphflow.ops.shape import stop_gradient, zeros_like
-from graphflow.registry import convert_inputs
+from graphflow.registry import convert_inputs, public
 
 __all__ = [
     "batch_normalization", "bias_add", "dropout", "elu", "l2_loss", "l2_normalize", "leaky_relu", "log_softmax",
@@ -37,91 +37,193 @@ __all__ = [
 ]  # fmt: skip
 
 
-def _keywords_only(sentinel: Any, function: str) -> None:
-    if sentinel is not None:
-        raise ValueError(f"Only call `{function}` with named arguments (labels=..., logits=...)")
-
-
 def _last_axis(axis: Any, dim: Any, function: str) -> None:
     chosen = axis if axis is not None else dim
     if chosen not in (None, -1):
         raise ValueError(f"{function}: only the last axis is supported as the class axis, got {chosen}")
 
 
+@public
 def softmax_cross_entropy_with_logits_v2(
-    _sentinel: Any = None,
+    *,
     labels: Any = None,
     logits: Any = None,
     axis: int | None = None,
     name: str | None = None,
     dim: int | None = None,
 ) -> Node:
-    """Per-example cross-entropy between `labels` (a distribution per row) and softmax(`logits`).
+    """Per-example cross-entropy between `labels` (a distribution per row) and softmax(`logits`) (TF-1).
 
     Stable for logits of any magnitude (computed from a shifted log-softmax, never log(softmax)). Gradients flow into
-    both labels and logits, as in TF-1's v2.
+    both labels and logits, as in TF-1's v2. labels and logits are keyword-only: TF-1 refused positional calls too,
+    since swapping them is silent.
 
     Args:
         labels: shape (batch, classes); each row a probability distribution.
         logits: shape (batch, classes), unscaled scores.
+        axis: the class axis; only the last (-1, the default) is supported.
+        name: the node's name.
+        dim: TF-1's older name for `axis`.
 
     Returns:
         Shape (batch,): -sum(labels * log_softmax(logits)) per row.
+
+    Raises:
+        ValueError: a class axis other than the last.
+
+    Gradient: d logits = g (softmax(logits) - labels); d labels = -g log_softmax(logits).
+
+    Example:
+        >>> xent = gf.nn.softmax_cross_entropy_with_logits_v2(labels=[[0.0, 1.0]], logits=[[0.0, 0.0]])
+        >>> gf.Session().run(xent)
+        array([0.6931472], dtype=float32)
     """
-    _keywords_only(_sentinel, "softmax_cross_entropy_with_logits_v2")
     _last_axis(axis, dim, "softmax_cross_entropy_with_logits_v2")
     return softmax_xent(labels, logits, name=name)
 
 
+@public
 def softmax_cross_entropy_with_logits(
-    _sentinel: Any = None,
+    *,
     labels: Any = None,
     logits: Any = None,
     dim: int = -1,
     name: str | None = None,
     axis: int | None = None,
 ) -> Node:
-    """As `softmax_cross_entropy_with_logits_v2`, but like TF-1's v1 no gradient flows into `labels`."""
-    _keywords_only(_sentinel, "softmax_cross_entropy_with_logits")
+    """Per-example cross-entropy between `labels` and softmax(`logits`); no gradient flows into `labels` (TF-1 v1).
+
+    labels and logits are keyword-only: TF-1 refused positional calls too, since swapping them is silent.
+
+    Args:
+        labels: shape (batch, classes); each row a probability distribution.
+        logits: shape (batch, classes), unscaled scores.
+        dim: the class axis; only the last (-1, the default) is supported.
+        name: the node's name.
+        axis: the newer name for `dim`.
+
+    Returns:
+        Shape (batch,): -sum(labels * log_softmax(logits)) per row.
+
+    Raises:
+        ValueError: a class axis other than the last.
+
+    Gradient: d logits = g (softmax(logits) - labels); none for labels.
+
+    Example:
+        >>> xent = gf.nn.softmax_cross_entropy_with_logits(labels=[[0.0, 1.0]], logits=[[0.0, 0.0]])
+        >>> gf.Session().run(xent)
+        array([0.6931472], dtype=float32)
+    """
     _last_axis(axis, dim, "softmax_cross_entropy_with_logits")
     if isinstance(labels, Node):
         labels = stop_gradient(labels)
     return softmax_xent(labels, logits, name=name)
 
 
+@public
 def sparse_softmax_cross_entropy_with_logits(
-    _sentinel: Any = None, labels: Any = None, logits: Any = None, name: str | None = None
+    *, labels: Any = None, logits: Any = None, name: str | None = None
 ) -> Node:
-    """Per-example cross-entropy for integer class `labels` (shape (batch,)) and `logits` (batch, classes).
+    """Per-example cross-entropy for integer class `labels` and `logits` (TF-1).
 
-    A label outside [0, classes) raises an error naming the op, instead of silently giving NaN.
+    A label outside [0, classes) raises an error naming the op, instead of silently giving NaN. labels and logits are
+    keyword-only: TF-1 refused positional calls too, since swapping them is silent.
+
+    Args:
+        labels: integer class indices, shape (batch,).
+        logits: unscaled scores, shape (batch, classes).
+        name: the node's name.
+
+    Returns:
+        Shape (batch,): -log_softmax(logits)[i, labels[i]] per row.
+
+    Gradient: d logits = g (softmax(logits) - one_hot(labels)); none for labels.
+
+    Example:
+        >>> xent = gf.nn.sparse_softmax_cross_entropy_with_logits(labels=[1], logits=gf.zeros([1, 2]))
+        >>> gf.Session().run(xent)
+        array([0.6931472], dtype=float32)
     """
-    _keywords_only(_sentinel, "sparse_softmax_cross_entropy_with_logits")
     return sparse_softmax_xent(labels, logits, name=name)
 
 
-def bias_add(value: Any, bias: Any, name: str | None = None) -> Node:
-    """`value + bias`, the bias broadcast along the last axis (TF-1 `nn.bias_add`)."""
+@public
+def bias_add(value: Any, bias: Any, data_format: str | None = None, name: str | None = None) -> Node:
+    """`value + bias`, the bias added along the last axis (TF-1 `nn.bias_add`).
+
+    Args:
+        value: shape (..., channels).
+        bias: shape (channels,).
+        data_format: None, "NHWC" or "N...C" (channels last); "NCHW" is not supported.
+        name: the node's name ("BiasAdd" by default).
+
+    Returns:
+        A tensor of `value`'s shape.
+
+    Raises:
+        NotImplementedError: a channels-first `data_format`.
+
+    Gradient: d value = g; d bias = g summed over every axis but the last.
+
+    Example:
+        >>> y = gf.nn.bias_add(gf.zeros([2, 3]), [1.0, 2.0, 3.0])
+        >>> gf.Session().run(y)[1]
+        array([1., 2., 3.], dtype=float32)
+    """
+    if data_format not in (None, "NHWC", "N...C"):
+        raise NotImplementedError(
+            f"bias_add: data_format={data_format!r} is not supported; the bias is added along the last axis"
+        )
     return add(value, bias, name=name or "BiasAdd")
 
 
+@public
 def l2_loss(t: Any, name: str | None = None) -> Node:
-    """sum(t ** 2) / 2 (TF-1 `nn.l2_loss`), for weight decay."""
+    """sum(t²) / 2 (TF-1 `nn.l2_loss`), for weight decay.
+
+    Args:
+        t: a tensor of any shape.
+        name: the node's name.
+
+    Returns:
+        A scalar of `t`'s dtype.
+
+    Gradient: d t = g t.
+
+    Example:
+        >>> print(gf.Session().run(gf.nn.l2_loss(gf.constant([1.0, 2.0]))))
+        2.5
+    """
     return reduce_sum(square(t), name=name) * 0.5
 
 
-def sigmoid_cross_entropy_with_logits(
-    _sentinel: Any = None, labels: Any = None, logits: Any = None, name: str | None = None
-) -> Node:
-    """Elementwise cross-entropy between `labels` in [0, 1] and sigmoid(`logits`), for independent classes.
+@public
+def sigmoid_cross_entropy_with_logits(*, labels: Any = None, logits: Any = None, name: str | None = None) -> Node:
+    """Elementwise cross-entropy between `labels` in [0, 1] and sigmoid(`logits`), for independent classes (TF-1).
 
-    Computed as TF-1 does, max(x, 0) - x * z + log1p(exp(-|x|)), which never overflows; the branches are picked with
-    `where` on x >= 0, so the gradient is sigmoid(x) - z everywhere, x = 0 included.
+    Computed as TF-1 does, max(x, 0) - x z + log1p(exp(-|x|)), which never overflows; the branches are picked with
+    `where` on x >= 0, so the gradient is sigmoid(x) - z everywhere, x = 0 included. labels and logits are keyword-only:
+    TF-1 refused positional calls too, since swapping them is silent.
+
+    Args:
+        labels: z, of `logits`' shape, values in [0, 1].
+        logits: x, of any shape.
+        name: the node's name ("logistic_loss" by default).
+
+    Returns:
+        A tensor of `logits`' shape.
 
     Raises:
         ValueError: labels and logits have different static shapes.
+
+    Gradient: d logits = g (sigmoid(x) - z); d labels = -g x.
+
+    Example:
+        >>> loss = gf.nn.sigmoid_cross_entropy_with_logits(labels=[1.0], logits=[0.0])
+        >>> gf.Session().run(loss)
+        array([0.6931472], dtype=float32)
     """
-    _keywords_only(_sentinel, "sigmoid_cross_entropy_with_logits")
     labels, logits = convert_inputs((labels, logits), "sigmoid_cross_entropy_with_logits")
     if not compatible(labels.shape, logits.shape):
         raise ValueError(
@@ -135,20 +237,57 @@ def sigmoid_cross_entropy_with_logits(
     return add(relu_logits - logits * labels, log1p(exp(neg_abs_logits)), name=name or "logistic_loss")
 
 
+@public
 def l2_normalize(x: Any, axis: Any = None, epsilon: float = 1e-12, name: str | None = None, dim: Any = None) -> Node:
-    """x / sqrt(max(sum(x ** 2, axis), epsilon)) (TF-1 `nn.l2_normalize`); a zero vector stays zero."""
+    """x / sqrt(max(sum(x², axis), epsilon)) (TF-1 `nn.l2_normalize`); a zero vector stays zero.
+
+    Args:
+        x: a tensor of any shape.
+        axis: the axis or axes to normalise over; all when None.
+        epsilon: the lower bound of the squared norm.
+        name: the node's name.
+        dim: TF-1's older name for `axis`.
+
+    Returns:
+        A tensor of `x`'s shape with unit L2 norm along `axis`.
+
+    Gradient: through its elementwise ops (x rsqrt(max(sum x², epsilon))).
+
+    Example:
+        >>> gf.Session().run(gf.nn.l2_normalize(gf.constant([3.0, 4.0])))
+        array([0.6, 0.8], dtype=float32)
+    """
     axis = axis if axis is not None else dim
     square_sum = reduce_sum(square(x), axis, keepdims=True)
     return multiply(x, rsqrt(maximum(square_sum, epsilon)), name=name or "l2_normalize")
 
 
+@public
 def moments(
     x: Any, axes: Any, shift: Any = None, name: str | None = None, keep_dims: Any = None, keepdims: Any = None
 ) -> tuple[Node, Node]:
-    """The mean and variance of `x` over `axes` (TF-1 `nn.moments`; `shift` is accepted and unused, as in TF-1).
+    """The mean and variance of `x` over `axes` (TF-1 `nn.moments`), e.g. for batch normalisation.
 
-    As in TF-1, the variance is the mean of squared_difference(x, stop_gradient(mean)): its gradient treats the
-    mean as a constant, which gives the same value since the deviations sum to zero.
+    As in TF-1, the variance is the mean of squared_difference(x, stop_gradient(mean)): its gradient treats the mean
+    as a constant, which gives the same value since the deviations sum to zero.
+
+    Args:
+        x: a tensor.
+        axes: the axes to reduce, e.g. [0] for a batch's per-feature statistics.
+        shift: accepted and unused, as in TF-1.
+        name: the scope of the nodes ("moments").
+        keep_dims: keep the reduced axes with length 1.
+        keepdims: the newer name for `keep_dims`.
+
+    Returns:
+        A (mean, variance) pair of tensors.
+
+    Gradient: through reduce_mean and squared_difference.
+
+    Example:
+        >>> mean, var = gf.nn.moments(gf.constant([1.0, 3.0]), axes=[0])
+        >>> print(*gf.Session().run([mean, var]))
+        2.0 1.0
     """
     keep = bool(keepdims if keepdims is not None else keep_dims)
     with get_default_graph().name_scope(name or "moments"):
@@ -159,6 +298,7 @@ def moments(
     return mean, variance
 
 
+@public
 def batch_normalization(
     x: Any,
     mean: Any,
@@ -176,13 +316,22 @@ def batch_normalization(
 
     Args:
         x: the input, of any shape.
-        mean, variance: the statistics to normalise with (e.g. from `gf.nn.moments`).
+        mean: the mean to normalise with (e.g. from `gf.nn.moments`).
+        variance: the variance to normalise with.
         offset: beta, added after scaling; None for none.
         scale: gamma, multiplied after normalising; None for none.
         variance_epsilon: a small float added to the variance, so that a zero variance divides by sqrt(epsilon).
+        name: the scope of the nodes ("batchnorm").
 
     Returns:
         The normalised x, of x's shape.
+
+    Gradient: through its elementwise ops, into x, mean, variance, offset and scale.
+
+    Example:
+        >>> y = gf.nn.batch_normalization(gf.constant([1.0, 3.0]), 2.0, 1.0, None, None, 0.0)
+        >>> gf.Session().run(y)
+        array([-1.,  1.], dtype=float32)
     """
     with get_default_graph().name_scope(name or "batchnorm"):
         given = [t for t in (x, mean, variance, offset, scale) if t is not None]
@@ -197,6 +346,7 @@ def batch_normalization(
         return add(multiply(x, inv), shift, name="add_1")
 
 
+@public
 def dropout(
     x: Any,
     keep_prob: Any = None,
@@ -205,8 +355,9 @@ def dropout(
     name: str | None = None,
     rate: Any = None,
 ) -> Node:
-    """Each element of `x` kept with probability `keep_prob` and scaled by 1 / keep_prob, else 0 (TF-1
-    `nn.dropout`), so the expected value is x. A new mask is drawn at every run, and the gradient uses the same one.
+    """Each element of `x` kept with probability `keep_prob` and scaled by 1 / keep_prob, else 0 (TF-1 `nn.dropout`).
+
+    The expected value is x. A new mask is drawn at every run, and the gradient uses the same one.
 
     Args:
         x: a float tensor.
@@ -215,10 +366,21 @@ def dropout(
         noise_shape: the mask's shape, broadcast against x: e.g. [batch, 1] keeps or drops whole rows; None
             entries take x's dimensions.
         seed: the op seed (with the graph seed, `gf.set_random_seed`, as in TF-1).
+        name: the scope of the nodes ("dropout").
         rate: the probability of dropping, 1 - keep_prob.
+
+    Returns:
+        A tensor of `x`'s shape (`x` itself when keep_prob is 1).
 
     Raises:
         ValueError: both or neither of keep_prob and rate are given, a number outside (0, 1], or x is not float.
+
+    Gradient: d x = g mask / keep_prob, with the run's mask.
+
+    Example:
+        >>> y = gf.nn.dropout(gf.ones([4]), keep_prob=0.5, seed=1)
+        >>> sorted(set(gf.Session().run(y).tolist())) in ([0.0, 2.0], [0.0], [2.0])
+        True
     """
     if (keep_prob is None) == (rate is None):
         raise ValueError("dropout: give exactly one of keep_prob and rate (rate = 1 - keep_prob)")
@@ -241,3 +403,7 @@ def dropout(
     with get_default_graph().name_scope(name or "dropout"):
         x, keep_prob = convert_inputs((x, keep_prob), "dropout")
         return random.dropout(x, keep_prob, noise_shape, seed)
+
+
+def __dir__() -> list[str]:
+    return list(__all__)  # dir() and tab completion show the public API, not this module's imports

@@ -1,16 +1,24 @@
 """The op registry: `defop` registers an op's forward function, `.defgrad` its gradient rule, `deffusion` a function
-that runs two ops as one plan step. Nothing numeric here.
+that runs two ops as one plan step, `public` marks the function a user calls. Nothing numeric here.
 
 An `OpDef` is called like a function on nodes (or Python values) and adds an `Operation` to the graph. A plan later
 calls `opdef.forward(*input_arrays, **attrs)`; `gradients` calls the rule registered for the op's type. `OPS`, the
 table of op types by name, is defined in `graph.py` (whose operator overloads look ops up in it) and filled here.
+
+The `OpDef` is plumbing: its call takes `(*inputs, name=None, **attrs)`. What a user calls and reads in `help()` is
+each op's public face, a plain function with TF-1's signature and a docstring of its own that calls the op
+(`matmul(a, b, transpose_a=False, ...)` calls `matmul_op(a, b, transpose_a=..., name=name)`), decorated with
+`@public`.
 """
 
 from __future__ import annotations
 
+import difflib
+import functools
+import inspect
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -116,7 +124,20 @@ class OpDef:
 def defop(name: str, **options: Any) -> Callable[[Callable[..., Any]], OpDef]:
     """Decorator registering `forward` as op type `name`; returns the `OpDef`, which builds nodes when called.
 
-    `options` are the `OpDef` fields after `forward` (`shape=`, `dtype=`, `ufunc=`, `out=`, ...).
+    Args:
+        name: the op type, in TF's CapWords spelling (`"MatMul"`); each may be registered once.
+        **options: the `OpDef` fields after `forward` (`shape=`, `dtype=`, `ufunc=`, `out=`, ...).
+
+    Returns:
+        A decorator that takes `forward(*arrays, **attrs) -> array` and returns its `OpDef`; register the gradient
+        with `@opdef.defgrad`.
+
+    Raises:
+        ValueError: `name` is already registered.
+
+    Example:
+        `@gf.defop("MyCube")` over `def cube_op(x): return x**3`, then `@cube_op.defgrad` over
+        `def _cube_grad(op, g): return (g * 3.0 * gf.square(op.inputs[0]),)`; `cube_op(x)` builds a node.
     """
 
     def register(forward: Callable[..., Any]) -> OpDef:
@@ -127,6 +148,88 @@ def defop(name: str, **options: Any) -> Callable[[Callable[..., Any]], OpDef]:
         return OPS[name]
 
     return register
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def public(fn: F | None = None, /, *, default_only: Sequence[str] = (), name: str | None = None) -> Any:
+    """Decorator for the public face of an op: a plain function with TF-1's parameters, in TF-1's order.
+
+    The function is returned wrapped only to explain bad calls: a call its signature does not accept raises
+    TypeError naming the function, the close parameter name for a mistyped keyword, and the signature. `help()`
+    and `inspect.signature` show the function itself.
+
+    Args:
+        fn: the function (when used as `@public` without arguments).
+        default_only: TF-1 parameters graphflow accepts only at TF-1's default value (a feature it does not
+            have, such as `layout`); any other value raises NotImplementedError naming the argument, rather than
+            being ignored without a word.
+        name: the TF-1 name, for a function whose Python name avoids shadowing a builtin (`round_` is `round`).
+
+    Returns:
+        The wrapped function, or a decorator when `fn` is None.
+    """
+    if fn is None:
+        return lambda f: public(f, default_only=default_only, name=name)
+    name = name or fn.__name__
+    # help(), inspect.signature and the errors below show TF-1's plain signature; the annotations stay on `fn`,
+    # for type checkers.
+    signature = inspect.signature(fn)
+    signature = signature.replace(
+        parameters=[p.replace(annotation=inspect.Parameter.empty) for p in signature.parameters.values()],
+        return_annotation=inspect.Signature.empty,
+    )
+    names = list(signature.parameters)
+    unknown = set(default_only) - set(names)
+    if unknown:
+        raise ValueError(f"{name} has no parameter(s) {sorted(unknown)} to restrict to their default")
+    fixed = [(p, names.index(p), signature.parameters[p].default) for p in default_only]
+
+    def check_binding(args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+        try:
+            signature.bind(*args, **kwargs)
+        except TypeError as error:
+            raise TypeError(_call_error(name, signature, kwargs, error)) from None
+
+    @functools.wraps(fn)
+    def call(*args: Any, **kwargs: Any) -> Any:
+        for param, index, default in fixed:
+            value = kwargs[param] if param in kwargs else args[index] if index < len(args) else default
+            if not _equal(value, default):
+                check_binding(args, kwargs)  # a call that does not bind is reported as that first
+                raise NotImplementedError(
+                    f"{name}: {param}={value!r} is not supported by graphflow; leave it at TF-1's default "
+                    f"{param}={default!r}"
+                )
+        try:
+            return fn(*args, **kwargs)
+        except TypeError:
+            check_binding(args, kwargs)
+            raise  # raised inside the function for another reason: keep it as it is
+
+    call.__name__ = call.__qualname__ = name
+    call.__signature__ = signature  # type: ignore[attr-defined]
+    return call
+
+
+def _equal(value: Any, default: Any) -> bool:
+    try:
+        return value is default or bool(value == default)
+    except (TypeError, ValueError):  # an array compares elementwise: it is not a flag's default
+        return False
+
+
+def _call_error(name: str, signature: inspect.Signature, kwargs: dict[str, Any], error: TypeError) -> str:
+    """`error` (from binding a call to `signature`) said with the function's name and the close parameter names."""
+    message = f"{name}(): {error}"
+    params = list(signature.parameters)
+    for keyword in kwargs:
+        if keyword not in signature.parameters:
+            close = difflib.get_close_matches(keyword, params, n=1)
+            if close:
+                message += f"; did you mean '{close[0]}'?"
+    return f"{message}\n    signature: {name}{signature}"
 
 
 class RegisterGradient:
@@ -198,14 +301,31 @@ def gradient_rule(op: Operation) -> GradRule:
 # Turning Python values into nodes
 
 
-def constant(value: Any, dtype: Any = None, shape: Any = None, name: str | None = None) -> Constant:
+def constant(
+    value: Any, dtype: Any = None, shape: Any = None, name: str | None = None, verify_shape: bool = False
+) -> Constant:
     """A node with a fixed value (TF-1 `tf.constant`). Python floats become float32, ints int32; arrays keep theirs.
 
     Args:
         value: a number, nested list or ndarray.
         dtype: converts the value; a float value into an integer dtype raises TypeError.
         shape: if given, the value (a scalar or a matching array) is broadcast to it.
+        name: the node's name ("Const" by default).
+        verify_shape: require `value` to have `shape` exactly, instead of broadcasting it.
+
+    Returns:
+        A constant node (its value lives in the graph; running it gives a copy).
+
+    Raises:
+        TypeError: a value that is not numeric, or floats for an integer dtype.
+        ValueError: a value that cannot fill `shape`.
+
+    Example:
+        >>> gf.Session().run(gf.constant(0.5, shape=[2]))
+        array([0.5, 0.5], dtype=float32)
     """
+    if verify_shape and shape is not None and np.shape(value) != tuple(shape):
+        raise ValueError(f"constant: the value has shape {np.shape(value)}, not the shape {tuple(shape)} given")
     dtype = dtypes.as_dtype(dtype)
     array = to_array(value, dtype if dtype is not None else dtypes.default_dtype(value), "constant")
     if shape is not None:
@@ -267,8 +387,27 @@ def convert_inputs(inputs: Sequence[Any], what: str) -> tuple[Node, ...]:
     return tuple(converted)
 
 
-def as_node(value: Any, dtype: Any = None, name: str | None = None) -> Node:
-    """`value` if it is a node, else a constant of `dtype` (TF-1 `convert_to_tensor`)."""
+def as_node(
+    value: Any, dtype: Any = None, name: str | None = None, preferred_dtype: Any = None, dtype_hint: Any = None
+) -> Node:
+    """`value` if it is a node, else a constant of `dtype` (TF-1 `convert_to_tensor`).
+
+    Args:
+        value: a node, number, nested list or array.
+        dtype: the dtype the result must have; a node of another dtype raises TypeError.
+        name: the constant's name, when one is made.
+        preferred_dtype: the constant's dtype when `dtype` is None (TF-1's soft request; a node keeps its own).
+        dtype_hint: TF-1's newer name for `preferred_dtype`.
+
+    Returns:
+        A node.
+
+    Example:
+        >>> gf.convert_to_tensor([1, 2], preferred_dtype=gf.float64).dtype
+        dtype('float64')
+    """
+    if dtype is None and not isinstance(value, Node | OpView):
+        dtype = preferred_dtype if preferred_dtype is not None else dtype_hint
     if isinstance(value, OpView):
         value = value.node
     if isinstance(value, Node):

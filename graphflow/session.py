@@ -279,7 +279,16 @@ class InteractiveSession(Session):
 
 
 def get_default_session() -> Session | None:
-    """The innermost session entered with `with`, or None (TF-1 `get_default_session`)."""
+    """The innermost session entered with `with`, or None (TF-1 `get_default_session`).
+
+    Returns:
+        A `gf.Session`, or None.
+
+    Example:
+        >>> with gf.Session() as sess:
+        ...     gf.get_default_session() is sess
+        True
+    """
     return SESSIONS.top()
 
 

@@ -65,7 +65,16 @@ def _store(graph: Graph) -> _Store:
 
 
 def get_variable_scope() -> VariableScope:
-    """The current variable scope of the default graph (TF-1 `tf.get_variable_scope`)."""
+    """The current variable scope of the default graph (TF-1 `tf.get_variable_scope`).
+
+    Returns:
+        A `gf.VariableScope`: its `name`, `reuse`, `initializer`, and `reuse_variables()`.
+
+    Example:
+        >>> with gf.Graph().as_default(), gf.variable_scope("layer"):
+        ...     gf.get_variable_scope().name
+        'layer'
+    """
     return _store(get_default_graph()).scope
 
 
@@ -160,7 +169,8 @@ def get_variable(
     use_resource: bool | None = None,
     custom_getter: Any = None,
     constraint: Any = None,
-    **_: Any,
+    synchronization: Any = None,
+    aggregation: Any = None,
 ) -> Variable:
     """The variable `name` of the current variable scope, made if the scope's `reuse` allows (TF-1).
 
@@ -173,10 +183,18 @@ def get_variable(
         regularizer: a function of the variable whose result joins the "regularization_losses" collection
             (`gf.losses.get_total_loss` adds them).
         trainable, collections: as for `Variable`.
-        caching_device, validate_shape, use_resource: accepted for TF-1 compatibility (one device, static shapes,
-            one kind of variable).
+        caching_device, validate_shape, use_resource, synchronization, aggregation: accepted for TF-1
+            compatibility and ignored (one device, static shapes, one kind of variable, no replicas).
         partitioner, custom_getter, constraint: not supported; anything but None raises NotImplementedError
             rather than being silently ignored.
+
+    Returns:
+        The `gf.Variable`, new or found.
+
+    Example:
+        >>> with gf.Graph().as_default(), gf.variable_scope("layer"):
+        ...     gf.get_variable("w", [2, 3]).op_name
+        'layer/w'
 
     Raises:
         ValueError: making a variable that exists without reuse, finding one that does not exist with

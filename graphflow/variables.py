@@ -14,11 +14,47 @@ from graphflow.nodes import Constant, Node, _op
 Array = np.ndarray
 
 
+def _fits(requested: Any, actual: tuple | None) -> bool:
+    """Whether a static shape fits a requested one, whose None entries match any size."""
+    if actual is None:
+        return True
+    requested = list(requested)
+    if len(requested) != len(actual):
+        return False
+    return all(r is None or a is None or int(r) == a for r, a in zip(requested, actual, strict=True))
+
+
 class Variable(Node):
     """State that persists across runs of one `Session`. Each session holds its own value.
 
     A session initialises a variable from its initial value the first time a run needs it, or again when it runs
     `global_variables_initializer()`. Only `assign` ops and optimizers change it.
+
+    Args:
+        initial_value: an array, a number, a graph node, or a function of no arguments that returns one.
+        trainable: whether optimizers update it by default (it joins "trainable_variables").
+        collections: the collections it joins; ["variables"] by default.
+        validate_shape: only True (or None): a variable keeps the shape of its initial value.
+        caching_device: accepted and ignored (one device).
+        name: its name (made unique in the graph); "Variable" by default.
+        variable_def: TF-1's protocol-buffer form; not supported (only None).
+        dtype: converts the initial value.
+        expected_shape: accepted and ignored, as TF-1 does since 1.x.
+        import_scope: with `variable_def` only; not supported (only None).
+        constraint: a projection after each update; not supported (only None).
+        use_resource: accepted and ignored (one kind of variable).
+        synchronization: accepted and ignored (no replicas).
+        aggregation: accepted and ignored (no replicas).
+        shape: the shape it must have; None dimensions match any size.
+
+    Raises:
+        NotImplementedError: `validate_shape=False`, `variable_def`, `import_scope` or `constraint`.
+        ValueError: no initial value, or one whose shape does not fit `shape`.
+
+    Example:
+        >>> w = gf.Variable(gf.zeros([2]), name="w")
+        >>> gf.Session().run(gf.assign_add(w, [1.0, 2.0]))
+        array([1., 2.], dtype=float32)
     """
 
     __slots__ = ("_initial_array", "_initial_node", "_initializer", "trainable")
@@ -30,10 +66,26 @@ class Variable(Node):
         initial_value: Any,
         trainable: bool = True,
         *,
-        name: str | None = None,
-        dtype: Any = None,
         collections: list[str] | None = None,
+        validate_shape: bool | None = True,
+        caching_device: Any = None,
+        name: str | None = None,
+        variable_def: Any = None,
+        dtype: Any = None,
+        expected_shape: Any = None,
+        import_scope: Any = None,
+        constraint: Any = None,
+        use_resource: Any = None,
+        synchronization: Any = None,
+        aggregation: Any = None,
+        shape: Any = None,
     ) -> None:
+        unsupported = {"validate_shape=False": validate_shape is False, "variable_def": variable_def is not None}
+        unsupported |= {"import_scope": import_scope is not None, "constraint": constraint is not None}
+        for argument, given in unsupported.items():
+            if given:
+                raise NotImplementedError(f"Variable: {argument} is not supported by graphflow")
+        requested_shape = shape
         if not isinstance(trainable, bool | np.bool_):
             raise TypeError(
                 f"Variable(trainable=...) must be a bool, got {trainable!r}; give the name as a keyword: name=..."
@@ -55,6 +107,10 @@ class Variable(Node):
             dtypes.as_dtype(array.dtype)
             self._initial_node, self._initial_array = None, array
             shape, dtype = array.shape, array.dtype
+        if requested_shape is not None and not _fits(requested_shape, shape):
+            raise ValueError(
+                f"Variable: the initial value has shape {shape}, which shape={list(requested_shape)} does not fit"
+            )
         self.trainable = bool(trainable)
         self._initializer: Node | None = None
         super().__init__(graph, graph.unique_name(name or "Variable"), (), dtype, shape)

@@ -6,3 +6,7 @@ Nothing here downloads anything, and importing it reads no data: files are opene
 from graphflow.datasets import mnist, xor
 
 __all__ = ["mnist", "xor"]
+
+
+def __dir__() -> list[str]:
+    return list(__all__)  # dir() and tab completion show the public API, not this module's imports

@@ -221,3 +221,7 @@ def _read(idx: IdxFile, name: str, verify: bool) -> Array:
             )
 
     return idx.read(check if verify and idx.header.shape == CANONICAL_SHAPES[name] else None)
+
+
+def __dir__() -> list[str]:
+    return list(__all__)  # dir() and tab completion show the public API, not this module's imports

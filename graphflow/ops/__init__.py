@@ -28,26 +28,17 @@ from graphflow.ops.comparison import (
 from graphflow.ops.debugging import check_numerics
 from graphflow.ops.dims import expand_dims, fill, range_, rank, shape, size, squeeze
 from graphflow.ops.elementwise import (
-    absolute,
     add,
     add_n,
-    clip_by_value,
     divide,
     exp,
-    floor,
-    floordiv,
-    floormod,
     log,
     log1p,
-    maximum,
-    minimum,
     multiply,
     negative,
     power,
     reciprocal,
-    round_,
     rsqrt,
-    sign,
     sqrt,
     square,
     squared_difference,
@@ -56,6 +47,17 @@ from graphflow.ops.elementwise import (
 )
 from graphflow.ops.linalg import matmul, transpose
 from graphflow.ops.loss import softmax_xent, sparse_softmax_xent
+from graphflow.ops.piecewise import (
+    absolute,
+    clip_by_value,
+    floor,
+    floordiv,
+    floormod,
+    maximum,
+    minimum,
+    round_,
+    sign,
+)
 from graphflow.ops.random import random_normal, random_uniform, set_random_seed, truncated_normal
 from graphflow.ops.reduction import (
     argmax,

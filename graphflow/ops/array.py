@@ -14,7 +14,7 @@ from graphflow.nodes import Node
 from graphflow.ops._util import resolve_axes
 from graphflow.ops.shape import identity, zeros_like
 from graphflow.ops.slicing import strided_slice_op
-from graphflow.registry import as_node, convert_inputs, defop
+from graphflow.registry import as_node, convert_inputs, defop, public
 
 Shape = tuple | None
 
@@ -74,8 +74,29 @@ def _concat_part_grad(op, gg):
     return (concat_op(*parts, axis=op.attrs["axis"]),) + (None,) * len(values)
 
 
+@public
 def concat(values: Sequence[Any], axis: int, name: str = "concat") -> Node:
-    """Joins `values` along `axis`, which must exist in each; the other dimensions must agree (TF-1 `concat`)."""
+    """Joins tensors along an existing axis (TF-1 `concat`).
+
+    Args:
+        values: a non-empty list of tensors of one rank and dtype, equal in every dimension but `axis`.
+        axis: the axis to join along; negative counts from the end.
+        name: the node's name.
+
+    Returns:
+        A tensor whose `axis` dimension is the sum of the inputs', the others as in each input.
+
+    Raises:
+        TypeError: `values` is not a non-empty list.
+        ValueError: static dimensions other than `axis` differ.
+
+    Gradient: d values[i] = the slice of g that values[i] filled.
+
+    Example:
+        >>> c = gf.concat([gf.zeros([2, 3]), gf.ones([2, 1])], axis=1)
+        >>> c.shape
+        TensorShape([2, 4])
+    """
     values = _value_list(values, "concat")
     if len(values) == 1:
         return identity(values[0], name=name)
@@ -116,16 +137,51 @@ def _stack_grad(op, g):
     return tuple(strided_slice_op(g, index=_take(op.attrs["axis"], i)) for i in range(len(op.inputs)))
 
 
+@public
 def stack(values: Sequence[Any], axis: int = 0, name: str = "stack") -> Node:
-    """Stacks tensors of one shape along a new `axis` (TF-1 `stack`): n tensors of shape (a, b) give (n, a, b)."""
+    """Stacks tensors of one shape along a new axis (TF-1 `stack`): n tensors of shape (a, b) give (n, a, b).
+
+    Args:
+        values: a non-empty list of tensors of one shape and dtype.
+        axis: where the new axis goes in the result; negative counts from the end.
+        name: the node's name.
+
+    Returns:
+        A tensor of rank one more than the inputs', with `len(values)` entries along `axis`.
+
+    Gradient: d values[i] = entry i of g along `axis`.
+
+    Example:
+        >>> s = gf.stack([gf.constant([1.0, 2.0]), gf.constant([3.0, 4.0])], axis=1)
+        >>> gf.Session().run(s)
+        array([[1., 3.],
+               [2., 4.]], dtype=float32)
+    """
     return stack_op(*_value_list(values, "stack"), axis=int(axis), name=name)
 
 
+@public
 def unstack(value: Any, num: int | None = None, axis: int = 0, name: str = "unstack") -> list[Node]:
-    """The entries of `value` along `axis`, as a list of `num` tensors of one rank fewer (TF-1 `unstack`).
+    """The entries of `value` along `axis`, as a list of tensors of one rank fewer (TF-1 `unstack`).
+
+    Args:
+        value: a tensor of rank >= 1.
+        num: the length of `axis`; needed only when its static size is unknown.
+        axis: the axis to split along.
+        name: the nodes' name prefix.
+
+    Returns:
+        A list of `num` tensors, each `value`'s shape without `axis`.
 
     Raises:
         ValueError: `num` is not given and the static size of `axis` is unknown.
+
+    Gradient: d value = the gradients of the parts stacked along `axis` (zeros for unused parts).
+
+    Example:
+        >>> a, b = gf.unstack(gf.constant([[1.0, 2.0], [3.0, 4.0]]))
+        >>> gf.Session().run(b)
+        array([3., 4.], dtype=float32)
     """
     (value,) = convert_inputs((value,), "unstack")
     axis = int(axis)
@@ -176,8 +232,29 @@ def _tile_grad_grad(op, gg):
     return tile_op(gg, multiples=op.attrs["multiples"]), None  # linear in g; x only gives the shape
 
 
+@public
 def tile(input: Any, multiples: Sequence[int], name: str | None = None) -> Node:
-    """Repeats `input` `multiples[i]` times along axis i (TF-1 `tile`); `multiples` is a list of Python ints."""
+    """Repeats `input` `multiples[i]` times along axis i (TF-1 `tile`).
+
+    Args:
+        input: a tensor of rank r.
+        multiples: r Python ints >= 0.
+        name: the node's name.
+
+    Returns:
+        A tensor of shape `[d * m for d, m in zip(input.shape, multiples)]`.
+
+    Raises:
+        ValueError: a negative multiple.
+
+    Gradient: d input = the sum of g's tiles.
+
+    Example:
+        >>> t = gf.tile(gf.constant([[1.0, 2.0]]), [2, 1])
+        >>> gf.Session().run(t)
+        array([[1., 2.],
+               [1., 2.]], dtype=float32)
+    """
     multiples = tuple(int(m) for m in multiples)
     if any(m < 0 for m in multiples):
         raise ValueError(f"tile: multiples must be >= 0, got {list(multiples)}")
@@ -233,6 +310,7 @@ def _gather_grad_grad(op, gg):
     return gather_op(gg, indices, axis=op.attrs["axis"]), None, None  # linear in g
 
 
+@public(default_only=("batch_dims",))
 def gather(
     params: Any,
     indices: Any,
@@ -241,13 +319,28 @@ def gather(
     axis: int | None = None,
     batch_dims: int = 0,
 ) -> Node:
-    """The entries of `params` along `axis` (0 by default) at `indices` (TF-1 `gather`): the result has shape
-    params.shape[:axis] + indices.shape + params.shape[axis + 1:].
+    """The entries of `params` along `axis` at `indices` (TF-1 `gather`), e.g. the embedding rows of word ids.
+
+    Args:
+        params: a tensor of rank >= 1.
+        indices: an integer tensor; each entry in [0, params.shape[axis]).
+        validate_indices: ignored, as in TF-1 (indices are always checked when run).
+        name: the node's name.
+        axis: the axis of `params` to index; 0 by default.
+        batch_dims: only 0 (batched gathers are not supported).
+
+    Returns:
+        A tensor of shape params.shape[:axis] + indices.shape + params.shape[axis + 1:].
 
     Raises:
-        ValueError: `batch_dims` other than 0 (not supported).
+        NotImplementedError: `batch_dims` other than 0.
         gf.errors.InvalidArgumentError: when run, an index outside [0, params.shape[axis]).
+
+    Gradient: d params = zeros with each row of g added at the row its index took (twice for an index taken twice).
+
+    Example:
+        >>> g = gf.gather(gf.constant([10.0, 20.0, 30.0]), [2, 0])
+        >>> gf.Session().run(g)
+        array([30., 10.], dtype=float32)
     """
-    if batch_dims:
-        raise ValueError("gather: batch_dims other than 0 is not supported")
     return gather_op(as_node(params), as_node(indices), axis=0 if axis is None else int(axis), name=name)

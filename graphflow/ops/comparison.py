@@ -3,11 +3,14 @@ stops at them)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from graphflow import dtypes
+from graphflow.nodes import Node
 from graphflow.ops._util import broadcast_shape
-from graphflow.registry import defop, same_dtype
+from graphflow.registry import defop, public, same_dtype
 
 
 def _bool_result(*input_dtypes, **attrs):
@@ -16,33 +19,165 @@ def _bool_result(*input_dtypes, **attrs):
 
 
 @defop("Equal", shape=broadcast_shape, dtype=_bool_result)
-def equal(x, y):
+def equal_op(x, y):
     return np.equal(x, y)
 
 
+@public
+def equal(x: Any, y: Any, name: str | None = None) -> Node:
+    """Whether x == y, elementwise (TF-1 `equal`), with numpy broadcasting.
+
+    Args:
+        x: a tensor (or Python number, list, array) of any shape.
+        y: a tensor whose shape broadcasts with `x`'s; the same dtype.
+        name: the node's name.
+
+    Returns:
+        A bool tensor of the broadcast shape of `x` and `y`.
+
+    Gradient: none: the result is boolean, so the gradient walk stops here.
+
+    Example:
+        >>> z = gf.equal(gf.constant([1.0, 2.0]), 2.0)
+        >>> gf.Session().run(z)
+        array([False,  True])
+    """
+    return equal_op(x, y, name=name)
+
+
 @defop("NotEqual", shape=broadcast_shape, dtype=_bool_result)
-def not_equal(x, y):
+def not_equal_op(x, y):
     return np.not_equal(x, y)
 
 
+@public
+def not_equal(x: Any, y: Any, name: str | None = None) -> Node:
+    """Whether x != y, elementwise (TF-1 `not_equal`), with numpy broadcasting.
+
+    Args:
+        x: a tensor (or Python number, list, array) of any shape.
+        y: a tensor whose shape broadcasts with `x`'s; the same dtype.
+        name: the node's name.
+
+    Returns:
+        A bool tensor of the broadcast shape of `x` and `y`.
+
+    Gradient: none: the result is boolean, so the gradient walk stops here.
+
+    Example:
+        >>> z = gf.not_equal(gf.constant([1.0, 2.0]), 2.0)
+        >>> gf.Session().run(z)
+        array([ True, False])
+    """
+    return not_equal_op(x, y, name=name)
+
+
 @defop("Greater", shape=broadcast_shape, dtype=_bool_result)
-def greater(x, y):
+def greater_op(x, y):
     return np.greater(x, y)
 
 
+@public
+def greater(x: Any, y: Any, name: str | None = None) -> Node:
+    """Whether x > y, elementwise (TF-1 `greater`), with numpy broadcasting.
+
+    Args:
+        x: a tensor (or Python number, list, array) of any shape.
+        y: a tensor whose shape broadcasts with `x`'s; the same dtype.
+        name: the node's name.
+
+    Returns:
+        A bool tensor of the broadcast shape of `x` and `y`.
+
+    Gradient: none: the result is boolean, so the gradient walk stops here.
+
+    Example:
+        >>> z = gf.greater(gf.constant([1.0, 3.0]), 2.0)
+        >>> gf.Session().run(z)
+        array([False,  True])
+    """
+    return greater_op(x, y, name=name)
+
+
 @defop("GreaterEqual", shape=broadcast_shape, dtype=_bool_result)
-def greater_equal(x, y):
+def greater_equal_op(x, y):
     return np.greater_equal(x, y)
 
 
+@public
+def greater_equal(x: Any, y: Any, name: str | None = None) -> Node:
+    """Whether x >= y, elementwise (TF-1 `greater_equal`), with numpy broadcasting.
+
+    Args:
+        x: a tensor (or Python number, list, array) of any shape.
+        y: a tensor whose shape broadcasts with `x`'s; the same dtype.
+        name: the node's name.
+
+    Returns:
+        A bool tensor of the broadcast shape of `x` and `y`.
+
+    Gradient: none: the result is boolean, so the gradient walk stops here.
+
+    Example:
+        >>> z = gf.greater_equal(gf.constant([2.0, 1.0]), 2.0)
+        >>> gf.Session().run(z)
+        array([ True, False])
+    """
+    return greater_equal_op(x, y, name=name)
+
+
 @defop("Less", shape=broadcast_shape, dtype=_bool_result)
-def less(x, y):
+def less_op(x, y):
     return np.less(x, y)
 
 
+@public
+def less(x: Any, y: Any, name: str | None = None) -> Node:
+    """Whether x < y, elementwise (TF-1 `less`), with numpy broadcasting.
+
+    Args:
+        x: a tensor (or Python number, list, array) of any shape.
+        y: a tensor whose shape broadcasts with `x`'s; the same dtype.
+        name: the node's name.
+
+    Returns:
+        A bool tensor of the broadcast shape of `x` and `y`.
+
+    Gradient: none: the result is boolean, so the gradient walk stops here.
+
+    Example:
+        >>> z = gf.less(gf.constant([1.0, 3.0]), 2.0)
+        >>> gf.Session().run(z)
+        array([ True, False])
+    """
+    return less_op(x, y, name=name)
+
+
 @defop("LessEqual", shape=broadcast_shape, dtype=_bool_result)
-def less_equal(x, y):
+def less_equal_op(x, y):
     return np.less_equal(x, y)
+
+
+@public
+def less_equal(x: Any, y: Any, name: str | None = None) -> Node:
+    """Whether x <= y, elementwise (TF-1 `less_equal`), with numpy broadcasting.
+
+    Args:
+        x: a tensor (or Python number, list, array) of any shape.
+        y: a tensor whose shape broadcasts with `x`'s; the same dtype.
+        name: the node's name.
+
+    Returns:
+        A bool tensor of the broadcast shape of `x` and `y`.
+
+    Gradient: none: the result is boolean, so the gradient walk stops here.
+
+    Example:
+        >>> z = gf.less_equal(gf.constant([2.0, 3.0]), 2.0)
+        >>> gf.Session().run(z)
+        array([ True, False])
+    """
+    return less_equal_op(x, y, name=name)
 
 
 def _logical_dtype(*input_dtypes, **attrs):
@@ -53,15 +188,80 @@ def _logical_dtype(*input_dtypes, **attrs):
 
 
 @defop("LogicalAnd", shape=broadcast_shape, dtype=_logical_dtype, ufunc=np.logical_and)
-def logical_and(x, y):
+def logical_and_op(x, y):
     return np.logical_and(x, y)
 
 
+@public
+def logical_and(x: Any, y: Any, name: str | None = None) -> Node:
+    """x and y for bool tensors, elementwise (TF-1 `logical_and`), with numpy broadcasting.
+
+    Args:
+        x: a tensor (or Python number, list, array) of any shape.
+        y: a tensor whose shape broadcasts with `x`'s; both bool.
+        name: the node's name.
+
+    Returns:
+        A bool tensor of the broadcast shape of `x` and `y`.
+
+    Gradient: none: the result is boolean, so the gradient walk stops here.
+
+    Example:
+        >>> z = gf.logical_and(gf.constant([True, True]), gf.constant([True, False]))
+        >>> gf.Session().run(z)
+        array([ True, False])
+    """
+    return logical_and_op(x, y, name=name)
+
+
 @defop("LogicalOr", shape=broadcast_shape, dtype=_logical_dtype, ufunc=np.logical_or)
-def logical_or(x, y):
+def logical_or_op(x, y):
     return np.logical_or(x, y)
 
 
+@public
+def logical_or(x: Any, y: Any, name: str | None = None) -> Node:
+    """x or y for bool tensors, elementwise (TF-1 `logical_or`), with numpy broadcasting.
+
+    Args:
+        x: a tensor (or Python number, list, array) of any shape.
+        y: a tensor whose shape broadcasts with `x`'s; both bool.
+        name: the node's name.
+
+    Returns:
+        A bool tensor of the broadcast shape of `x` and `y`.
+
+    Gradient: none: the result is boolean, so the gradient walk stops here.
+
+    Example:
+        >>> z = gf.logical_or(gf.constant([True, True]), gf.constant([True, False]))
+        >>> gf.Session().run(z)
+        array([ True,  True])
+    """
+    return logical_or_op(x, y, name=name)
+
+
 @defop("LogicalNot", shape=broadcast_shape, dtype=_logical_dtype, ufunc=np.logical_not)
-def logical_not(x):
+def logical_not_op(x):
     return np.logical_not(x)
+
+
+@public
+def logical_not(x: Any, name: str | None = None) -> Node:
+    """not x for a bool tensor, elementwise (TF-1 `logical_not`).
+
+    Args:
+        x: a bool tensor of any shape.
+        name: the node's name.
+
+    Returns:
+        A bool tensor of `x`'s shape.
+
+    Gradient: none: the result is boolean, so the gradient walk stops here.
+
+    Example:
+        >>> y = gf.logical_not(gf.constant([True, False]))
+        >>> gf.Session().run(y)
+        array([False,  True])
+    """
+    return logical_not_op(x, name=name)

@@ -13,7 +13,7 @@ from graphflow.nodes import Constant, Node
 from graphflow.ops._util import normalize_axis, resolve_axes
 from graphflow.ops.reduction import sum_op
 from graphflow.ops.shape import cast, reshape_like
-from graphflow.registry import as_node, defop
+from graphflow.registry import as_node, defop, public
 
 # --- squeeze and expand_dims ---------------------------------------------------------------------------------------
 
@@ -53,18 +53,54 @@ def _relabel_grad(op, g):
     return (reshape_like(g, op.inputs[0]),)  # only the axes of length 1 changed
 
 
+@public
 def squeeze(input: Any, axis: Any = None, name: str | None = None, squeeze_dims: Any = None) -> Node:
-    """Drops the axes of length 1 (only those in `axis` when given), TF-1 `squeeze`.
+    """`input` without its axes of length 1, or only those in `axis` (TF-1 `squeeze`).
+
+    Args:
+        input: a tensor of any shape.
+        axis: an int or list of ints: the axes to drop, each of length 1; None drops every axis of length 1.
+        name: the node's name.
+        squeeze_dims: TF-1's older name for `axis`.
+
+    Returns:
+        A tensor with the same values and fewer axes (a view when run).
 
     Raises:
         ValueError: an axis in `axis` does not have length 1.
+
+    Gradient: d input = g reshaped to `input`'s shape.
+
+    Example:
+        >>> gf.squeeze(gf.zeros([1, 3, 1])).shape
+        TensorShape([3])
     """
     axis = normalize_axis(axis if axis is not None else squeeze_dims)
     return squeeze_op(input, axis=axis, name=name)
 
 
+@public
 def expand_dims(input: Any, axis: int | None = None, name: str | None = None, dim: int | None = None) -> Node:
-    """Inserts an axis of length 1 at `axis` (-1 appends one), TF-1 `expand_dims`."""
+    """`input` with an axis of length 1 inserted at `axis` (TF-1 `expand_dims`).
+
+    Args:
+        input: a tensor of rank r.
+        axis: the new axis' position in the result, in [-r-1, r]; -1 appends one.
+        name: the node's name.
+        dim: TF-1's older name for `axis`.
+
+    Returns:
+        A tensor of rank r + 1 with the same values (a view when run).
+
+    Raises:
+        ValueError: neither `axis` nor `dim` is given.
+
+    Gradient: d input = g reshaped to `input`'s shape.
+
+    Example:
+        >>> gf.expand_dims(gf.zeros([3]), 0).shape
+        TensorShape([1, 3])
+    """
     if axis is None:
         if dim is None:
             raise ValueError("expand_dims needs axis=")
@@ -108,18 +144,72 @@ def _index_dtype(out_type: Any) -> np.dtype:
     return dtype
 
 
+@public
 def shape(input: Any, name: str | None = None, out_type: Any = dtypes.int32) -> Node:
-    """The run-time shape of `input`, as a 1-d int32 node (TF-1 `shape`); `node.shape` is the static one."""
+    """The run-time shape of `input` as a 1-d integer tensor (TF-1 `shape`); `input.shape` is the static one.
+
+    Args:
+        input: a tensor of any shape.
+        name: the node's name.
+        out_type: gf.int32 (default) or gf.int64.
+
+    Returns:
+        A tensor of shape (rank,).
+
+    Raises:
+        TypeError: another `out_type`.
+
+    Gradient: none: it depends on the input's shape only.
+
+    Example:
+        >>> x = gf.placeholder(gf.float32, [None, 3])
+        >>> gf.Session().run(gf.shape(x), {x: np.zeros((5, 3))})
+        array([5, 3], dtype=int32)
+    """
     return shape_op(input, out_type=_index_dtype(out_type), name=name)
 
 
+@public
 def size(input: Any, name: str | None = None, out_type: Any = dtypes.int32) -> Node:
-    """The number of elements of `input` at run time, as an int32 scalar (TF-1 `size`)."""
+    """The number of elements of `input` at run time, as an integer scalar (TF-1 `size`).
+
+    Args:
+        input: a tensor of any shape.
+        name: the node's name.
+        out_type: gf.int32 (default) or gf.int64.
+
+    Returns:
+        A scalar tensor.
+
+    Raises:
+        TypeError: another `out_type`.
+
+    Gradient: none: it depends on the input's shape only.
+
+    Example:
+        >>> print(gf.Session().run(gf.size(gf.zeros([2, 3]))))
+        6
+    """
     return size_op(input, out_type=_index_dtype(out_type), name=name)
 
 
+@public
 def rank(input: Any, name: str | None = None) -> Node:
-    """The number of axes of `input`, as an int32 scalar (TF-1 `rank`)."""
+    """The number of axes of `input`, as an int32 scalar (TF-1 `rank`).
+
+    Args:
+        input: a tensor of any shape.
+        name: the node's name.
+
+    Returns:
+        A scalar int32 tensor.
+
+    Gradient: none: it depends on the input's shape only.
+
+    Example:
+        >>> print(gf.Session().run(gf.rank(gf.zeros([2, 3]))))
+        2
+    """
     return rank_op(input, out_type=dtypes.int32, name=name)
 
 
@@ -144,9 +234,27 @@ def _fill_grad(op, g):
     return None, sum_op(g, axis=None, keepdims=False)  # every element is the value
 
 
+@public
 def fill(dims: Any, value: Any, name: str | None = None) -> Node:
-    """A tensor of shape `dims` (a list of ints, or a 1-d int node such as `gf.shape(x)`) with every element
-    `value`, of value's dtype (TF-1 `fill`)."""
+    """A tensor of shape `dims` with every element `value` (TF-1 `fill`).
+
+    Args:
+        dims: a list of ints >= 0, or a 1-d integer tensor such as `gf.shape(x)`.
+        value: a scalar (tensor or Python number); it gives the dtype.
+        name: the node's name.
+
+    Returns:
+        A tensor of shape `dims` and `value`'s dtype.
+
+    Raises:
+        ValueError: a negative dimension in a list `dims`.
+
+    Gradient: d value = sum(g); none for `dims`.
+
+    Example:
+        >>> gf.Session().run(gf.fill([2], 7))
+        array([7, 7], dtype=int32)
+    """
     known = None
     if not isinstance(dims, Node):
         known = tuple(int(d) for d in dims)
@@ -175,12 +283,31 @@ def _range_grad(op, g):
 _ORDER = [dtypes.int32, dtypes.int64, dtypes.float32, dtypes.float64]
 
 
+@public(name="range")
 def range_(start: Any, limit: Any = None, delta: Any = 1, dtype: Any = None, name: str = "range") -> Node:
-    """The 1-d sequence start, start + delta, ... up to but not including `limit` (TF-1 `range`); `range(n)`
-    counts from 0. Without `dtype`, the widest of the arguments' dtypes (int32 for Python ints, float32 for floats).
+    """The 1-d sequence start, start + delta, ... up to but not including `limit` (TF-1 `range`).
+
+    `gf.range(n)` counts from 0 to n - 1. Without `dtype`, the widest of the arguments' dtypes (int32 for Python ints,
+    float32 for floats).
+
+    Args:
+        start: the first value; the limit when `limit` is None (and the start is then 0).
+        limit: the bound, excluded.
+        delta: the step, not 0; negative counts down.
+        dtype: the result's dtype.
+        name: the node's name.
+
+    Returns:
+        A 1-d tensor.
 
     Raises:
         ValueError: `delta` is 0.
+
+    Gradient: none (TF-1 gives none either).
+
+    Example:
+        >>> gf.Session().run(gf.range(1, 7, 2))
+        array([1, 3, 5], dtype=int32)
     """
     if limit is None:
         start, limit = 0, start

@@ -9,7 +9,7 @@ import numpy as np
 from graphflow.nodes import Node
 from graphflow.ops._util import broadcast_shape
 from graphflow.ops.reduction import sum_to
-from graphflow.registry import defop
+from graphflow.registry import defop, public
 
 
 def _matmul_shape(a, b, *, transpose_a=False, transpose_b=False):
@@ -33,7 +33,7 @@ def _fmt(shape, transposed):
 
 
 @defop("MatMul", shape=_matmul_shape, out=True, into_inputs=False)
-def matmul(a, b, *, transpose_a=False, transpose_b=False, out=None):
+def matmul_op(a, b, *, transpose_a=False, transpose_b=False, out=None):
     if transpose_a:
         a = np.swapaxes(a, -1, -2)
     if transpose_b:
@@ -41,7 +41,7 @@ def matmul(a, b, *, transpose_a=False, transpose_b=False, out=None):
     return np.matmul(a, b, out=out)
 
 
-@matmul.defgrad
+@matmul_op.defgrad
 def _matmul_grad(op, g):
     # For c = a b: da = g bᵀ, db = aᵀ g; with the transpose flags folded in so no transpose op is built.
     a, b = op.inputs
@@ -57,6 +57,52 @@ def _matmul_grad(op, g):
     if not _same_batch(a.shape, b.shape):
         ga, gb = sum_to(ga, a), sum_to(gb, b)  # undo the broadcasting of batch dimensions
     return ga, gb
+
+
+@public
+def matmul(
+    a: Any,
+    b: Any,
+    transpose_a: bool = False,
+    transpose_b: bool = False,
+    adjoint_a: bool = False,
+    adjoint_b: bool = False,
+    a_is_sparse: bool = False,
+    b_is_sparse: bool = False,
+    name: str | None = None,
+) -> Node:
+    """The matrix product `a @ b` (TF-1 `matmul`), batched over leading dimensions.
+
+    Args:
+        a: shape (..., m, k), or (..., k, m) with `transpose_a`.
+        b: shape (..., k, n), or (..., n, k) with `transpose_b`; leading (batch) dimensions broadcast with `a`'s.
+        transpose_a: multiply by the transpose of `a`'s last two axes (no transposed copy is made).
+        transpose_b: likewise for `b`.
+        adjoint_a: the conjugate transpose; graphflow's dtypes are real, so this is `transpose_a`.
+        adjoint_b: likewise for `b`.
+        a_is_sparse: a performance hint in TF-1; accepted and ignored (numpy multiplies dense arrays).
+        b_is_sparse: likewise for `b`.
+        name: the node's name.
+
+    Returns:
+        Shape (..., m, n), the dtype of `a` and `b` (which must agree).
+
+    Raises:
+        ValueError: ranks below 2, inner dimensions that differ, or both `transpose_x` and `adjoint_x` set.
+
+    Gradient: for c = a b, da = g bᵀ and db = aᵀ g (summed over broadcast batch dimensions).
+
+    Example:
+        >>> c = gf.matmul([[1.0, 2.0]], [[3.0], [4.0]])
+        >>> gf.Session().run(c)
+        array([[11.]], dtype=float32)
+    """
+    for transposed, adjoint, which in ((transpose_a, adjoint_a, "a"), (transpose_b, adjoint_b, "b")):
+        if transposed and adjoint:
+            raise ValueError(f"matmul: only one of transpose_{which} and adjoint_{which} can be True")
+    return matmul_op(
+        a, b, transpose_a=bool(transpose_a or adjoint_a), transpose_b=bool(transpose_b or adjoint_b), name=name
+    )
 
 
 def _same_batch(a, b) -> bool:
@@ -87,6 +133,24 @@ def _transpose_grad(op, g):
     return (transpose_op(g, perm=None if perm is None else tuple(np.argsort(perm).tolist())),)
 
 
-def transpose(a: Any, perm: Any = None, name: str | None = None) -> Node:
-    """Permutes the axes of `a` (reverses them when `perm` is None), TF-1 `transpose`."""
+@public(default_only=("conjugate",))
+def transpose(a: Any, perm: Any = None, name: str | None = None, conjugate: bool = False) -> Node:
+    """Permutes the axes of `a` (TF-1 `transpose`); with `perm` None, reverses them (a matrix's transpose).
+
+    Args:
+        a: a tensor of any rank r.
+        perm: a permutation of 0..r-1: output axis i is input axis perm[i]. None: (r-1, ..., 0).
+        name: the node's name.
+        conjugate: TF-1's conjugate transpose for complex dtypes, which graphflow does not have; only False.
+
+    Returns:
+        A tensor of shape `[a.shape[p] for p in perm]`, a view of `a` when run (no copy).
+
+    Gradient: the inverse permutation of g, transpose(g, argsort(perm)).
+
+    Example:
+        >>> t = gf.transpose(gf.zeros([2, 3, 4]), perm=[2, 0, 1])
+        >>> t.shape
+        TensorShape([4, 2, 3])
+    """
     return transpose_op(a, perm=None if perm is None else tuple(int(p) for p in perm), name=name)

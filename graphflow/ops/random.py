@@ -12,14 +12,29 @@ import numpy as np
 from graphflow import dtypes
 from graphflow.graph import get_default_graph
 from graphflow.nodes import Node
-from graphflow.registry import defop
+from graphflow.registry import defop, public
 from graphflow.shapes import as_shape
 
 DEFAULT_GRAPH_SEED = 87654321  # TF-1's graph seed when only an op seed is given
 
 
+@public
 def set_random_seed(seed: int | None) -> None:
-    """Sets the default graph's seed; random ops built afterwards become reproducible (TF-1 `set_random_seed`)."""
+    """Sets the default graph's seed (TF-1 `set_random_seed`): random ops built afterwards become reproducible.
+
+    Each random op's draws then depend on the graph seed and the op's own seed (its `seed=` or a counter), so two
+    sessions of the same graph draw the same values and a new op does not change the draws of the others.
+
+    Args:
+        seed: an int, or None to draw fresh entropy again.
+
+    Returns:
+        None.
+
+    Example:
+        >>> gf.set_random_seed(1)
+        >>> a = gf.random_uniform([3])
+    """
     get_default_graph().seed = None if seed is None else int(seed)
 
 
@@ -75,18 +90,78 @@ def random_uniform_op(*, shape, dtype, minval, maxval, rng):
     return (rng.random(shape) * (maxval - minval) + minval).astype(dtype, copy=False)
 
 
+@public
 def random_normal(shape, mean=0.0, stddev=1.0, dtype=dtypes.float32, seed=None, name=None) -> Node:
-    """Samples from a normal distribution (TF-1 `random_normal`)."""
+    """Samples from the normal distribution N(mean, stddev²) (TF-1 `random_normal`), drawn afresh in every run.
+
+    Args:
+        shape: a list of ints (the result's shape).
+        mean: the mean.
+        stddev: the standard deviation.
+        dtype: a float dtype (float32 by default).
+        seed: the op seed; with the graph seed (`gf.set_random_seed`) it makes the draws reproducible.
+        name: the node's name.
+
+    Returns:
+        A tensor of shape `shape` and dtype `dtype`.
+
+    Gradient: none: a random draw.
+
+    Example:
+        >>> gf.set_random_seed(0)
+        >>> gf.Session().run(gf.random_normal([2])).shape
+        (2,)
+    """
     return random_normal_op(mean=float(mean), stddev=float(stddev), name=name, **_attrs(shape, dtype, seed))
 
 
+@public
 def truncated_normal(shape, mean=0.0, stddev=1.0, dtype=dtypes.float32, seed=None, name=None) -> Node:
-    """Samples from a normal distribution, redrawing values more than 2 standard deviations from the mean."""
+    """Samples from N(mean, stddev²), redrawing values over 2 stddev from the mean (TF-1 `truncated_normal`).
+
+    Args:
+        shape: a list of ints (the result's shape).
+        mean: the mean.
+        stddev: the standard deviation before truncation.
+        dtype: a float dtype (float32 by default).
+        seed: the op seed; with the graph seed (`gf.set_random_seed`) it makes the draws reproducible.
+        name: the node's name.
+
+    Returns:
+        A tensor of shape `shape` and dtype `dtype`.
+
+    Gradient: none: a random draw.
+
+    Example:
+        >>> gf.set_random_seed(0)
+        >>> gf.Session().run(gf.truncated_normal([2])).shape
+        (2,)
+    """
     return truncated_normal_op(mean=float(mean), stddev=float(stddev), name=name, **_attrs(shape, dtype, seed))
 
 
+@public
 def random_uniform(shape, minval=0, maxval=None, dtype=dtypes.float32, seed=None, name=None) -> Node:
-    """Samples uniformly from [minval, maxval) (TF-1 `random_uniform`; maxval defaults to 1 for floats)."""
+    """Samples uniformly from [minval, maxval) (TF-1 `random_uniform`), drawn afresh in every run.
+
+    Args:
+        shape: a list of ints (the result's shape).
+        minval: the lower bound, included.
+        maxval: the upper bound, excluded; 1 for float dtypes when None.
+        dtype: a float dtype (float32 by default), or an integer dtype (then `maxval` is required).
+        seed: the op seed; with the graph seed (`gf.set_random_seed`) it makes the draws reproducible.
+        name: the node's name.
+
+    Returns:
+        A tensor of shape `shape` and dtype `dtype`.
+
+    Gradient: none: a random draw.
+
+    Example:
+        >>> gf.set_random_seed(0)
+        >>> gf.Session().run(gf.random_uniform([2])).shape
+        (2,)
+    """
     attrs = _attrs(shape, dtype, seed)
     if maxval is None:
         if attrs["dtype"].kind in "iu":

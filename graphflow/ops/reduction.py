@@ -15,7 +15,7 @@ from graphflow.nodes import Node, Operation
 from graphflow.ops import _util
 from graphflow.ops.comparison import equal, not_equal
 from graphflow.ops.shape import cast
-from graphflow.registry import defop
+from graphflow.registry import defop, public
 
 
 def _reduce_args(axis: Any, keepdims: Any, reduction_indices: Any, keep_dims: Any) -> dict[str, Any]:
@@ -203,45 +203,205 @@ def reduced_size(x: Node, axis: tuple[int, ...] | None) -> Node | float:
     return reduced_size_op(same_shape, axis=axis, dtype=x.dtype)
 
 
+@public
 def reduce_sum(input_tensor, axis=None, keepdims=None, name=None, reduction_indices=None, keep_dims=None) -> Node:
-    """Sum over `axis` (all axes when None), keeping reduced axes as size 1 when `keepdims` (TF-1 `reduce_sum`)."""
+    """The sum over `axis`, all axes when None (TF-1 `reduce_sum`).
+
+    Args:
+        input_tensor: a tensor of any numeric dtype.
+        axis: an int or list of ints (negative counts from the end); None reduces every axis.
+        keepdims: keep each reduced axis with length 1, so the result broadcasts against the input.
+        name: the node's name.
+        reduction_indices: TF-1's older name for `axis`.
+        keep_dims: TF-1's older name for `keepdims`.
+
+    Returns:
+        A tensor of `input_tensor`'s dtype: the input's shape without the reduced axes (with them as 1 when `keepdims`).
+
+    Gradient: d input = g broadcast back over the reduced axes.
+
+    Example:
+        >>> r = gf.reduce_sum(gf.constant([[1.0, 2.0], [3.0, 5.0]]), axis=1)
+        >>> gf.Session().run(r)
+        array([3., 8.], dtype=float32)
+    """
     return sum_op(input_tensor, name=name, **_reduce_args(axis, keepdims, reduction_indices, keep_dims))
 
 
+@public
 def reduce_mean(input_tensor, axis=None, keepdims=None, name=None, reduction_indices=None, keep_dims=None) -> Node:
-    """Mean over `axis` (all axes when None), TF-1 `reduce_mean`."""
+    """The mean over `axis`, all axes when None (TF-1 `reduce_mean`).
+
+    Args:
+        input_tensor: a tensor of any numeric dtype.
+        axis: an int or list of ints (negative counts from the end); None reduces every axis.
+        keepdims: keep each reduced axis with length 1, so the result broadcasts against the input.
+        name: the node's name.
+        reduction_indices: TF-1's older name for `axis`.
+        keep_dims: TF-1's older name for `keepdims`.
+
+    Returns:
+        A tensor of `input_tensor`'s dtype: the input's shape without the reduced axes (with them as 1 when `keepdims`).
+
+    Gradient: d input = g / n broadcast back over the reduced axes, n the number of entries averaged.
+
+    Example:
+        >>> r = gf.reduce_mean(gf.constant([[1.0, 2.0], [3.0, 5.0]]), axis=1)
+        >>> gf.Session().run(r)
+        array([1.5, 4. ], dtype=float32)
+    """
     return mean_op(input_tensor, name=name, **_reduce_args(axis, keepdims, reduction_indices, keep_dims))
 
 
+@public
 def reduce_max(input_tensor, axis=None, keepdims=None, name=None, reduction_indices=None, keep_dims=None) -> Node:
-    """Maximum over `axis` (all axes when None), TF-1 `reduce_max`; the gradient goes to the maxima."""
+    """The maximum over `axis`, all axes when None (TF-1 `reduce_max`).
+
+    Args:
+        input_tensor: a tensor of any numeric dtype.
+        axis: an int or list of ints (negative counts from the end); None reduces every axis.
+        keepdims: keep each reduced axis with length 1, so the result broadcasts against the input.
+        name: the node's name.
+        reduction_indices: TF-1's older name for `axis`.
+        keep_dims: TF-1's older name for `keepdims`.
+
+    Returns:
+        A tensor of `input_tensor`'s dtype: the input's shape without the reduced axes (with them as 1 when `keepdims`).
+
+    Gradient: d input = g at the maxima (shared equally between ties), 0 elsewhere.
+
+    Example:
+        >>> r = gf.reduce_max(gf.constant([[1.0, 2.0], [3.0, 5.0]]), axis=1)
+        >>> gf.Session().run(r)
+        array([2., 5.], dtype=float32)
+    """
     return max_op(input_tensor, name=name, **_reduce_args(axis, keepdims, reduction_indices, keep_dims))
 
 
+@public
 def reduce_min(input_tensor, axis=None, keepdims=None, name=None, reduction_indices=None, keep_dims=None) -> Node:
-    """Minimum over `axis` (all axes when None), TF-1 `reduce_min`; the gradient goes to the minima."""
+    """The minimum over `axis`, all axes when None (TF-1 `reduce_min`).
+
+    Args:
+        input_tensor: a tensor of any numeric dtype.
+        axis: an int or list of ints (negative counts from the end); None reduces every axis.
+        keepdims: keep each reduced axis with length 1, so the result broadcasts against the input.
+        name: the node's name.
+        reduction_indices: TF-1's older name for `axis`.
+        keep_dims: TF-1's older name for `keepdims`.
+
+    Returns:
+        A tensor of `input_tensor`'s dtype: the input's shape without the reduced axes (with them as 1 when `keepdims`).
+
+    Gradient: d input = g at the minima (shared equally between ties), 0 elsewhere.
+
+    Example:
+        >>> r = gf.reduce_min(gf.constant([[1.0, 2.0], [3.0, 5.0]]), axis=1)
+        >>> gf.Session().run(r)
+        array([1., 3.], dtype=float32)
+    """
     return min_op(input_tensor, name=name, **_reduce_args(axis, keepdims, reduction_indices, keep_dims))
 
 
+@public
 def reduce_prod(input_tensor, axis=None, keepdims=None, name=None, reduction_indices=None, keep_dims=None) -> Node:
-    """Product over `axis` (all axes when None), TF-1 `reduce_prod`; its gradient is exact where inputs are 0."""
+    """The product over `axis`, all axes when None (TF-1 `reduce_prod`).
+
+    Args:
+        input_tensor: a tensor of any numeric dtype.
+        axis: an int or list of ints (negative counts from the end); None reduces every axis.
+        keepdims: keep each reduced axis with length 1, so the result broadcasts against the input.
+        name: the node's name.
+        reduction_indices: TF-1's older name for `axis`.
+        keep_dims: TF-1's older name for `keepdims`.
+
+    Returns:
+        A tensor of `input_tensor`'s dtype: the input's shape without the reduced axes (with them as 1 when `keepdims`).
+
+    Gradient: d input_i = g times the product of the other entries (exact where inputs are 0).
+
+    Example:
+        >>> r = gf.reduce_prod(gf.constant([[1.0, 2.0], [3.0, 5.0]]), axis=1)
+        >>> gf.Session().run(r)
+        array([ 2., 15.], dtype=float32)
+    """
     return prod_op(input_tensor, name=name, **_reduce_args(axis, keepdims, reduction_indices, keep_dims))
 
 
+@public
 def reduce_any(input_tensor, axis=None, keepdims=None, name=None, reduction_indices=None, keep_dims=None) -> Node:
-    """Logical or of a bool tensor over `axis` (all axes when None), TF-1 `reduce_any`."""
+    """Logical or over `axis`, all axes when None (TF-1 `reduce_any`).
+
+    Args:
+        input_tensor: a tensor of bool.
+        axis: an int or list of ints (negative counts from the end); None reduces every axis.
+        keepdims: keep each reduced axis with length 1, so the result broadcasts against the input.
+        name: the node's name.
+        reduction_indices: TF-1's older name for `axis`.
+        keep_dims: TF-1's older name for `keepdims`.
+
+    Returns:
+        A tensor of bool: the input's shape without the reduced axes (with them as 1 when `keepdims`).
+
+    Gradient: none: boolean.
+
+    Example:
+        >>> r = gf.reduce_any(gf.constant([[True, False], [True, True]]), axis=1)
+        >>> gf.Session().run(r)
+        array([ True,  True])
+    """
     return any_op(input_tensor, name=name, **_reduce_args(axis, keepdims, reduction_indices, keep_dims))
 
 
+@public
 def reduce_all(input_tensor, axis=None, keepdims=None, name=None, reduction_indices=None, keep_dims=None) -> Node:
-    """Logical and of a bool tensor over `axis` (all axes when None), TF-1 `reduce_all`."""
+    """Logical and over `axis`, all axes when None (TF-1 `reduce_all`).
+
+    Args:
+        input_tensor: a tensor of bool.
+        axis: an int or list of ints (negative counts from the end); None reduces every axis.
+        keepdims: keep each reduced axis with length 1, so the result broadcasts against the input.
+        name: the node's name.
+        reduction_indices: TF-1's older name for `axis`.
+        keep_dims: TF-1's older name for `keepdims`.
+
+    Returns:
+        A tensor of bool: the input's shape without the reduced axes (with them as 1 when `keepdims`).
+
+    Gradient: none: boolean.
+
+    Example:
+        >>> r = gf.reduce_all(gf.constant([[True, False], [True, True]]), axis=1)
+        >>> gf.Session().run(r)
+        array([False,  True])
+    """
     return all_op(input_tensor, name=name, **_reduce_args(axis, keepdims, reduction_indices, keep_dims))
 
 
+@public
 def count_nonzero(
     input_tensor, axis=None, keepdims=None, dtype=dtypes.int64, name=None, reduction_indices=None, keep_dims=None
 ) -> Node:
-    """How many entries are not zero (not False) over `axis` (all axes when None), as `dtype` (TF-1 int64)."""
+    """How many entries are not zero (not False) over `axis`, all axes when None (TF-1 `count_nonzero`).
+
+    Args:
+        input_tensor: a tensor of any dtype.
+        axis: an int or list of ints; None counts over every axis.
+        keepdims: keep each reduced axis with length 1.
+        dtype: the count's dtype; int64 as in TF-1.
+        name: the node's name.
+        reduction_indices: TF-1's older name for `axis`.
+        keep_dims: TF-1's older name for `keepdims`.
+
+    Returns:
+        A tensor of `dtype`: the input's shape without the reduced axes.
+
+    Gradient: none: a count.
+
+    Example:
+        >>> print(gf.Session().run(gf.count_nonzero(gf.constant([0.0, 2.0, 3.0]))))
+        2
+    """
     nonzero = cast(not_equal(input_tensor, 0), dtypes.as_dtype(dtype))
     return sum_op(nonzero, name=name, **_reduce_args(axis, keepdims, reduction_indices, keep_dims))
 
@@ -263,15 +423,51 @@ def argmin_op(x, *, axis, output_type):
     return np.argmin(x, axis=axis).astype(output_type, copy=False)
 
 
+@public
 def argmax(input, axis=None, name=None, dimension=None, output_type=dtypes.int64) -> Node:
-    """Index of the largest value along `axis` (TF-1 defaults to axis 0); the first one on ties."""
+    """The index of the largest value along `axis`, the first one on ties (TF-1 `argmax`).
+
+    Args:
+        input: a tensor of rank >= 1.
+        axis: the axis to search; 0 when None, as in TF-1.
+        name: the node's name.
+        dimension: TF-1's older name for `axis`.
+        output_type: gf.int64 (TF-1's default) or gf.int32.
+
+    Returns:
+        A tensor of `output_type`: the input's shape without `axis`.
+
+    Gradient: none: an index.
+
+    Example:
+        >>> gf.Session().run(gf.argmax(gf.constant([[1.0, 9.0], [7.0, 2.0]]), axis=1))
+        array([1, 0])
+    """
     if axis is None:
         axis = 0 if dimension is None else dimension
     return argmax_op(input, axis=int(axis), output_type=dtypes.as_dtype(output_type), name=name)
 
 
+@public
 def argmin(input, axis=None, name=None, dimension=None, output_type=dtypes.int64) -> Node:
-    """Index of the smallest value along `axis` (TF-1 defaults to axis 0); the first one on ties."""
+    """The index of the smallest value along `axis`, the first one on ties (TF-1 `argmin`).
+
+    Args:
+        input: a tensor of rank >= 1.
+        axis: the axis to search; 0 when None, as in TF-1.
+        name: the node's name.
+        dimension: TF-1's older name for `axis`.
+        output_type: gf.int64 (TF-1's default) or gf.int32.
+
+    Returns:
+        A tensor of `output_type`: the input's shape without `axis`.
+
+    Gradient: none: an index.
+
+    Example:
+        >>> gf.Session().run(gf.argmin(gf.constant([[1.0, 9.0], [7.0, 2.0]]), axis=1))
+        array([0, 1])
+    """
     if axis is None:
         axis = 0 if dimension is None else dimension
     return argmin_op(input, axis=int(axis), output_type=dtypes.as_dtype(output_type), name=name)

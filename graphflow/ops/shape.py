@@ -9,7 +9,7 @@ import numpy as np
 from graphflow import dtypes
 from graphflow.nodes import Node
 from graphflow.ops._util import compatible, same_shape
-from graphflow.registry import constant, defop
+from graphflow.registry import constant, defop, public
 from graphflow.shapes import as_shape, format_shape
 
 
@@ -46,8 +46,28 @@ def _reshape_like_grad(op, g):
     return reshape_like(g, op.inputs[0]), None
 
 
+@public
 def reshape(tensor: Any, shape: Any, name: str | None = None) -> Node:
-    """TF-1 `reshape`: `shape` is a list of ints; one entry may be -1 (inferred)."""
+    """The values of `tensor` in a new shape (TF-1 `reshape`), row-major as numpy reads them.
+
+    Args:
+        tensor: a tensor of any shape.
+        shape: a list of ints whose product is `tensor`'s size; one entry may be -1 (or None): inferred.
+        name: the node's name.
+
+    Returns:
+        A tensor of shape `shape` and `tensor`'s dtype (a view when run: no copy).
+
+    Raises:
+        ValueError: more than one -1, or a static size that does not match.
+
+    Gradient: d tensor = g reshaped back to `tensor`'s run-time shape.
+
+    Example:
+        >>> r = gf.reshape(gf.zeros([2, 3]), [-1])
+        >>> r.shape
+        TensorShape([6])
+    """
     dims = tuple(-1 if d is None else int(d) for d in shape)
     if dims.count(-1) > 1:
         raise ValueError(f"reshape: at most one dimension may be -1, got {list(shape)}")
@@ -69,8 +89,25 @@ def _cast_grad(op, g):
     return (g if x.dtype is None else cast_op(g, dtype=x.dtype),)
 
 
+@public
 def cast(x: Any, dtype: Any, name: str | None = None) -> Node:
-    """Converts `x` to `dtype`. Gradients flow between float types only (none through integers or booleans)."""
+    """`x` converted to `dtype` (TF-1 `cast`); floats to integers truncate toward zero, as numpy's astype does.
+
+    Args:
+        x: a tensor of any shape.
+        dtype: the target dtype, e.g. `gf.float32` or `"int64"`.
+        name: the node's name.
+
+    Returns:
+        A tensor of `x`'s shape and dtype `dtype` (no copy when `x` already has it).
+
+    Gradient: d x = g cast back to `x`'s dtype, between float types only (none through integers or booleans).
+
+    Example:
+        >>> c = gf.cast(gf.constant([1.7, -1.7]), gf.int32)
+        >>> gf.Session().run(c)
+        array([ 1, -1], dtype=int32)
+    """
     return cast_op(x, dtype=dtypes.as_dtype(dtype), name=name)
 
 
@@ -92,8 +129,38 @@ def one_hot_op(indices, *, depth, on_value, off_value, axis, dtype):
     return hot if axis == -1 else np.moveaxis(hot, -1, axis)
 
 
-def one_hot(indices, depth, on_value=None, off_value=None, axis=None, dtype=None, name=None) -> Node:
-    """TF-1 `one_hot`: `depth` classes, `on_value` 1 and `off_value` 0 by default, float32 unless `dtype` is given."""
+@public
+def one_hot(
+    indices: Any,
+    depth: int,
+    on_value: Any = None,
+    off_value: Any = None,
+    axis: int | None = None,
+    dtype: Any = None,
+    name: str | None = None,
+) -> Node:
+    """Integer class labels as one-hot rows (TF-1 `one_hot`); an index outside [0, depth) gives a row of `off_value`.
+
+    Args:
+        indices: an integer tensor of shape (d0, ..., dn).
+        depth: the number of classes.
+        on_value: the value at each label's position; 1 by default.
+        off_value: the value elsewhere; 0 by default.
+        axis: where the new axis of size `depth` goes; last by default.
+        dtype: the result's dtype; float32 by default.
+        name: the node's name.
+
+    Returns:
+        A tensor of shape (d0, ..., dn, depth) (the depth axis at `axis`).
+
+    Gradient: none: integer labels.
+
+    Example:
+        >>> h = gf.one_hot(gf.constant([0, 2]), 3)
+        >>> gf.Session().run(h)
+        array([[1., 0., 0.],
+               [0., 0., 1.]], dtype=float32)
+    """
     dtype = dtypes.as_dtype(dtype) or dtypes.float32
     return one_hot_op(
         indices,
@@ -107,13 +174,34 @@ def one_hot(indices, depth, on_value=None, off_value=None, axis=None, dtype=None
 
 
 @defop("Identity", shape=same_shape, views=True)
-def identity(x):
+def identity_op(x):
     return x
 
 
-@identity.defgrad
+@identity_op.defgrad
 def _identity_grad(op, g):
     return (g,)
+
+
+@public
+def identity(input: Any, name: str | None = None) -> Node:
+    """`input` itself as a new node (TF-1 `identity`): a named handle, or a value to order with control dependencies.
+
+    Args:
+        input: a tensor of any shape.
+        name: the node's name.
+
+    Returns:
+        A tensor equal to `input` (the same array when run: no copy).
+
+    Gradient: d input = g.
+
+    Example:
+        >>> y = gf.identity(gf.constant([1.0, 2.0]), name="y")
+        >>> gf.Session().run(y)
+        array([1., 2.], dtype=float32)
+    """
+    return identity_op(input, name=name)
 
 
 def _default_shape(x, *, shape):
@@ -135,6 +223,7 @@ def _placeholder_with_default_grad(op, g):
     return (g,)
 
 
+@public
 def placeholder_with_default(input: Any, shape: Any, name: str | None = None) -> Node:
     """`input`, unless a value is fed for this node (TF-1 `placeholder_with_default`): e.g. a dropout keep
     probability that is 1.0 unless training feeds 0.5.
@@ -142,43 +231,165 @@ def placeholder_with_default(input: Any, shape: Any, name: str | None = None) ->
     Args:
         input: the default value (a node or an array).
         shape: the shape a fed value may have, e.g. `[None, 784]`; the default's shape must fit it.
+        name: the node's name.
+
+    Returns:
+        A tensor of shape `shape`: the fed value in a run that feeds one, else `input`.
+
+    Raises:
+        ValueError: the default's static shape does not fit `shape`.
+
+    Gradient: d input = g.
+
+    Example:
+        >>> keep = gf.placeholder_with_default(1.0, shape=[])
+        >>> gf.Session().run(keep), gf.Session().run(keep, {keep: 0.5})
+        (array(1., dtype=float32), array(0.5, dtype=float32))
     """
     shape = as_shape(shape)
     return placeholder_with_default_op(input, shape=None if shape is None else tuple(shape), name=name)
 
 
 @defop("StopGradient", shape=same_shape, views=True)
-def stop_gradient(x):
+def stop_gradient_op(x):
     """Passes `x` through; gradients do not flow back through it."""
     return x
 
 
-@stop_gradient.defgrad
+@stop_gradient_op.defgrad
 def _stop_gradient_grad(op, g):
     return (None,)
 
 
+@public
+def stop_gradient(input: Any, name: str | None = None) -> Node:
+    """`input`, through which no gradient flows back (TF-1 `stop_gradient`): a constant for `gf.gradients`.
+
+    Args:
+        input: a tensor of any shape.
+        name: the node's name.
+
+    Returns:
+        A tensor equal to `input`.
+
+    Gradient: none: d input = 0, the point of the op.
+
+    Example:
+        >>> x = gf.constant(3.0)
+        >>> gf.gradients(x * gf.stop_gradient(x), x)[0] is not None
+        True
+    """
+    return stop_gradient_op(input, name=name)
+
+
 @defop("ZerosLike", shape=same_shape)
-def zeros_like(x):
+def zeros_like_op(x):
     return np.zeros_like(x)
 
 
 @defop("OnesLike", shape=same_shape)
-def ones_like(x):
+def ones_like_op(x):
     return np.ones_like(x)
 
 
-@zeros_like.defgrad
-@ones_like.defgrad
+@zeros_like_op.defgrad
+@ones_like_op.defgrad
 def _like_grad(op, g):
     return (None,)  # depends on the input's shape only
 
 
-def zeros(shape: Any, dtype: Any = dtypes.float32, name: str | None = None) -> Node:
-    """A constant of zeros (TF-1 `zeros`)."""
+def _filled_like(op: Any, tensor: Any, dtype: Any, name: str | None) -> Node:
+    """`op(tensor)`, cast to `dtype` when one is given that differs from `tensor`'s."""
+    dtype = dtypes.as_dtype(dtype)
+    result = op(tensor, name=name if dtype is None else None)
+    return result if dtype is None or dtype == result.dtype else cast_op(result, dtype=dtype, name=name)
+
+
+@public
+def zeros_like(tensor: Any, dtype: Any = None, name: str | None = None, optimize: bool = True) -> Node:
+    """A tensor of zeros with the run-time shape of `tensor` (TF-1 `zeros_like`).
+
+    Args:
+        tensor: a tensor of any shape; only its shape is read.
+        dtype: the result's dtype; `tensor`'s by default.
+        name: the node's name.
+        optimize: a hint in TF-1 (fold to a constant when the shape is static); accepted and ignored.
+
+    Returns:
+        A tensor of `tensor`'s shape, filled with zeros.
+
+    Gradient: none: the value depends on `tensor`'s shape only.
+
+    Example:
+        >>> z = gf.zeros_like(gf.constant([[1.0, 2.0]]), dtype=gf.int32)
+        >>> gf.Session().run(z)
+        array([[0, 0]], dtype=int32)
+    """
+    return _filled_like(zeros_like_op, tensor, dtype, name)
+
+
+@public
+def ones_like(tensor: Any, dtype: Any = None, name: str | None = None, optimize: bool = True) -> Node:
+    """A tensor of ones with the run-time shape of `tensor` (TF-1 `ones_like`).
+
+    Args:
+        tensor: a tensor of any shape; only its shape is read.
+        dtype: the result's dtype; `tensor`'s by default.
+        name: the node's name.
+        optimize: a hint in TF-1 (fold to a constant when the shape is static); accepted and ignored.
+
+    Returns:
+        A tensor of `tensor`'s shape, filled with ones.
+
+    Gradient: none: the value depends on `tensor`'s shape only.
+
+    Example:
+        >>> z = gf.ones_like(gf.constant([[1.0, 2.0]]), dtype=gf.int32)
+        >>> gf.Session().run(z)
+        array([[1, 1]], dtype=int32)
+    """
+    return _filled_like(ones_like_op, tensor, dtype, name)
+
+
+@public(default_only=("layout",))
+def zeros(shape: Any, dtype: Any = dtypes.float32, name: str | None = None, layout: Any = None) -> Node:
+    """A constant tensor of shape `shape` with every element 0 (TF-1 `zeros`).
+
+    Args:
+        shape: a list of ints.
+        dtype: the dtype; float32 by default.
+        name: the node's name.
+        layout: TF's DTensor layout, which graphflow does not have; only None.
+
+    Returns:
+        A constant of shape `shape`.
+
+    Gradient: none (a constant).
+
+    Example:
+        >>> gf.Session().run(gf.zeros([2]))
+        array([0., 0.], dtype=float32)
+    """
     return constant(np.zeros(tuple(as_shape(shape)), dtypes.as_dtype(dtype)), name=name or "zeros")
 
 
-def ones(shape: Any, dtype: Any = dtypes.float32, name: str | None = None) -> Node:
-    """A constant of ones (TF-1 `ones`)."""
+@public(default_only=("layout",))
+def ones(shape: Any, dtype: Any = dtypes.float32, name: str | None = None, layout: Any = None) -> Node:
+    """A constant tensor of shape `shape` with every element 1 (TF-1 `ones`).
+
+    Args:
+        shape: a list of ints.
+        dtype: the dtype; float32 by default.
+        name: the node's name.
+        layout: TF's DTensor layout, which graphflow does not have; only None.
+
+    Returns:
+        A constant of shape `shape`.
+
+    Gradient: none (a constant).
+
+    Example:
+        >>> gf.Session().run(gf.ones([2], gf.int32))
+        array([1, 1], dtype=int32)
+    """
     return constant(np.ones(tuple(as_shape(shape)), dtypes.as_dtype(dtype)), name=name or "ones")

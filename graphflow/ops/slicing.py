@@ -13,7 +13,7 @@ import numpy as np
 
 from graphflow.nodes import Node
 from graphflow.ops.shape import zeros_like
-from graphflow.registry import defop
+from graphflow.registry import defop, public
 from graphflow.shapes import int_or_none, normalize_index
 
 newaxis = None
@@ -71,6 +71,7 @@ def _strided_slice_grad_grad(op, gg):
     return strided_slice_op(gg, index=op.attrs["index"]), zeros_like(x)  # linear in g; x only gives the shape
 
 
+@public(default_only=("var",))
 def strided_slice(
     input_: Any,
     begin: Any,
@@ -84,11 +85,36 @@ def strided_slice(
     var: Any = None,
     name: str | None = None,
 ) -> Node:
-    """TF-1 `strided_slice`: entry i of `begin`, `end` and `strides` slices axis i, with bit i of each mask saying
-    to ignore the begin or end, to stand for `...`, to insert a new axis, or to take one element and drop the axis.
+    """A strided slice of `input_` (TF-1 `strided_slice`); `x[1:, ::2]` on a node builds one.
+
+    Entry i of `begin`, `end` and `strides` slices axis i as `begin[i]:end[i]:strides[i]`; bit i of each mask says to
+    ignore that begin or end, to stand for `...`, to insert a new axis, or to take one element and drop the axis.
+
+    Args:
+        input_: a tensor.
+        begin: a list of ints, one per sliced axis.
+        end: a list of ints, as long as `begin`.
+        strides: a list of non-zero ints, as long as `begin`; all 1 when None.
+        begin_mask: bit i set: axis i starts at its beginning (`begin[i]` ignored).
+        end_mask: bit i set: axis i runs to its end (`end[i]` ignored).
+        ellipsis_mask: bit i set: entry i stands for `...`.
+        new_axis_mask: bit i set: entry i inserts an axis of length 1.
+        shrink_axis_mask: bit i set: take element `begin[i]` and drop axis i.
+        var: TF-1's variable to slice-assign into; accepted only as None.
+        name: the node's name.
+
+    Returns:
+        A tensor of `input_`'s dtype (a view when run).
 
     Raises:
         ValueError: `begin`, `end` and `strides` differ in length.
+
+    Gradient: d input_ = g scattered into zeros of `input_`'s shape at the sliced positions.
+
+    Example:
+        >>> s = gf.strided_slice(gf.constant([1.0, 2.0, 3.0, 4.0]), [0], [4], [2])
+        >>> gf.Session().run(s)
+        array([1., 3.], dtype=float32)
     """
     begin, end = list(begin), list(end)
     strides = [1] * len(begin) if strides is None else list(strides)
@@ -111,11 +137,28 @@ def strided_slice(
     return strided_slice_op(input_, index=normalize_index(tuple(index)), name=name or "strided_slice")
 
 
+@public(name="slice")
 def slice_(input_: Any, begin: Any, size: Any, name: str | None = None) -> Node:
-    """TF-1 `slice`: `size[i]` elements of axis i from `begin[i]`; a size of -1 takes the rest of the axis.
+    """`size[i]` elements of axis i of `input_`, from `begin[i]` (TF-1 `slice`); a size of -1 takes the rest.
+
+    Args:
+        input_: a tensor of rank r.
+        begin: r ints >= 0.
+        size: r ints >= 0, or -1 for the rest of the axis.
+        name: the node's name.
+
+    Returns:
+        A tensor of shape `size` (with -1 entries resolved) and `input_`'s dtype.
 
     Raises:
         ValueError: `begin` and `size` differ in length, or a begin or size is negative (other than size -1).
+
+    Gradient: d input_ = g placed into zeros of `input_`'s shape at the slice.
+
+    Example:
+        >>> s = gf.slice(gf.constant([[1.0, 2.0, 3.0]]), [0, 1], [1, -1])
+        >>> gf.Session().run(s)
+        array([[2., 3.]], dtype=float32)
     """
     begin, size = list(begin), list(size)
     if len(begin) != len(size):

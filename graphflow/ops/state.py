@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from graphflow.nodes import Node
-from graphflow.registry import defop
+from graphflow.registry import defop, public
 from graphflow.variables import Variable
 
 
@@ -70,18 +70,90 @@ def _variable(ref: Any, what: str) -> Variable:
     return ref
 
 
-def assign(ref: Variable, value: Any, name: str | None = None) -> Node:
-    """Sets `ref` to `value`; the op's output is the new value (TF-1 `assign`)."""
+@public
+def assign(
+    ref: Variable,
+    value: Any,
+    validate_shape: bool | None = None,
+    use_locking: bool | None = None,
+    name: str | None = None,
+) -> Node:
+    """Sets `ref` to `value` (TF-1 `assign`); running the op changes the variable in that session.
+
+    Args:
+        ref: the `gf.Variable` to change.
+        value: a tensor of the variable's shape and dtype.
+        validate_shape: only None or True: the value must have the variable's shape.
+        use_locking: accepted and ignored: a graphflow run never updates a variable concurrently.
+        name: the node's name.
+
+    Returns:
+        The op; its output is the variable's new value.
+
+    Raises:
+        TypeError: `ref` is not a Variable.
+
+    Gradient: none: a state change.
+
+    Example:
+        >>> v = gf.Variable([1.0, 2.0])
+        >>> gf.Session().run(gf.assign(v, [5.0, 6.0]))
+        array([5., 6.], dtype=float32)
+    """
+    if validate_shape is False:
+        raise NotImplementedError("assign: validate_shape=False (changing a variable's shape) is not supported")
     return assign_op(_variable(ref, "assign"), value, name=name)
 
 
-def assign_add(ref: Variable, value: Any, name: str | None = None) -> Node:
-    """Adds `value` to `ref`; the op's output is the new value."""
+@public
+def assign_add(ref: Variable, value: Any, use_locking: bool | None = None, name: str | None = None) -> Node:
+    """Adds `value` to `ref` (TF-1 `assign_add`); running the op changes the variable in that session.
+
+    Args:
+        ref: the `gf.Variable` to change.
+        value: a tensor of the variable's shape and dtype.
+        use_locking: accepted and ignored: a graphflow run never updates a variable concurrently.
+        name: the node's name.
+
+    Returns:
+        The op; its output is the variable's new value.
+
+    Raises:
+        TypeError: `ref` is not a Variable.
+
+    Gradient: none: a state change.
+
+    Example:
+        >>> v = gf.Variable([1.0, 2.0])
+        >>> gf.Session().run(gf.assign_add(v, [1.0, 1.0]))
+        array([2., 3.], dtype=float32)
+    """
     return assign_add_op(_variable(ref, "assign_add"), value, name=name)
 
 
-def assign_sub(ref: Variable, value: Any, name: str | None = None) -> Node:
-    """Subtracts `value` from `ref`; the op's output is the new value."""
+@public
+def assign_sub(ref: Variable, value: Any, use_locking: bool | None = None, name: str | None = None) -> Node:
+    """Subtracts `value` from `ref` (TF-1 `assign_sub`); running the op changes the variable in that session.
+
+    Args:
+        ref: the `gf.Variable` to change.
+        value: a tensor of the variable's shape and dtype.
+        use_locking: accepted and ignored: a graphflow run never updates a variable concurrently.
+        name: the node's name.
+
+    Returns:
+        The op; its output is the variable's new value.
+
+    Raises:
+        TypeError: `ref` is not a Variable.
+
+    Gradient: none: a state change.
+
+    Example:
+        >>> v = gf.Variable([1.0, 2.0])
+        >>> gf.Session().run(gf.assign_sub(v, [1.0, 1.0]))
+        array([0., 1.], dtype=float32)
+    """
     return assign_sub_op(_variable(ref, "assign_sub"), value, name=name)
 
 
@@ -94,8 +166,27 @@ def group_op(*inputs):
     return None
 
 
+@public
 def group(*inputs: Any, name: str | None = None) -> Node:
-    """An op that runs all `inputs` and outputs nothing (fetching it gives None), TF-1 `group`."""
+    """An op that runs all `inputs` and outputs nothing (TF-1 `group`): the usual train op of several updates.
+
+    Args:
+        *inputs: nodes, or lists of nodes, to run.
+        name: the node's name.
+
+    Returns:
+        An operation; fetching it runs the inputs and gives None.
+
+    Raises:
+        TypeError: an input is not a graph node.
+
+    Gradient: none.
+
+    Example:
+        >>> v = gf.Variable(0.0)
+        >>> gf.Session().run(gf.group(gf.assign_add(v, 1.0), gf.assign_add(v, 2.0))) is None
+        True
+    """
     flat: list[Node] = []
     for x in inputs:
         flat.extend(x if isinstance(x, list | tuple) else [x])
@@ -105,5 +196,20 @@ def group(*inputs: Any, name: str | None = None) -> Node:
     return group_op(*flat, name=name)
 
 
+@public
 def no_op(name: str | None = None) -> Node:
+    """An op that does nothing (TF-1 `no_op`): a point to hang control dependencies on.
+
+    Args:
+        name: the node's name.
+
+    Returns:
+        An operation; fetching it gives None.
+
+    Gradient: none.
+
+    Example:
+        >>> gf.Session().run(gf.no_op()) is None
+        True
+    """
     return group_op(name=name)

@@ -7,3 +7,7 @@ from graphflow.summary.summaries import clean_tag, histogram, merge, merge_all, 
 from graphflow.summary.writer import FileWriter, FileWriterCache
 
 __all__ = ["FileWriter", "FileWriterCache", "clean_tag", "histogram", "merge", "merge_all", "scalar"]
+
+
+def __dir__() -> list[str]:
+    return list(__all__)  # dir() and tab completion show the public API, not this module's imports

@@ -26,7 +26,21 @@ _log = logging.getLogger(__name__)
 
 
 def clean_tag(name: str | None) -> str | None:
-    """`name` with the characters TF-1 refuses in a summary's name replaced by `_` and leading slashes removed."""
+    """`name` with the characters TF-1 refuses in a summary's name replaced by `_` and leading slashes removed.
+
+    Args:
+        name: a summary's name, or None.
+
+    Returns:
+        The cleaned name (None for None); a changed name is logged at INFO level.
+
+    Raises:
+        TypeError: `name` is not a string.
+
+    Example:
+        >>> gf.summary.clean_tag("/loss (train)")
+        'loss__train_'
+    """
     if name is None:
         return None
     if not isinstance(name, str):

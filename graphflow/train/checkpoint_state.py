@@ -40,9 +40,20 @@ def get_checkpoint_state(
 ) -> CheckpointState | None:
     """The state file of `checkpoint_dir` (TF-1 `tf.train.get_checkpoint_state`), or None if there is none.
 
+    Args:
+        checkpoint_dir: the folder `Saver.save` wrote into.
+        latest_filename: the state file's name; "checkpoint" by default.
+
+    Returns:
+        A `CheckpointState` (`model_checkpoint_path`, `all_model_checkpoint_paths`), or None.
+
     Raises:
         CheckpointError: the state file exists but cannot be read or parsed, or names a path that is absolute or
             leads out of `checkpoint_dir`.
+
+    Example:
+        >>> gf.train.get_checkpoint_state("/nonexistent") is None
+        True
     """
     folder = os.fspath(checkpoint_dir)
     path = os.path.join(folder, latest_filename or "checkpoint")
@@ -76,10 +87,21 @@ def get_checkpoint_state(
 def latest_checkpoint(checkpoint_dir: str | os.PathLike, latest_filename: str | None = None) -> str | None:
     """The prefix of the newest checkpoint `Saver.save` recorded in `checkpoint_dir`, or None if it recorded none.
 
+    Args:
+        checkpoint_dir: the folder `Saver.save` wrote into.
+        latest_filename: the state file's name; "checkpoint" by default.
+
+    Returns:
+        A path prefix to pass to `Saver.restore`, or None.
+
     Raises:
         CheckpointError: the state file is damaged, names a path outside `checkpoint_dir`, or names a checkpoint
             whose file is gone (rather than returning None, which would let a training script silently start again
             from scratch).
+
+    Example:
+        >>> gf.train.latest_checkpoint("/nonexistent") is None
+        True
     """
     state = get_checkpoint_state(checkpoint_dir, latest_filename)
     if state is None:
@@ -143,8 +165,20 @@ def _checkpoint_at(ckpt_dir_or_file: str | os.PathLike) -> _Checkpoint:
 
 
 def list_variables(ckpt_dir_or_file: str | os.PathLike) -> list[tuple[str, list[int]]]:
-    """(name, shape) of every value in a checkpoint, sorted by name (TF-1 `tf.train.list_variables`); a folder means
-    its newest checkpoint."""
+    """(name, shape) of every value in a checkpoint, sorted by name (TF-1 `tf.train.list_variables`).
+
+    Args:
+        ckpt_dir_or_file: a checkpoint's path prefix, or a folder (its newest checkpoint).
+
+    Returns:
+        A list of (name, shape) pairs, shapes as lists of ints.
+
+    Raises:
+        CheckpointError: the checkpoint is missing or damaged.
+
+    Example:
+        `gf.train.list_variables("model/")` gives e.g. `[("dense/bias", [10]), ("dense/kernel", [784, 10])]`.
+    """
     checkpoint = _checkpoint_at(ckpt_dir_or_file)
     return sorted((name, list(shape)) for name, (shape, _) in checkpoint.variables.items())
 
@@ -152,9 +186,19 @@ def list_variables(ckpt_dir_or_file: str | os.PathLike) -> list[tuple[str, list[
 def load_variable(ckpt_dir_or_file: str | os.PathLike, name: str) -> np.ndarray:
     """The value saved under `name` (TF-1 `tf.train.load_variable`), checked as a restore checks it.
 
+    Args:
+        ckpt_dir_or_file: a checkpoint's path prefix, or a folder (its newest checkpoint).
+        name: the variable's name, as `list_variables` gives it.
+
+    Returns:
+        A numpy array.
+
     Raises:
         CheckpointError: the checkpoint is missing or damaged, or holds no value of that name (the message lists
             the names it holds).
+
+    Example:
+        `gf.train.load_variable("model/", "dense/bias")` gives the saved bias as an array.
     """
     checkpoint = _checkpoint_at(ckpt_dir_or_file)
     if name not in checkpoint.variables:

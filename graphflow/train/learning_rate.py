@@ -37,7 +37,27 @@ def exponential_decay(
     staircase: bool = False,
     name: str | None = None,
 ) -> Node:
-    """`learning_rate * decay_rate ** (global_step / decay_steps)`; with `staircase` the exponent is floored."""
+    """learning_rate * decay_rate ** (global_step / decay_steps) (TF-1 `train.exponential_decay`).
+
+    Args:
+        learning_rate: the initial rate: a Python number or a scalar float node.
+        global_step: the step counter, e.g. `gf.train.get_or_create_global_step()`.
+        decay_steps: the number of steps over which the rate decays once.
+        decay_rate: the base of the decay.
+        staircase: floor global_step / decay_steps, so the rate changes in steps.
+        name: the scope of the nodes ("ExponentialDecay").
+
+    Returns:
+        A scalar node, in the learning rate's dtype, to pass to an optimizer; it follows the step at every run.
+
+    Raises:
+        ValueError: `global_step` is None.
+
+    Example:
+        >>> step = gf.train.get_or_create_global_step()
+        >>> print(gf.Session().run(gf.train.exponential_decay(0.1, step, 100, 0.5)))
+        0.1
+    """
     with get_default_graph().name_scope(name or "ExponentialDecay"):
         rate, p = _rate_and_progress(learning_rate, global_step, decay_steps, staircase, "exponential_decay")
         return rate * power(cast(as_node(decay_rate), rate.dtype), p)
@@ -51,7 +71,27 @@ def inverse_time_decay(
     staircase: bool = False,
     name: str | None = None,
 ) -> Node:
-    """`learning_rate / (1 + decay_rate * global_step / decay_steps)`; with `staircase` the ratio is floored."""
+    """learning_rate / (1 + decay_rate * global_step / decay_steps) (TF-1 `train.inverse_time_decay`).
+
+    Args:
+        learning_rate: the initial rate: a Python number or a scalar float node.
+        global_step: the step counter, e.g. `gf.train.get_or_create_global_step()`.
+        decay_steps: the number of steps over which the rate decays once.
+        decay_rate: the base of the decay.
+        staircase: floor global_step / decay_steps, so the rate changes in steps.
+        name: the scope of the nodes ("InverseTimeDecay").
+
+    Returns:
+        A scalar node, in the learning rate's dtype, to pass to an optimizer; it follows the step at every run.
+
+    Raises:
+        ValueError: `global_step` is None.
+
+    Example:
+        >>> step = gf.train.get_or_create_global_step()
+        >>> print(gf.Session().run(gf.train.inverse_time_decay(0.1, step, 100, 0.5)))
+        0.1
+    """
     with get_default_graph().name_scope(name or "InverseTimeDecay"):
         rate, p = _rate_and_progress(learning_rate, global_step, decay_steps, staircase, "inverse_time_decay")
         return rate / (1.0 + cast(as_node(decay_rate), rate.dtype) * p)
@@ -65,7 +105,27 @@ def natural_exp_decay(
     staircase: bool = False,
     name: str | None = None,
 ) -> Node:
-    """`learning_rate * exp(-decay_rate * global_step / decay_steps)`; with `staircase` the ratio is floored."""
+    """learning_rate * exp(-decay_rate * global_step / decay_steps) (TF-1 `train.natural_exp_decay`).
+
+    Args:
+        learning_rate: the initial rate: a Python number or a scalar float node.
+        global_step: the step counter, e.g. `gf.train.get_or_create_global_step()`.
+        decay_steps: the number of steps over which the rate decays once.
+        decay_rate: the base of the decay.
+        staircase: floor global_step / decay_steps, so the rate changes in steps.
+        name: the scope of the nodes ("NaturalExpDecay").
+
+    Returns:
+        A scalar node, in the learning rate's dtype, to pass to an optimizer; it follows the step at every run.
+
+    Raises:
+        ValueError: `global_step` is None.
+
+    Example:
+        >>> step = gf.train.get_or_create_global_step()
+        >>> print(gf.Session().run(gf.train.natural_exp_decay(0.1, step, 100, 0.5)))
+        0.1
+    """
     with get_default_graph().name_scope(name or "NaturalExpDecay"):
         rate, p = _rate_and_progress(learning_rate, global_step, decay_steps, staircase, "natural_exp_decay")
         return rate * exp(negative(cast(as_node(decay_rate), rate.dtype) * p))
@@ -80,10 +140,27 @@ def polynomial_decay(
     cycle: bool = False,
     name: str | None = None,
 ) -> Node:
-    """From `learning_rate` to `end_learning_rate` over `decay_steps`, along `(1 - step / decay_steps) ** power`.
+    """From `learning_rate` to `end_learning_rate` over `decay_steps`, along (1 - step / decay_steps) ** power (TF-1).
 
-    After `decay_steps` the rate stays at `end_learning_rate`; with `cycle` it starts again, over a horizon of the
-    next multiple of `decay_steps` (TF-1).
+    Args:
+        learning_rate: the initial rate: a Python number or a scalar float node.
+        global_step: the step counter, e.g. `gf.train.get_or_create_global_step()`.
+        decay_steps: the number of steps over which the rate decays once.
+        end_learning_rate: the rate after `decay_steps`.
+        power: the polynomial's power; 1 decays linearly.
+        cycle: start again after `decay_steps`, over the next multiple of it (TF-1).
+        name: the scope of the nodes ("PolynomialDecay").
+
+    Returns:
+        A scalar node, in the learning rate's dtype, to pass to an optimizer; it follows the step at every run.
+
+    Raises:
+        ValueError: `global_step` is None.
+
+    Example:
+        >>> step = gf.train.get_or_create_global_step()
+        >>> print(gf.Session().run(gf.train.polynomial_decay(0.1, step, 100, 0.0)))
+        0.1
     """
     with get_default_graph().name_scope(name or "PolynomialDecay"):
         rate, step = _rate_and_progress(learning_rate, global_step, 1.0, False, "polynomial_decay")
@@ -98,10 +175,24 @@ def polynomial_decay(
 
 
 def piecewise_constant(x: Any, boundaries: Sequence[Any], values: Sequence[Any], name: str | None = None) -> Node:
-    """`values[0]` while `x <= boundaries[0]`, `values[1]` while `x <= boundaries[1]`, ..., then `values[-1]`.
+    """`values[0]` while `x <= boundaries[0]`, `values[1]` while `x <= boundaries[1]`, ..., then `values[-1]` (TF-1).
+
+    Args:
+        x: a scalar node, usually the global step.
+        boundaries: increasing numbers, of `x`'s type.
+        values: one more value than boundaries: the result in each interval.
+        name: the scope of the nodes ("PiecewiseConstant").
+
+    Returns:
+        A scalar node of the values' dtype.
 
     Raises:
         ValueError: `values` does not have one more entry than `boundaries`.
+
+    Example:
+        >>> rate = gf.train.piecewise_constant(gf.constant(5), [10, 20], [1.0, 0.5, 0.1])
+        >>> print(gf.Session().run(rate))
+        1.0
     """
     if len(values) != len(boundaries) + 1:
         raise ValueError(

@@ -15,7 +15,8 @@ import numpy as np
 from graphflow import dtypes
 from graphflow.graph import get_default_graph
 from graphflow.nodes import Node
-from graphflow.ops.elementwise import divide, minimum, multiply, power, subtract
+from graphflow.ops.elementwise import divide, multiply, power, subtract
+from graphflow.ops.piecewise import minimum
 from graphflow.ops.shape import cast
 from graphflow.ops.state import assign, assign_add, assign_sub, group
 from graphflow.registry import as_node

@@ -18,3 +18,7 @@ __all__ = [
     "collapse_scopes", "draw", "draw_graph", "gradient_nodes", "initializer_nodes",
     "layer_assignment", "layered_layout", "node_is_gradient", "to_dot", "to_networkx", "write_dot", "write_graphml",
 ]  # fmt: skip
+
+
+def __dir__() -> list[str]:
+    return list(__all__)  # dir() and tab completion show the public API, not this module's imports

@@ -39,6 +39,12 @@ def initializer_nodes(graph: Graph) -> set[Node]:
     what they read, unless something else needs them.
     They hang off the graph unconnected (a variable does not take its initial value as an input), so drawings leave
     them out unless asked.
+
+    Args:
+        graph: a `gf.Graph`.
+
+    Returns:
+        A set of nodes.
     """
     roots = {n for n in graph.nodes if n.role == "initializer"}
     # A variable given an array has no initial-value node until something asks for it; asking would add one.
@@ -65,6 +71,12 @@ def gradient_nodes(graph: Graph) -> set[Node]:
 
     and the nodes computed from those. Forward nodes a gradient reads (the layer's activations) stay forward nodes,
     and nodes that only initialise variables (see `initializer_nodes`) are never gradient nodes.
+
+    Args:
+        graph: a `gf.Graph`.
+
+    Returns:
+        A set of nodes.
     """
     consumers = _consumers(graph)
     inits = initializer_nodes(graph)
@@ -77,5 +89,12 @@ def gradient_nodes(graph: Graph) -> set[Node]:
 
 
 def node_is_gradient(node: Node) -> bool:
-    """Whether `node` belongs to a gradient or an optimizer update (the rule of `gradient_nodes`)."""
+    """Whether `node` belongs to a gradient or an optimizer update (the rule of `gradient_nodes`).
+
+    Args:
+        node: a node of a graph.
+
+    Returns:
+        bool.
+    """
     return node in gradient_nodes(node.graph)

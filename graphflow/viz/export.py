@@ -29,6 +29,9 @@ def write_graphml(graph_or_fetches: Any, path: str | os.PathLike, multigraph: bo
         graph_or_fetches: a `gf.Graph`, fetches, or a graph from `to_networkx`.
         path: the file to write.
         multigraph: one edge per input (see `to_networkx`).
+
+    Returns:
+        None.
     """
     require_networkx().write_graphml(as_networkx(graph_or_fetches, multigraph), os.fspath(path))
 
@@ -113,7 +116,16 @@ def _dot_node(n: Any, data: dict, context: bool) -> str:
 
 
 def write_dot(graph_or_fetches: Any, path: str | os.PathLike, **kwargs: Any) -> None:
-    """Writes `to_dot(graph_or_fetches, **kwargs)` to `path` (UTF-8)."""
+    """Writes `to_dot(graph_or_fetches, **kwargs)` to `path` (UTF-8), for Graphviz (`dot -Tsvg`).
+
+    Args:
+        graph_or_fetches: a `gf.Graph`, fetches, or a graph from `to_networkx`.
+        path: the file to write.
+        **kwargs: `to_dot`'s options.
+
+    Returns:
+        None.
+    """
     text = to_dot(graph_or_fetches, **kwargs)
     with open(path, "w", encoding="utf-8") as f:
         f.write(text)

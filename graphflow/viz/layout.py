@@ -28,6 +28,12 @@ def layer_assignment(G: Any) -> dict[Hashable, int]:
     gradient node that could go either way goes late, so a backward chain stays next to the gradients it feeds
     instead of next to the forward values it reads.
 
+    Args:
+        G: a networkx DiGraph, e.g. from `to_networkx`.
+
+    Returns:
+        A dict from node to layer number, 0 for the first.
+
     Raises:
         ValueError: `G` has a cycle.
     """
@@ -333,5 +339,8 @@ def layered_layout(G: Any, direction: str = "LR", sizes: Mapping[Hashable, Point
         G: a networkx DiGraph without cycles, e.g. from `to_networkx`.
         direction: "LR" (data flows left to right) or "TB" (top to bottom).
         sizes: (width, height) per node in inches; 1 x 0.4 for nodes not given.
+
+    Returns:
+        A dict from node to its (x, y).
     """
     return layout(G, sizes=sizes, direction=direction).pos
