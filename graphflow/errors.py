@@ -8,7 +8,7 @@ from __future__ import annotations
 import linecache
 from typing import Any
 
-__all__ = ["FailedPreconditionError", "InvalidArgumentError", "OpError"]
+__all__ = ["FailedPreconditionError", "InvalidArgumentError", "NumericWarning", "OpError", "defined_at"]
 
 
 class OpError(Exception):
@@ -29,7 +29,19 @@ class OpError(Exception):
 
 
 def defined_at(node: Any) -> str:
-    """`file:line in function: source line` where the user's code built `node`, or "" when it is not known."""
+    """Where the user's code built a node: the first frame outside graphflow when it was made (`node.site`).
+
+    Args:
+        node: a graph node.
+
+    Returns:
+        `"file:line in function: source line"`, or "" when the node was built by graphflow itself.
+
+    Example:
+        >>> y = gf.constant(1.0) + 1.0
+        >>> gf.errors.defined_at(y).startswith("<doctest")
+        True
+    """
     site = getattr(node, "site", None)
     if site is None:
         return ""
