@@ -10,7 +10,6 @@ the scope's own name, as in TF-1.
 from __future__ import annotations
 
 import contextlib
-import weakref
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -55,13 +54,12 @@ class _Store:
     scope_counts: dict[str, int] = field(default_factory=dict)  # how often each full scope name was opened
 
 
-_STORES: weakref.WeakKeyDictionary[Graph, _Store] = weakref.WeakKeyDictionary()
-
-
 def _store(graph: Graph) -> _Store:
-    if graph not in _STORES:
-        _STORES[graph] = _Store()
-    return _STORES[graph]
+    """The graph's store, kept on the graph itself (as in TF-1): a table outside it, keyed by graph, would hold the
+    graph's variables, which point back to the graph, so no dropped graph could ever be freed."""
+    if graph.variable_store is None:
+        graph.variable_store = _Store()
+    return graph.variable_store
 
 
 def get_variable_scope() -> VariableScope:

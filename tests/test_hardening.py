@@ -4,9 +4,11 @@ shapes, hostile checkpoint state files, closed sessions and integer division by 
 from __future__ import annotations
 
 import contextlib
+import gc
 import signal
 import threading
 import time
+import weakref
 
 import numpy as np
 import pytest
@@ -69,3 +71,26 @@ def test_an_interrupt_never_tears_a_run_and_leaves_no_run_in_flight():
             sess.run(step)
             sess.run(step)
             assert sess._values[variables[0]] is before
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Graphs dropped in a loop are freed.
+
+
+def test_graphs_that_used_get_variable_and_dense_are_freed_when_dropped():
+    dropped = []
+    for _ in range(20):
+        gf.reset_default_graph()
+        graph = gf.get_default_graph()
+        x = gf.placeholder(gf.float32, [None, 3])
+        with gf.variable_scope("model"):
+            y = gf.layers.dense(x, 4) + gf.get_variable("bias", [4])
+        with gf.Session() as sess:
+            sess.run(gf.global_variables_initializer())
+            sess.run(y, {x: np.ones((2, 3))})
+        dropped.append(weakref.ref(graph))
+        del graph, x, y, sess
+    gf.reset_default_graph()
+    gc.collect()
+    alive = sum(ref() is not None for ref in dropped)
+    assert alive == 0, f"{alive} of {len(dropped)} dropped graphs are still alive"
