@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import signal
+import sys
 import threading
 import time
 import weakref
@@ -94,3 +95,68 @@ def test_graphs_that_used_get_variable_and_dense_are_freed_when_dropped():
     gc.collect()
     alive = sum(ref() is not None for ref in dropped)
     assert alive == 0, f"{alive} of {len(dropped)} dropped graphs are still alive"
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Gradients of ops with many inputs grow linearly with the number of inputs (counted, not timed).
+
+
+def _calls(fn):
+    """fn()'s result and how many Python and builtin functions it called: a measure of work that no load skews."""
+    count = [0]
+
+    def profile(frame, event, arg):
+        if event in ("call", "c_call"):
+            count[0] += 1
+
+    sys.setprofile(profile)
+    try:
+        result = fn()
+    finally:
+        sys.setprofile(None)
+    return result, count[0]
+
+
+def _gradient_graph(ys, xs):
+    """The nodes `gf.gradients` added, and their edges (inputs)."""
+    graph = gf.get_default_graph()
+    before = len(graph.get_operations())
+    grads = gf.gradients(ys, xs)
+    added = graph.get_operations()[before:]
+    return grads, len(added), sum(len(op.inputs) for op in added)
+
+
+def test_the_work_and_graph_of_add_ns_gradient_grow_linearly_with_its_inputs():
+    work, size = {}, {}
+    for n in (400, 800):
+        with gf.Graph().as_default():
+            xs = [gf.placeholder(gf.float64, []) for _ in range(n)]
+            y = gf.add_n(xs)
+            (grads, ops, edges), work[n] = _calls(lambda: _gradient_graph(y, xs))  # noqa: B023
+            size[n] = (ops, edges)
+            assert all(g is grads[0] for g in grads)  # TF-1's rule: the same gradient for every input
+    assert work[800] < 2.5 * work[400], f"work {work}"
+    assert size[800][1] < 2.5 * size[400][1] + 10, f"(ops, edges) {size}"
+
+
+def test_add_ns_gradient_still_sums_over_what_broadcasting_stretched():
+    with gf.Graph().as_default():
+        a, b, c = gf.placeholder(gf.float64, [2, 3]), gf.placeholder(gf.float64, [1, 3]), gf.placeholder(gf.float64, [])
+        grads = gf.gradients(gf.add_n([a, b, c]), [a, b, c])
+        with gf.Session() as sess:
+            values = sess.run(grads, {a: np.zeros((2, 3)), b: np.zeros((1, 3)), c: 0.0})
+    np.testing.assert_array_equal(values[0], np.ones((2, 3)))
+    np.testing.assert_array_equal(values[1], np.full((1, 3), 2.0))
+    assert values[2] == 6.0
+
+
+def test_the_graph_of_concats_gradient_grows_linearly_with_its_inputs():
+    size = {}
+    for n in (200, 400):
+        with gf.Graph().as_default():
+            xs = [gf.placeholder(gf.float64, [None, 2]) for _ in range(n)]
+            y = gf.concat(xs, axis=0)
+            _, ops, edges = _gradient_graph(y, xs)
+            size[n] = (ops, edges)
+    assert size[400][0] < 2.5 * size[200][0] and size[400][1] < 2.5 * size[200][1], f"(ops, edges) {size}"
+    assert size[400][1] < 5 * 400, f"(ops, edges) {size}"  # a few edges per input
