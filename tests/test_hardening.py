@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import json
+import os
 import signal
 import sys
 import threading
@@ -160,3 +162,103 @@ def test_the_graph_of_concats_gradient_grows_linearly_with_its_inputs():
             size[n] = (ops, edges)
     assert size[400][0] < 2.5 * size[200][0] and size[400][1] < 2.5 * size[200][1], f"(ops, edges) {size}"
     assert size[400][1] < 5 * 400, f"(ops, edges) {size}"  # a few edges per input
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# A hostile checkpoint state file: read bounded, refused with a CheckpointError naming it, nothing deleted.
+
+
+def _saved_folder(tmp_path, checkpoints=2):
+    """A folder with `checkpoints` checkpoints and the state file naming them; the saver, its session and files."""
+    with gf.Graph().as_default():
+        gf.Variable(1.0, name="w")
+        saver = gf.train.Saver(max_to_keep=1)
+        sess = gf.Session()
+        sess.run(gf.global_variables_initializer())
+        for step in range(checkpoints):
+            saver.save(sess, str(tmp_path / "model"), global_step=step, write_state=step == checkpoints - 1)
+    return saver, sess, sorted(os.listdir(tmp_path))
+
+
+def _refused(tmp_path, files, match):
+    state_file = str(tmp_path / "checkpoint")
+    for follow in (gf.train.get_checkpoint_state, gf.train.latest_checkpoint):
+        with pytest.raises(gf.train.CheckpointError, match=match) as info:
+            follow(str(tmp_path))
+        assert info.value.path == state_file and state_file in str(info.value)
+    assert sorted(os.listdir(tmp_path)) == files  # nothing deleted
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
+def test_a_state_file_that_is_a_pipe_is_refused_at_once(tmp_path):
+    _, _, files = _saved_folder(tmp_path)
+    os.remove(tmp_path / "checkpoint")
+    os.mkfifo(tmp_path / "checkpoint")
+    result = []
+    reader = threading.Thread(target=lambda: result.append(_caught(gf.train.latest_checkpoint, str(tmp_path))))
+    reader.start()
+    reader.join(10)
+    if reader.is_alive():  # blocked opening the pipe: a writer opening it lets the read end
+        os.close(os.open(tmp_path / "checkpoint", os.O_WRONLY | os.O_NONBLOCK))
+        reader.join()
+        pytest.fail("latest_checkpoint blocked on a state file that is a named pipe")
+    assert isinstance(result[0], gf.train.CheckpointError) and "not a regular file" in str(result[0])
+    _refused(tmp_path, files, "not a regular file")
+
+
+def _caught(fn, *args):
+    try:
+        return fn(*args)
+    except Exception as e:
+        return e
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/zero"), reason="needs /dev/zero")
+def test_a_state_file_linked_to_a_device_is_refused_without_reading_it(tmp_path):
+    _, _, files = _saved_folder(tmp_path)
+    os.remove(tmp_path / "checkpoint")
+    os.symlink("/dev/zero", tmp_path / "checkpoint")
+    _refused(tmp_path, files, "not a regular file")
+
+
+def test_an_oversized_state_file_is_refused_before_it_is_read(tmp_path):
+    _, _, files = _saved_folder(tmp_path)
+    with open(tmp_path / "checkpoint", "r+b") as f:
+        f.truncate(gf.train.checkpoint_state.STATE_FILE_MAX_BYTES + 1)  # sparse: costs no disk
+    _refused(tmp_path, files, "bytes; a state file holds at most")
+
+
+def _state(**changes):
+    state = {
+        "format": "graphflow.checkpoint_state",
+        "format_version": 1,
+        "model_checkpoint_path": "model-1",
+        "all_model_checkpoint_paths": ["model-0", "model-1"],
+        "all_model_checkpoint_timestamps": [1.0, 2.0],
+    }
+    return json.dumps({**state, **changes})
+
+
+MALFORMED_STATES = {
+    "deeply nested": '{"format": ' + "[" * 100_000 + "]" * 100_000 + "}",
+    "timestamp of 10**400": _state().replace("2.0]", "1" + "0" * 400 + "]"),
+    "timestamp of 1e400": _state().replace("2.0]", "1e400]"),
+    "timestamp as text": _state(all_model_checkpoint_timestamps=[1.0, "2"]),
+    "timestamp as a bool": _state(all_model_checkpoint_timestamps=[1.0, True]),
+    "paths as one string": _state(all_model_checkpoint_paths="model-1", all_model_checkpoint_timestamps=[]),
+    "timestamps as one number": _state(all_model_checkpoint_timestamps=2.0),
+    "more timestamps than paths": _state(all_model_checkpoint_timestamps=[1.0, 2.0, 3.0]),
+    "not utf-8": b'{"format": "\xff"}',
+    "a list": "[1, 2]",
+}
+
+
+@pytest.mark.parametrize("kind", sorted(MALFORMED_STATES))
+def test_a_malformed_state_file_is_a_checkpoint_error_naming_it_and_nothing_is_deleted(tmp_path, kind):
+    saver, sess, files = _saved_folder(tmp_path)
+    text = MALFORMED_STATES[kind]
+    (tmp_path / "checkpoint").write_bytes(text if isinstance(text, bytes) else text.encode())
+    _refused(tmp_path, files, "is damaged")
+    saver.save(sess, str(tmp_path / "model"), global_step=5)  # the next save is as usual
+    assert gf.train.latest_checkpoint(str(tmp_path)) == str(tmp_path / "model-5")
+    sess.close()
