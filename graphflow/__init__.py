@@ -112,7 +112,7 @@ from graphflow.ops import (
 from graphflow.ops import shape as shape_  # bound to `shape` below, where no parameter of that name shadows it
 from graphflow.registry import OPS, RegisterGradient, as_node, constant, defop
 from graphflow.session import GraphGrowthWarning, InteractiveSession, Session, get_default_session
-from graphflow.shapes import TensorShape
+from graphflow.shapes import TensorShape, as_shape
 from graphflow.variable_scope import AUTO_REUSE, VariableScope, get_variable, get_variable_scope, variable_scope
 from graphflow.variables import Variable
 from graphflow.version import __version__
@@ -152,6 +152,7 @@ def placeholder(dtype=None, shape=None, name=None) -> Placeholder:
         shape: e.g. `[None, 784]`: None marks a dimension of any size; None for any shape.
         name: the node's name (made unique in the graph).
     """
+    shape = as_shape(shape, "placeholder(shape=...)")
     graph = get_default_graph()
     return Placeholder(graph, graph.unique_name(name or "Placeholder"), (), as_dtype(dtype), shape)
 

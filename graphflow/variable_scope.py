@@ -19,6 +19,7 @@ import numpy as np
 from graphflow import dtypes, initializers
 from graphflow.graph import Graph, get_default_graph
 from graphflow.nodes import Node
+from graphflow.shapes import as_shape, full_shape
 from graphflow.variables import Variable
 
 
@@ -191,6 +192,8 @@ def get_variable(
     store = _store(graph)
     scope = store.scope
     full = f"{scope.name}/{name}" if scope.name else name
+    if shape is not None:
+        shape = as_shape(shape, f"get_variable('{full}', shape=...)")
     dtype = dtypes.as_dtype(dtype if dtype is not None else scope.dtype)
     found = store.variables.get(full)
     if found is not None:
@@ -237,7 +240,7 @@ def _make(
         dtype = dtype or dtypes.float32
         if initializer is None:
             initializer = initializers.glorot_uniform() if dtype.kind == "f" else initializers.zeros()
-        shape = tuple(int(d) for d in shape)
+        shape = full_shape(shape, f"get_variable('{full}', shape=...)")
         make = initializer
 
         def initial_value() -> Node:

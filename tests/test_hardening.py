@@ -165,6 +165,69 @@ def test_the_graph_of_concats_gradient_grows_linearly_with_its_inputs():
 
 
 # ---------------------------------------------------------------------------------------------------------------------
+# Static shapes refuse what is not a size, naming the function and argument, and build nothing.
+
+SHAPED = {  # what to call with a bad shape, and the words the error must hold
+    "placeholder": (lambda shape: gf.placeholder(gf.float32, shape), "placeholder(shape="),
+    "get_variable": (lambda shape: gf.get_variable("v", shape), "get_variable('v', shape="),
+    "zeros": (lambda shape: gf.zeros(shape), "zeros(shape="),
+    "ones": (lambda shape: gf.ones(shape), "ones(shape="),
+    "random_normal": (lambda shape: gf.random_normal(shape), "random_normal(shape="),
+    "random_uniform": (lambda shape: gf.random_uniform(shape), "random_uniform(shape="),
+    "truncated_normal": (lambda shape: gf.truncated_normal(shape), "truncated_normal(shape="),
+    "placeholder_with_default": (lambda shape: gf.placeholder_with_default(0.0, shape), "(shape="),
+    "fill": (lambda shape: gf.fill(shape, 1.0), "fill(dims="),
+    "reshape": (lambda shape: gf.reshape(gf.get_default_graph().get_tensor_by_name("six:0"), shape), "reshape(shape="),
+}
+BAD_SHAPES = [  # (shape, error, the dimension as the message quotes it)
+    ([2.5, 3], TypeError, "2.5"),
+    ([2.0, 3], TypeError, "2.0"),
+    ([True, 3], TypeError, "True"),
+    (["2", 3], TypeError, "'2'"),
+    ([-5, 3], ValueError, "-5"),
+]
+
+
+@pytest.mark.parametrize("what", sorted(SHAPED))
+@pytest.mark.parametrize(("shape", "error", "quoted"), BAD_SHAPES, ids=lambda v: repr(v) if isinstance(v, list) else "")
+def test_a_shape_that_is_not_a_size_is_refused_naming_the_argument(what, shape, error, quoted):
+    build, words = SHAPED[what]
+    if what == "placeholder_with_default" and shape == [True, 3]:
+        pytest.skip("a scalar default does not fit [1, 3]")
+    with gf.Graph().as_default() as graph:
+        gf.zeros([6], name="six")
+        nodes = len(graph.get_operations())
+        with pytest.raises(error) as info:
+            build(shape)
+        assert len(graph.get_operations()) == nodes  # nothing half built
+    message = str(info.value)
+    assert words in message and quoted in message, message
+
+
+@pytest.mark.parametrize("what", sorted(set(SHAPED) - {"reshape", "placeholder_with_default"}))
+def test_minus_one_is_refused_where_tf1_refuses_it(what):
+    build, words = SHAPED[what]
+    with gf.Graph().as_default(), pytest.raises(ValueError, match=r"-1 is negative") as info:
+        build([-1, 3])
+    assert words in str(info.value)
+
+
+def test_reshape_still_takes_one_minus_one_and_numpy_integers():
+    with gf.Graph().as_default():
+        x = gf.zeros([6])
+        assert gf.reshape(x, [-1, np.int64(3)]).shape == (2, 3)
+        assert gf.placeholder(gf.float32, [np.int32(2), None]).shape == (2, None)
+        with pytest.raises(ValueError, match=r"reshape\(shape=...\) got \[-1, -1\]: at most one"):
+            gf.reshape(x, [-1, -1])
+
+
+@pytest.mark.parametrize(("depth", "error"), [(3.5, TypeError), (-1, ValueError), ("3", TypeError)])
+def test_one_hot_refuses_a_depth_that_is_not_a_size(depth, error):
+    with gf.Graph().as_default(), pytest.raises(error, match=r"one_hot\(depth="):
+        gf.one_hot([0, 1], depth)
+
+
+# ---------------------------------------------------------------------------------------------------------------------
 # A hostile checkpoint state file: read bounded, refused with a CheckpointError naming it, nothing deleted.
 
 

@@ -10,7 +10,7 @@ from graphflow import dtypes
 from graphflow.nodes import Node
 from graphflow.ops._util import compatible, same_shape
 from graphflow.registry import constant, defop
-from graphflow.shapes import as_shape, format_shape
+from graphflow.shapes import as_shape, format_shape, full_shape, size
 
 
 def _reshape_shape(x, *, shape):
@@ -48,9 +48,9 @@ def _reshape_like_grad(op, g):
 
 def reshape(tensor: Any, shape: Any, name: str | None = None) -> Node:
     """TF-1 `reshape`: `shape` is a list of ints; one entry may be -1 (inferred)."""
-    dims = tuple(-1 if d is None else int(d) for d in shape)
+    dims = tuple(-1 if d is None else size(d, shape, "reshape(shape=...)", unknown="-1") for d in shape)
     if dims.count(-1) > 1:
-        raise ValueError(f"reshape: at most one dimension may be -1, got {list(shape)}")
+        raise ValueError(f"reshape(shape=...) got {shape!r}: at most one dimension may be -1 (or None)")
     return reshape_op(tensor, shape=dims, name=name)
 
 
@@ -97,7 +97,7 @@ def one_hot(indices, depth, on_value=None, off_value=None, axis=None, dtype=None
     dtype = dtypes.as_dtype(dtype) or dtypes.float32
     return one_hot_op(
         indices,
-        depth=int(depth),
+        depth=size(depth, depth, "one_hot(depth=...)", unknown=""),
         on_value=1 if on_value is None else on_value,
         off_value=0 if off_value is None else off_value,
         axis=-1 if axis is None else int(axis),
@@ -143,7 +143,7 @@ def placeholder_with_default(input: Any, shape: Any, name: str | None = None) ->
         input: the default value (a node or an array).
         shape: the shape a fed value may have, e.g. `[None, 784]`; the default's shape must fit it.
     """
-    shape = as_shape(shape)
+    shape = as_shape(shape, "placeholder_with_default(shape=...)")
     return placeholder_with_default_op(input, shape=None if shape is None else tuple(shape), name=name)
 
 
@@ -176,9 +176,9 @@ def _like_grad(op, g):
 
 def zeros(shape: Any, dtype: Any = dtypes.float32, name: str | None = None) -> Node:
     """A constant of zeros (TF-1 `zeros`)."""
-    return constant(np.zeros(tuple(as_shape(shape)), dtypes.as_dtype(dtype)), name=name or "zeros")
+    return constant(np.zeros(full_shape(shape, "zeros(shape=...)"), dtypes.as_dtype(dtype)), name=name or "zeros")
 
 
 def ones(shape: Any, dtype: Any = dtypes.float32, name: str | None = None) -> Node:
     """A constant of ones (TF-1 `ones`)."""
-    return constant(np.ones(tuple(as_shape(shape)), dtypes.as_dtype(dtype)), name=name or "ones")
+    return constant(np.ones(full_shape(shape, "ones(shape=...)"), dtypes.as_dtype(dtype)), name=name or "ones")
