@@ -36,6 +36,7 @@ from graphflow.variables import Variable
 
 Array = np.ndarray
 GROWTH_WARNING_RUNS = 10
+CLOSED = "Attempted to use a closed Session."  # TF-1's words
 
 
 class GraphGrowthWarning(UserWarning):
@@ -92,7 +93,7 @@ class Session:
                 failed; the message names the node. Variables are left as they were before the run.
         """
         if self._closed:
-            raise RuntimeError("Attempted to use a closed Session.")
+            raise RuntimeError(CLOSED)
         if len(self.graph._nodes) != self._graph_size:
             self._note_growth()
         elif self._growth_streak:
@@ -239,10 +240,16 @@ class Session:
                 self._store(var, _frozen(initial[var], var))  # an initial array is shared by sessions
 
     def load_variable(self, var: Variable, value: Any) -> None:
-        """Sets `var` in this session to `value` (converted to its dtype, checked against its shape)."""
+        """Sets `var` in this session to `value` (converted to its dtype, checked against its shape).
+
+        Raises:
+            RuntimeError: the session is closed.
+        """
         # A copy: freezing the caller's own array would make it read-only for them.
         array = _frozen(np.array(convert_feed(var, value), copy=True), var)
-        with self._lock:
+        with self._lock:  # checked under the lock, so that a value can never land after close() cleared them
+            if self._closed:
+                raise RuntimeError(CLOSED)
             self._store(var, array)
 
     def _store(self, var: Variable, value: Array) -> None:

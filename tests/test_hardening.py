@@ -325,3 +325,19 @@ def test_a_malformed_state_file_is_a_checkpoint_error_naming_it_and_nothing_is_d
     saver.save(sess, str(tmp_path / "model"), global_step=5)  # the next save is as usual
     assert gf.train.latest_checkpoint(str(tmp_path)) == str(tmp_path / "model-5")
     sess.close()
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# A closed session refuses every later use, as TF-1's does.
+
+
+def test_a_closed_session_refuses_loading_a_variable():
+    with gf.Graph().as_default():
+        v = gf.Variable(1.0)
+        sess = gf.Session()
+        sess.run(v.initializer)
+        sess.close()
+        for load in (lambda: v.load(2.0, sess), lambda: sess.load_variable(v, 2.0)):
+            with pytest.raises(RuntimeError, match=r"^Attempted to use a closed Session\.$"):
+                load()
+        assert sess._values == {}
