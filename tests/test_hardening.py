@@ -341,3 +341,29 @@ def test_a_closed_session_refuses_loading_a_variable():
             with pytest.raises(RuntimeError, match=r"^Attempted to use a closed Session\.$"):
                 load()
         assert sess._values == {}
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Integer division by zero is an error naming the op (TF-1 on CPU), not 0 and a numpy warning.
+
+DIVISIONS = {"//": lambda x, y: x // y, "%": lambda x, y: x % y, "floordiv": gf.floordiv, "floormod": gf.floormod}
+
+
+@pytest.mark.parametrize("dtype", [gf.int32, gf.int64, gf.uint8])
+@pytest.mark.parametrize("how", sorted(DIVISIONS))
+def test_integer_division_by_zero_is_an_error_naming_the_op(how, dtype):
+    with gf.Graph().as_default():
+        x = gf.constant([7, 8], dtype)
+        y = gf.placeholder(dtype, [2])
+        z = DIVISIONS[how](x, y)
+        with gf.Session() as sess:
+            expected = [7 // 2, 8 // 3] if how in ("//", "floordiv") else [7 % 2, 8 % 3]
+            np.testing.assert_array_equal(sess.run(z, {y: [2, 3]}), expected)
+            with pytest.raises(gf.errors.InvalidArgumentError, match="Integer division by zero") as info:
+                sess.run(z, {y: [2, 0]})
+    assert f"'{z.op_name}'" in str(info.value)
+
+
+def test_float_division_by_zero_still_gives_inf_as_in_tf1():
+    with gf.Graph().as_default(), gf.Session() as sess, np.errstate(divide="ignore"):
+        assert sess.run(gf.constant(7.0) // gf.constant(0.0)) == np.inf

@@ -178,10 +178,18 @@ def _step_grad(op, g):
     return (None,)  # piecewise constant: TF-1 gives no gradient either
 
 
-@defop("FloorDiv", shape=broadcast_shape, ufunc=np.floor_divide)
-def floordiv(x, y):
-    """floor(x / y) elementwise, for integers and floats (TF-1 `floordiv`, `x // y`)."""
-    return np.floor_divide(x, y)
+def _refuse_integer_zero(y) -> None:
+    """numpy gives 0 (and a warning) for an integer divided by zero; TF-1 stops the run."""
+    if y.dtype.kind in "iu" and not y.all():
+        raise ZeroDivisionError("Integer division by zero")
+
+
+@defop("FloorDiv", shape=broadcast_shape, out=True)
+def floordiv(x, y, out=None):
+    """floor(x / y) elementwise, for integers and floats (TF-1 `floordiv`, `x // y`); an integer divisor of zero is
+    an error."""
+    _refuse_integer_zero(y)
+    return np.floor_divide(x, y, out=out)
 
 
 @floordiv.defgrad
@@ -189,10 +197,12 @@ def _floordiv_grad(op, g):
     return None, None  # piecewise constant: TF-1 gives no gradient either
 
 
-@defop("FloorMod", shape=broadcast_shape, ufunc=np.mod)
-def floormod(x, y):
-    """x - floor(x / y) * y, with the sign of y (TF-1 `floormod`, `x % y`; Python's and numpy's `%`)."""
-    return np.mod(x, y)
+@defop("FloorMod", shape=broadcast_shape, out=True)
+def floormod(x, y, out=None):
+    """x - floor(x / y) * y, with the sign of y (TF-1 `floormod`, `x % y`; Python's and numpy's `%`); an integer
+    divisor of zero is an error."""
+    _refuse_integer_zero(y)
+    return np.mod(x, y, out=out)
 
 
 @floormod.defgrad
