@@ -310,7 +310,6 @@ MALFORMED_STATES = {
     "timestamp as a bool": _state(all_model_checkpoint_timestamps=[1.0, True]),
     "paths as one string": _state(all_model_checkpoint_paths="model-1", all_model_checkpoint_timestamps=[]),
     "timestamps as one number": _state(all_model_checkpoint_timestamps=2.0),
-    "more timestamps than paths": _state(all_model_checkpoint_timestamps=[1.0, 2.0, 3.0]),
     "not utf-8": b'{"format": "\xff"}',
     "a list": "[1, 2]",
 }

@@ -103,8 +103,8 @@ def _parsed(raw: bytes) -> tuple[str, list[str], list[float]]:
     stamps = state.get("all_model_checkpoint_timestamps", [])
     if not isinstance(latest, str) or not isinstance(paths, list) or not all(isinstance(p, str) for p in paths):
         raise ValueError("model_checkpoint_path must be a string and all_model_checkpoint_paths a list of strings")
-    if not isinstance(stamps, list) or (stamps and len(stamps) != len(paths)):
-        raise ValueError("all_model_checkpoint_timestamps must be a list with one time for each checkpoint path")
+    if not isinstance(stamps, list):
+        raise ValueError("all_model_checkpoint_timestamps must be a list")
     # A bool is an int to Python, and an int of 400 digits is valid JSON that no float holds.
     if not all((type(t) is float and math.isfinite(t)) or (type(t) is int and abs(t) < 2**53) for t in stamps):
         raise ValueError("all_model_checkpoint_timestamps must hold finite numbers of seconds")
