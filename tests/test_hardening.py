@@ -366,3 +366,119 @@ def test_integer_division_by_zero_is_an_error_naming_the_op(how, dtype):
 def test_float_division_by_zero_still_gives_inf_as_in_tf1():
     with gf.Graph().as_default(), gf.Session() as sess, np.errstate(divide="ignore"):
         assert sess.run(gf.constant(7.0) // gf.constant(0.0)) == np.inf
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Saves that are killed, interrupted or refused leave nothing behind and say what happened.
+
+
+def _temporary_files(folder):
+    return sorted(p for p in os.listdir(folder) if p.endswith(".tmp"))
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork to kill a save midway")
+def test_a_later_save_removes_what_a_killed_save_left_but_not_what_a_live_one_is_writing(tmp_path):
+    from graphflow.train import checkpoint
+
+    saver, sess, _ = _saved_folder(tmp_path)
+    pid = os.fork()
+    if pid == 0:  # a save killed midway: no clean-up code of the writer runs
+        try:
+            with checkpoint._atomic_file(str(tmp_path / "model-7.npz")) as f:
+                f.write(b"x" * 100_000)
+                f.flush()
+                os._exit(0)
+        finally:
+            os._exit(1)
+    os.waitpid(pid, 0)
+    (killed,) = _temporary_files(tmp_path)
+    with checkpoint._atomic_file(str(tmp_path / "model-8.npz")) as live:  # another writer, still at work
+        live.write(b"y")
+        (alive,) = set(_temporary_files(tmp_path)) - {killed}
+        an_hour_ago = time.time() - 3600
+        for name in (killed, alive):
+            os.utime(tmp_path / name, (an_hour_ago, an_hour_ago))
+        saver.save(sess, str(tmp_path / "model"), global_step=9)
+        assert _temporary_files(tmp_path) == [alive]
+    assert _temporary_files(tmp_path) == [] and (tmp_path / "model-8.npz").read_bytes() == b"y"
+    sess.close()
+
+
+def test_a_checkpoint_whose_state_update_was_interrupted_is_still_deleted_in_turn(tmp_path, monkeypatch):
+    from graphflow.train import saver as saver_module
+
+    saver, sess, _ = _saved_folder(tmp_path)  # keeps 1: model-1
+    real = saver_module._write_state
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(saver_module, "_write_state", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        saver.save(sess, str(tmp_path / "model"), global_step=3)
+    monkeypatch.setattr(saver_module, "_write_state", real)
+    assert (tmp_path / "model-3.npz").exists()
+    saver.save(sess, str(tmp_path / "model"), global_step=4)
+    assert sorted(os.listdir(tmp_path)) == ["checkpoint", "model-0.npz", "model-4.npz"]  # model-0 was never kept
+    sess.close()
+
+
+def test_an_interrupt_in_a_save_surfaces_as_keyboard_interrupt_and_leaves_the_old_file(tmp_path, monkeypatch):
+    import zipfile
+
+    saver, sess, _ = _saved_folder(tmp_path)
+    old = (tmp_path / "model-1.npz").read_bytes()
+    real = zipfile.ZipFile.open
+    opened = []
+
+    def interrupted_after_open(self, name, mode="r", *args, **kwargs):
+        handle = real(self, name, mode, *args, **kwargs)
+        opened.append(name)
+        if mode == "w" and len(opened) == 2:  # the interrupt lands once the entry's handle exists
+            raise KeyboardInterrupt
+        return handle
+
+    monkeypatch.setattr(zipfile.ZipFile, "open", interrupted_after_open)
+    with pytest.raises(KeyboardInterrupt):
+        saver.save(sess, str(tmp_path / "model"), global_step=1)
+    monkeypatch.undo()
+    assert (tmp_path / "model-1.npz").read_bytes() == old
+    assert _temporary_files(tmp_path) == []
+    sess.close()
+
+
+def test_a_full_disk_names_the_file_that_could_not_be_written(tmp_path, monkeypatch):
+    saver, sess, _ = _saved_folder(tmp_path)
+
+    def disk_full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(np.lib.format, "write_array", disk_full)
+    with pytest.raises(OSError) as info:
+        saver.save(sess, str(tmp_path / "model"), global_step=2)
+    assert info.value.errno == 28 and str(tmp_path / "model-2.npz") in str(info.value)
+    assert _temporary_files(tmp_path) == []
+    sess.close()
+
+
+def test_a_prefix_of_240_characters_saves_and_restores(tmp_path):
+    saver, sess, _ = _saved_folder(tmp_path)
+    prefix = saver.save(sess, str(tmp_path / ("m" * 240)), global_step=12)  # a 247-character file name
+    assert os.path.basename(prefix) == "m" * 240 + "-12" and gf.train.latest_checkpoint(str(tmp_path)) == prefix
+    saver.restore(sess, prefix)
+    assert _temporary_files(tmp_path) == []
+    sess.close()
+
+
+@pytest.mark.skipif(not hasattr(os, "symlink"), reason="needs symbolic links")
+def test_a_refused_linked_checkpoint_does_not_quote_what_the_link_points_to(tmp_path):
+    saver, sess, _ = _saved_folder(tmp_path)
+    (tmp_path / "secret.txt").write_bytes(b"SECRET-password")
+    os.symlink(tmp_path / "secret.txt", tmp_path / "linked.npz")
+    with pytest.raises(gf.train.CheckpointError, match="not a graphflow checkpoint") as info:
+        saver.restore(sess, str(tmp_path / "linked"))
+    assert "SECRET" not in str(info.value)
+    (tmp_path / "plain.npz").write_bytes(b"<html>oops")  # a file of its own still says what it starts with
+    with pytest.raises(gf.train.CheckpointError, match="html"):
+        saver.restore(sess, str(tmp_path / "plain"))
+    sess.close()

@@ -20,14 +20,22 @@ import io
 import json
 import math
 import os
+import re
+import stat
 import struct
 import tempfile
+import time
 import zipfile
 import zlib
 from collections.abc import Iterator, Sequence
 from typing import IO, Any
 
 import numpy as np
+
+try:
+    import fcntl
+except ImportError:  # Windows: killed saves' temporary files are left for the user to delete
+    fcntl = None
 
 from graphflow.shapes import format_shape
 from graphflow.version import __version__
@@ -48,6 +56,12 @@ _NPY_HEADER_MAX = 4096  # numpy writes 128 bytes for a few dimensions, 1,472 for
 _MANIFEST_SLACK = 64 << 10
 _MANIFEST_BASE = 4096  # the format, the versions and the global step, with room to spare
 _MANIFEST_PER_VARIABLE = 2048  # its keys, its dtype and a shape of 64 dimensions of 19 digits, indented
+# A temporary file is ".<at most 200 characters of the target's name>.<8 random>.graphflow.tmp": 224 at most, within
+# the 255 a file name may have.
+_TEMPORARY_STEM = 200
+_TEMPORARY_SUFFIX = ".graphflow.tmp"
+_TEMPORARY = re.compile(r"\..+\.[a-z0-9_]{8}" + re.escape(_TEMPORARY_SUFFIX), re.DOTALL)
+_STALE_SECONDS = 60  # a live save's file is locked; the age covers the moment between its creation and its lock
 
 
 class CheckpointError(ValueError):
@@ -79,12 +93,20 @@ def _write_checkpoint(path: str, values: dict[str, Array], step: int | None) -> 
         "variables": [{"name": n, "shape": list(a.shape), "dtype": a.dtype.str} for n, a in arrays.items()],
     }
     with _atomic_file(path) as f:
-        with zipfile.ZipFile(f, "w", zipfile.ZIP_STORED) as zf:
+        zf = zipfile.ZipFile(f, "w", zipfile.ZIP_STORED)
+        try:
             zf.writestr(_entry(MANIFEST), json.dumps(manifest, indent=1))
             for name, array in arrays.items():
                 with zf.open(_entry(name + ".npy"), "w") as out:
                     np.lib.format.write_array(out, array, allow_pickle=False)
             zf.comment = _TAG + b"0" * 64  # the digest's placeholder: its length is part of what is hashed
+        except BaseException:
+            # The temporary file is deleted, so the archive is abandoned rather than closed: closing it would write
+            # its directory, or, when an interrupt lands just after an entry was opened, raise a ValueError about
+            # the open entry in place of the KeyboardInterrupt.
+            zf.fp = None
+            raise
+        zf.close()
         size = f.tell()
         f.seek(0)
         digest = hashlib.sha256()
@@ -152,7 +174,9 @@ class _Checkpoint:
                     "it has no graphflow checksum at its end: it was truncated, or written by something other than "
                     "gf.train.Saver (such as np.savez)"
                 )
-            why = f"it is not an .npz (zip) archive; it starts with {data[:8]!r}"
+            # A link's target is not quoted: it may be any file the reader can read.
+            start = "it is a link to a file" if os.path.islink(path) else f"it starts with {data[:8]!r}"
+            why = f"it is not an .npz (zip) archive; {start}"
             raise self._damaged(why, "is not a graphflow checkpoint")
         self._data = memoryview(data)  # its slices share the file's bytes rather than copying them
         expected = data[-64:]
@@ -325,21 +349,78 @@ def _manifest(manifest: Any, path: str) -> dict[str, tuple[tuple[int, ...], np.d
 
 @contextlib.contextmanager
 def _atomic_file(path: str) -> Iterator[IO[bytes]]:
-    """A temporary file next to `path` that replaces it only if the block succeeds (after an fsync)."""
+    """A temporary file next to `path` that replaces it only if the block succeeds (after an fsync).
+
+    The temporary file stays locked until it is renamed or deleted; the system drops the lock when the process dies,
+    which is how `remove_stale_temporaries` tells a file a killed save left from one being written. Its name keeps
+    at most `_TEMPORARY_STEM` characters of `path`'s, so any name the folder takes has a temporary file too.
+
+    Raises:
+        OSError: naming `path` (a full disk or a failed fsync names no file by itself); `path` is left as it was.
+    """
     folder = os.path.dirname(path) or "."
-    fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp", dir=folder)
+    stem = "." + os.path.basename(path)[:_TEMPORARY_STEM] + "."
     try:
-        with os.fdopen(fd, "w+b") as f:
-            yield f
-            f.flush()
-            os.fsync(f.fileno())
+        fd, tmp = tempfile.mkstemp(prefix=stem, suffix=_TEMPORARY_SUFFIX, dir=folder)
+    except OSError as e:
+        raise _naming(e, path) from None
+    f = os.fdopen(fd, "w+b")
+    try:
+        if fcntl is not None:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # a new file: no one else holds it
+        yield f
+        f.flush()
+        os.fsync(fd)
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as e:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
+        if isinstance(e, OSError):
+            raise _naming(e, path) from e
         raise
+    finally:
+        f.close()
     _fsync_folder(folder)
+
+
+def _naming(error: OSError, path: str) -> OSError:
+    """`error`, of the same type and errno, with `path` as its file."""
+    if error.filename == path:
+        return error
+    return type(error)(error.errno, f"{error.strerror or error} (it was left as it was)", path)
+
+
+def remove_stale_temporaries(folder: str) -> list[str]:
+    """Deletes the temporary files that saves killed midway left in `folder`, and returns their names.
+
+    A file is taken only if its name is one `_atomic_file` gives, it was last written more than `_STALE_SECONDS`
+    ago, and no process holds its lock (a save still writing it does). Without `fcntl` (Windows) nothing is taken.
+    """
+    if fcntl is None:
+        return []
+    try:
+        names = [n for n in os.listdir(folder) if _TEMPORARY.fullmatch(n)]
+    except OSError:
+        return []
+    removed = []
+    for name in names:
+        path = os.path.join(folder, name)
+        try:
+            fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0))
+        except OSError:
+            continue
+        try:
+            info = os.fstat(fd)
+            if stat.S_ISREG(info.st_mode) and time.time() - info.st_mtime > _STALE_SECONDS:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # BlockingIOError (an OSError) while a save writes it
+                os.unlink(path)
+                removed.append(name)
+        except OSError:
+            pass
+        finally:
+            os.close(fd)
+    return removed
 
 
 def _fsync_folder(folder: str) -> None:
