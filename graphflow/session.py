@@ -12,7 +12,8 @@ it. Who owns which array is fixed:
 
 So one session may be used by many threads at once, as in TF-1: each run reads a consistent snapshot of the
 variables, taken under the session's lock, and commits its updates under it (concurrent training steps are
-"Hogwild": each applies its own update to the values it read, and none is ever torn).
+"Hogwild": each applies its own update to the values it read, and none is ever torn). An interrupt (Ctrl-C) lands
+before a run's commit, and the run changes nothing, or after it, and the run applied whole (see `Session._commit`).
 """
 
 from __future__ import annotations
