@@ -367,7 +367,10 @@ def _atomic_file(path: str) -> Iterator[IO[bytes]]:
     f = os.fdopen(fd, "w+b")
     try:
         if fcntl is not None:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # a new file: no one else holds it
+            # A new file, so no one else holds it. A file system without locks fails here and in the clean-up,
+            # which then takes nothing.
+            with contextlib.suppress(OSError):
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         yield f
         f.flush()
         os.fsync(fd)
@@ -388,6 +391,8 @@ def _naming(error: OSError, path: str) -> OSError:
     """`error`, of the same type and errno, with `path` as its file."""
     if error.filename == path:
         return error
+    if error.errno is None:  # raised with a message only
+        return type(error)(f"{error}: '{path}' (it was left as it was)")
     return type(error)(error.errno, f"{error.strerror or error} (it was left as it was)", path)
 
 
