@@ -58,9 +58,9 @@ class _Store:
 def _store(graph: Graph) -> _Store:
     """The graph's store, kept on the graph itself (as in TF-1): a table outside it, keyed by graph, would hold the
     graph's variables, which point back to the graph, so no dropped graph could ever be freed."""
-    if graph.variable_store is None:
-        graph.variable_store = _Store()
-    return graph.variable_store
+    if graph._variable_store is None:
+        graph._variable_store = _Store()
+    return graph._variable_store
 
 
 def get_variable_scope() -> VariableScope:
