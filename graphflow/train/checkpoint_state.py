@@ -21,7 +21,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from graphflow.train.checkpoint import EXTENSION, CheckpointError, _atomic_file, _Checkpoint
+from graphflow.train.atomic_file import _atomic_file
+from graphflow.train.checkpoint import EXTENSION, CheckpointError, _Checkpoint
 
 __all__ = ["STATE_FORMAT", "STATE_FORMAT_VERSION", "CheckpointState", "get_checkpoint_state", "latest_checkpoint"]
 

@@ -26,6 +26,7 @@ from graphflow.graph import Graph, get_default_graph
 from graphflow.nodes import Node
 from graphflow.ops._util import compatible
 from graphflow.shapes import format_shape
+from graphflow.train.atomic_file import remove_stale_temporaries
 from graphflow.train.checkpoint import (
     EXTENSION,
     FORMAT,
@@ -36,7 +37,6 @@ from graphflow.train.checkpoint import (
     _prefix,
     _write_checkpoint,
     read_checkpoint,
-    remove_stale_temporaries,
 )
 from graphflow.train.checkpoint_state import (
     STATE_FORMAT,
