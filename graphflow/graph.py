@@ -88,6 +88,7 @@ class Graph:
         self._gradient_overrides: dict[str, str] = {}
         self._op_seeds = itertools.count(1)
         self._finalized = False
+        self._variable_store: Any = None  # `get_variable`'s variables and scopes, see graphflow/variable_scope.py
 
     def __repr__(self) -> str:
         return f"<gf.Graph #{self.serial} with {len(self._nodes)} nodes>"

@@ -12,7 +12,8 @@ it. Who owns which array is fixed:
 
 So one session may be used by many threads at once, as in TF-1: each run reads a consistent snapshot of the
 variables, taken under the session's lock, and commits its updates under it (concurrent training steps are
-"Hogwild": each applies its own update to the values it read, and none is ever torn).
+"Hogwild": each applies its own update to the values it read, and none is ever torn). An interrupt (Ctrl-C) lands
+before a run's commit, and the run changes nothing, or after it, and the run applied whole (see `Session._commit`).
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from graphflow.variables import Variable
 
 Array = np.ndarray
 GROWTH_WARNING_RUNS = 10
+CLOSED = "Attempted to use a closed Session."  # TF-1's words
 
 
 class GraphGrowthWarning(UserWarning):
@@ -62,8 +64,8 @@ class Session:
         self.debug_nans = debug_nans
         self._values: dict[Variable, Array] = {}
         self._spares: dict[Variable, Array] = {}  # an array per variable for its next update to write into
-        self._owned: set[Variable] = set()  # variables whose current value this session made and alone holds
-        self._in_flight = 0  # runs between their snapshot of the variables and their commit
+        self._shared: set[Variable] = set()  # variables whose current value others may hold: never written into
+        self._running: set[object] = set()  # runs between their snapshot of the variables and their commit
         self._plans: dict[Any, Plan] = {}
         self._rngs: dict[Operation, np.random.Generator] = {}
         self._lock = threading.RLock()
@@ -92,7 +94,7 @@ class Session:
                 failed; the message names the node. Variables are left as they were before the run.
         """
         if self._closed:
-            raise RuntimeError("Attempted to use a closed Session.")
+            raise RuntimeError(CLOSED)
         if len(self.graph._nodes) != self._graph_size:
             self._note_growth()
         elif self._growth_streak:
@@ -110,45 +112,57 @@ class Session:
                 self._initialize(plan.uninitialized)
                 plan.uninitialized = []
         stateful = plan.variables or plan.commits  # a run that reads no variable needs no snapshot
-        if stateful:
-            with self._lock:  # a snapshot no commit can interleave with
-                env = execute.fresh_env(plan, self._values, self._spares, feeds)
-                self._in_flight += 1
-        else:
-            env = execute.fresh_env(plan, self._values, self._spares, feeds)
+        token = None
         try:
+            if stateful:
+                token = object()  # this run, in `_running` from its snapshot of the variables to its commit
+                with self._lock:  # a snapshot no commit can interleave with
+                    env = execute.fresh_env(plan, self._values, self._spares, feeds)
+                    self._running.add(token)
+            else:
+                env = execute.fresh_env(plan, self._values, self._spares, feeds)
             (execute.run_checked if self.debug_nans else execute.run)(plan, env)
             results = [env[s] for s in plan.fetch_slots]
             if plan.conditional:  # a cond branch that did not run leaves DEAD where its ops' values would be
                 _refuse_dead_fetches(plan, results)
-        except BaseException:
+            for i in plan.ops_fetched:
+                results[i] = None
+            for i in plan.fetch_copies:  # before the commit: until then, no other run recycles what they copy
+                if type(results[i]) is np.ndarray:
+                    results[i] = results[i].copy()
             if stateful:
-                with self._lock:
-                    self._in_flight -= 1
+                # An update in a branch that did not run leaves its variable as it was.
+                self._commit(token, [(var, _frozen(env[s], var)) for var, s in plan.commits if env[s] is not DEAD])
+        except BaseException:  # an op's error, or an interrupt (Ctrl-C) landing anywhere in the run
+            # One call, which no interrupt can split, and no lock, whose wait an interrupt could cut short.
+            self._running.discard(token)
             raise
-        for i in plan.ops_fetched:
-            results[i] = None
-        for i in plan.fetch_copies:
-            if type(results[i]) is np.ndarray:
-                results[i] = results[i].copy()
-        if stateful:
-            # An update in a branch that did not run leaves its variable as it was.
-            self._commit([(var, _frozen(env[s], var)) for var, s in plan.commits if env[s] is not DEAD])
         return rebuild(results)
 
-    def _commit(self, updates: list[tuple[Variable, Array]]) -> None:
+    def _commit(self, token: object, updates: list[tuple[Variable, Array]]) -> None:
         """Stores the run's new values. The values they replace become spares only if no other run is in flight:
-        then nothing can still be reading them, since fetched values were handed out as copies."""
+        then nothing can still be reading them, since fetched values were handed out as copies.
+
+        A signal handler (Ctrl-C's KeyboardInterrupt) runs between bytecodes, never inside a call to a builtin. So
+        the values are stored by one such call: an interrupt lands before it (the run changes nothing) or after (the
+        run applied whole), never between two variables' updates; TF-1 likewise raises it after the run returns.
+        """
         with self._lock:
-            self._in_flight -= 1
-            recycle = self._in_flight == 0
-            for var, value in updates:
-                old = self._values.get(var)
-                self._values[var] = value
-                if recycle and var in self._owned and old is not None and old is not value:
-                    old.setflags(write=True)  # setflags: half the cost of setting `flags.writeable`
-                    self._spares[var] = old
-                self._owned.add(var)
+            self._running.discard(token)
+            values, shared = self._values, self._shared
+            reusable = []
+            if not self._running:
+                for var, value in updates:
+                    old = values.get(var)
+                    if old is not None and old is not value and var not in shared:
+                        reusable.append((var, old))
+            values.update(updates)
+            # From here on, an interrupt costs a later update the reuse of an array, nothing more.
+            if shared:
+                shared.difference_update([var for var, _ in updates])
+            for var, old in reusable:
+                old.setflags(write=True)  # setflags: half the cost of setting `flags.writeable`
+                self._spares[var] = old
 
     def _note_growth(self) -> None:
         """Warns when the graph has grown before each of several consecutive runs: a loop building new ops."""
@@ -224,22 +238,27 @@ class Session:
             initial.update(zip(computed, self.run([var.initial_value for var in computed]), strict=True))
         for var in pending:
             if var not in self._values:  # an initial value that reads another variable initialised that one
-                self._store(var, _frozen(initial[var], var), owned=False)  # an initial array is shared by sessions
+                self._store(var, _frozen(initial[var], var))  # an initial array is shared by sessions
 
     def load_variable(self, var: Variable, value: Any) -> None:
-        """Sets `var` in this session to `value` (converted to its dtype, checked against its shape)."""
+        """Sets `var` in this session to `value` (converted to its dtype, checked against its shape).
+
+        Raises:
+            RuntimeError: the session is closed.
+        """
         # A copy: freezing the caller's own array would make it read-only for them.
         array = _frozen(np.array(convert_feed(var, value), copy=True), var)
-        with self._lock:
-            self._store(var, array, owned=False)
+        with self._lock:  # checked under the lock, so that a value can never land after close() cleared them
+            if self._closed:
+                raise RuntimeError(CLOSED)
+            self._store(var, array)
 
-    def _store(self, var: Variable, value: Array, owned: bool) -> None:
-        self._values[var] = value
+    def _store(self, var: Variable, value: Array) -> None:
+        """Sets a value the session may not write into. In this order, so that an interrupt midway never leaves a
+        shared array unmarked."""
+        self._shared.add(var)
         self._spares.pop(var, None)
-        if owned:
-            self._owned.add(var)
-        else:
-            self._owned.discard(var)
+        self._values[var] = value
 
     # -- lifetime ------------------------------------------------------------------------------------------------
 

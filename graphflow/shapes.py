@@ -14,10 +14,18 @@ import numpy as np
 
 
 class TensorShape(tuple):
-    """A static shape: a tuple of ints, with None for a dimension known only at run time (TF-1's `TensorShape`)."""
+    """A static shape: a tuple of ints, with None for a dimension known only at run time (TF-1's `TensorShape`).
 
-    def __new__(cls, dims: Iterable[int | None]) -> TensorShape:
-        return super().__new__(cls, (None if d is None or d == -1 else int(d) for d in dims))
+    Raises:
+        TypeError: a dimension is not an int or None (a float, a bool, a string).
+        ValueError: a dimension is negative.
+    """
+
+    def __new__(cls, dims: Iterable[int | None], *, what: str = "TensorShape(dims=...)") -> TensorShape:
+        if type(dims) is TensorShape:
+            return dims
+        dims = list(dims)
+        return super().__new__(cls, [d if type(d) is int and d >= 0 else size(d, dims, what) for d in dims])
 
     @property
     def ndims(self) -> int:
@@ -38,16 +46,56 @@ class TensorShape(tuple):
         return f"TensorShape({list(self)})"
 
 
-def as_shape(shape: Any) -> TensorShape | None:
-    """Normalises a shape given as None (unknown rank), an int, or a sequence of ints and Nones."""
+def as_shape(shape: Any, what: str = "shape") -> TensorShape | None:
+    """Normalises a shape given as None (unknown rank), an int, or a sequence of ints and Nones.
+
+    Args:
+        what: the function and argument the shape was given to, as errors name it: `"zeros(shape=...)"`.
+
+    Raises:
+        TypeError: `shape` is no sequence, or a dimension is not an int or None (TF-1 refuses `[2.5, 3]` too).
+        ValueError: a dimension is negative (-1 too: None marks a size known only at run time).
+    """
     if shape is None:
         return None
     if isinstance(shape, int | np.integer):
-        return TensorShape([shape])
+        shape = [shape]
     try:
-        return TensorShape(shape)
-    except (TypeError, ValueError):
-        raise TypeError(f"shape must be a list of ints and Nones, got {shape!r}") from None
+        dims = list(shape)
+    except TypeError:
+        raise TypeError(f"{what} got {shape!r}: a shape is a list of ints and Nones") from None
+    return TensorShape(dims, what=what)
+
+
+def full_shape(shape: Any, what: str) -> tuple[int, ...]:
+    """`as_shape(shape, what)` as a tuple of ints; ValueError unless every dimension is known."""
+    dims = as_shape(shape, what)
+    if dims is None or not dims.is_fully_defined():
+        raise ValueError(f"{what} got {shape!r}: it needs a fully known shape, a list of ints >= 0 with no None")
+    return tuple(dims)
+
+
+def size(value: Any, given: Any, what: str, unknown: str = "None") -> int | None:
+    """`value`, one size (a dimension, a depth) in what was `given` to `what`, as an int >= 0.
+
+    Args:
+        unknown: what stands for a size known only at run time: "None" (returned as None), "-1" (returned as -1,
+            which `reshape` takes), or "" when the size must be known.
+
+    Raises:
+        TypeError: `value` is not an integer (a float, even 2.0, a bool or a string) or is an unknown not allowed.
+        ValueError: `value` is negative (other than -1 for `unknown="-1"`).
+    """
+    hint = "a size is an int >= 0" + (f", or {unknown} for one known only at run time" if unknown else "")
+    if value is None and unknown == "None":
+        return None
+    if isinstance(value, bool | np.bool_) or not hasattr(type(value), "__index__"):
+        kind = "unknown" if value is None else f"a {type(value).__name__}, not an integer"
+        raise TypeError(f"{what} got {given!r}: {value!r} is {kind}; {hint}")
+    value = operator.index(value)
+    if value < 0 and not (value == -1 and unknown == "-1"):
+        raise ValueError(f"{what} got {given!r}: {value} is negative; {hint}")
+    return value
 
 
 def format_shape(shape: tuple | None) -> str:

@@ -10,7 +10,6 @@ the scope's own name, as in TF-1.
 from __future__ import annotations
 
 import contextlib
-import weakref
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,6 +19,7 @@ import numpy as np
 from graphflow import dtypes, initializers
 from graphflow.graph import Graph, get_default_graph
 from graphflow.nodes import Node
+from graphflow.shapes import as_shape, full_shape
 from graphflow.variables import Variable
 
 
@@ -55,13 +55,12 @@ class _Store:
     scope_counts: dict[str, int] = field(default_factory=dict)  # how often each full scope name was opened
 
 
-_STORES: weakref.WeakKeyDictionary[Graph, _Store] = weakref.WeakKeyDictionary()
-
-
 def _store(graph: Graph) -> _Store:
-    if graph not in _STORES:
-        _STORES[graph] = _Store()
-    return _STORES[graph]
+    """The graph's store, kept on the graph itself (as in TF-1): a table outside it, keyed by graph, would hold the
+    graph's variables, which point back to the graph, so no dropped graph could ever be freed."""
+    if graph._variable_store is None:
+        graph._variable_store = _Store()
+    return graph._variable_store
 
 
 def get_variable_scope() -> VariableScope:
@@ -211,6 +210,8 @@ def get_variable(
     store = _store(graph)
     scope = store.scope
     full = f"{scope.name}/{name}" if scope.name else name
+    if shape is not None:
+        shape = as_shape(shape, f"get_variable('{full}', shape=...)")
     dtype = dtypes.as_dtype(dtype if dtype is not None else scope.dtype)
     found = store.variables.get(full)
     if found is not None:
@@ -257,7 +258,7 @@ def _make(
         dtype = dtype or dtypes.float32
         if initializer is None:
             initializer = initializers.glorot_uniform() if dtype.kind == "f" else initializers.zeros()
-        shape = tuple(int(d) for d in shape)
+        shape = full_shape(shape, f"get_variable('{full}', shape=...)")
         make = initializer
 
         def initial_value() -> Node:

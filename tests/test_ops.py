@@ -19,7 +19,7 @@ import pytest
 import graphflow as gf
 from graphflow.ops import broadcast_like, relu_grad, sum_to
 from graphflow.ops.activation import relu_op
-from graphflow.ops.array import concat_part, gather_grad, tile_grad
+from graphflow.ops.array import concat_offset, concat_part, concat_part_grad, gather_grad, tile_grad
 from graphflow.ops.control_flow import undead
 from graphflow.ops.loss import sparse_softmax_xent_grad, sparse_softmax_xent_op
 from graphflow.ops.reduction import reduced_size_op
@@ -463,9 +463,21 @@ CASES: list[Case] = [
     ),
     Case(
         "ConcatPart",
-        lambda g, a, b: concat_part(g, a, b, axis=1, index=1),
+        lambda g, a, b: concat_part(g, concat_offset(a, b, axis=1), b, axis=1, index=1),
         lambda g, a, b: g[:, 2:],
         ((2, 5), (2, 2), (2, 3)),
+    ),
+    Case(
+        "ConcatPartGrad",
+        lambda gg, g, a, b: concat_part_grad(gg, g, concat_offset(a, b, axis=-1), axis=-1, index=1),
+        lambda gg, g, a, b: np.concatenate([np.zeros((2, 2)), gg], axis=-1),
+        ((2, 3), (2, 5), (2, 2), (2, 3)),
+    ),
+    Case(
+        "ConcatOffset",
+        lambda a, b: a * gf.cast(concat_offset(b, a, b, axis=0)[2], gf.float64),
+        lambda a, b: a * 7.0,
+        ((3, 2), (4, 2)),
     ),
     Case("Pack", lambda x, y: gf.stack([x, y]), lambda x, y: np.stack([x, y]), ((2, 3), (2, 3))),
     Case(
@@ -664,8 +676,9 @@ def test_second_derivative(case):
         (lambda x: gf.reshape(x, [-1, 2]), [(3, 4)], None),
         (lambda x: gf.reduce_max(x, axis=0), [(3, 4)], None),
         (gf.nn.softmax, [(3, 4)], None),
+        (lambda x, y, z: gf.concat([x, y, z], axis=-1), [(2, 1), (2, 3), (2, 2)], None),
     ],
-    ids=["mean axis 1", "mean all", "mul broadcast", "div broadcast", "reshape", "max", "softmax"],
+    ids=["mean axis 1", "mean all", "mul broadcast", "div broadcast", "reshape", "max", "softmax", "concat"],
 )
 def test_gradient_with_shapes_known_only_at_run_time(build, shapes, domain):
     """Placeholders of unknown shape make the rules use their run-time paths (ReducedSize, SumTo of unknown shapes)."""

@@ -14,6 +14,7 @@ from graphflow.ops._util import normalize_axis, resolve_axes
 from graphflow.ops.reduction import sum_op
 from graphflow.ops.shape import cast, reshape_like
 from graphflow.registry import as_node, defop, public
+from graphflow.shapes import full_shape
 
 # --- squeeze and expand_dims ---------------------------------------------------------------------------------------
 
@@ -257,9 +258,7 @@ def fill(dims: Any, value: Any, name: str | None = None) -> Node:
     """
     known = None
     if not isinstance(dims, Node):
-        known = tuple(int(d) for d in dims)
-        if any(d < 0 for d in known):
-            raise ValueError(f"fill: dims must be >= 0, got {list(known)}")
+        known = full_shape(dims, "fill(dims=...)")
     dims = as_node(list(dims) if known is not None else dims, dtypes.int32 if known is not None else None)
     return fill_op(dims, as_node(value), known=known, name=name)
 

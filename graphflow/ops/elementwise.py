@@ -11,7 +11,7 @@ from graphflow import dtypes
 from graphflow.nodes import Node
 from graphflow.ops._util import broadcast_shape, same_shape
 from graphflow.ops.comparison import greater
-from graphflow.ops.reduction import sum_to
+from graphflow.ops.reduction import sum_to, sum_to_each
 from graphflow.ops.shape import ones_like, zeros_like
 from graphflow.registry import convert_inputs, defop, public, same_dtype
 
@@ -486,7 +486,7 @@ def add_n_op(*xs):
 
 @add_n_op.defgrad
 def _add_n_grad(op, g):
-    return tuple(sum_to(g, x, op.inputs) for x in op.inputs)
+    return sum_to_each(g, op.inputs)  # `[g] * n` (TF-1's rule) when no input is broadcast
 
 
 @public

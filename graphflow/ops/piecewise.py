@@ -78,10 +78,18 @@ def round_(x: Any, name: str | None = None) -> Node:
     return round_op(x, name=name)
 
 
-@defop("FloorDiv", shape=broadcast_shape, ufunc=np.floor_divide)
-def floordiv_op(x, y):
-    """floor(x / y) elementwise, for integers and floats (TF-1 `floordiv`, `x // y`)."""
-    return np.floor_divide(x, y)
+def _refuse_integer_zero(y) -> None:
+    """numpy gives 0 (and a warning) for an integer divided by zero; TF-1 stops the run."""
+    if y.dtype.kind in "iu" and not y.all():
+        raise ZeroDivisionError("Integer division by zero")
+
+
+@defop("FloorDiv", shape=broadcast_shape, out=True)
+def floordiv_op(x, y, out=None):
+    """floor(x / y) elementwise, for integers and floats (TF-1 `floordiv`, `x // y`); an integer divisor of zero is
+    an error."""
+    _refuse_integer_zero(y)
+    return np.floor_divide(x, y, out=out)
 
 
 @floordiv_op.defgrad
@@ -111,10 +119,12 @@ def floordiv(x: Any, y: Any, name: str | None = None) -> Node:
     return floordiv_op(x, y, name=name)
 
 
-@defop("FloorMod", shape=broadcast_shape, ufunc=np.mod)
-def floormod_op(x, y):
-    """x - floor(x / y) * y, with the sign of y (TF-1 `floormod`, `x % y`; Python's and numpy's `%`)."""
-    return np.mod(x, y)
+@defop("FloorMod", shape=broadcast_shape, out=True)
+def floormod_op(x, y, out=None):
+    """x - floor(x / y) * y, with the sign of y (TF-1 `floormod`, `x % y`; Python's and numpy's `%`); an integer
+    divisor of zero is an error."""
+    _refuse_integer_zero(y)
+    return np.mod(x, y, out=out)
 
 
 @floormod_op.defgrad

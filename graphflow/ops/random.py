@@ -13,7 +13,7 @@ from graphflow import dtypes
 from graphflow.graph import get_default_graph
 from graphflow.nodes import Node
 from graphflow.registry import defop, public
-from graphflow.shapes import as_shape
+from graphflow.shapes import full_shape
 
 DEFAULT_GRAPH_SEED = 87654321  # TF-1's graph seed when only an op seed is given
 
@@ -48,11 +48,9 @@ def op_seed(seed: int | None) -> tuple[int, int] | None:
     return None
 
 
-def _attrs(shape: Any, dtype: Any, seed: int | None) -> dict[str, Any]:
-    dims = as_shape(shape)
-    if dims is None or not dims.is_fully_defined():
-        raise ValueError(f"random ops need a fully known shape, got {shape!r}")
-    return {"shape": tuple(dims), "dtype": dtypes.as_dtype(dtype), "seed": op_seed(seed)}
+def _attrs(what: str, shape: Any, dtype: Any, seed: int | None) -> dict[str, Any]:
+    dims = full_shape(shape, f"{what}(shape=...)")
+    return {"shape": dims, "dtype": dtypes.as_dtype(dtype), "seed": op_seed(seed)}
 
 
 def _static_shape(*, shape, **_):
@@ -112,7 +110,9 @@ def random_normal(shape, mean=0.0, stddev=1.0, dtype=dtypes.float32, seed=None, 
         >>> gf.Session().run(gf.random_normal([2])).shape
         (2,)
     """
-    return random_normal_op(mean=float(mean), stddev=float(stddev), name=name, **_attrs(shape, dtype, seed))
+    return random_normal_op(
+        mean=float(mean), stddev=float(stddev), name=name, **_attrs("random_normal", shape, dtype, seed)
+    )
 
 
 @public
@@ -137,7 +137,9 @@ def truncated_normal(shape, mean=0.0, stddev=1.0, dtype=dtypes.float32, seed=Non
         >>> gf.Session().run(gf.truncated_normal([2])).shape
         (2,)
     """
-    return truncated_normal_op(mean=float(mean), stddev=float(stddev), name=name, **_attrs(shape, dtype, seed))
+    return truncated_normal_op(
+        mean=float(mean), stddev=float(stddev), name=name, **_attrs("truncated_normal", shape, dtype, seed)
+    )
 
 
 @public
@@ -162,7 +164,7 @@ def random_uniform(shape, minval=0, maxval=None, dtype=dtypes.float32, seed=None
         >>> gf.Session().run(gf.random_uniform([2])).shape
         (2,)
     """
-    attrs = _attrs(shape, dtype, seed)
+    attrs = _attrs("random_uniform", shape, dtype, seed)
     if maxval is None:
         if attrs["dtype"].kind in "iu":
             raise ValueError("random_uniform with an integer dtype needs maxval")

@@ -52,6 +52,29 @@ def sum_to(t: Node, like: Node, operands: tuple[Node, ...] = ()) -> Node:
     return sum_to_op(t, like)
 
 
+def sum_to_each(t: Node, operands: tuple[Node, ...]) -> tuple[Node, ...]:
+    """`sum_to(t, x, operands)` for each x of `operands`, the inputs of one broadcasting op (add_n's), in time
+    linear in their number: each is held against a count, per dimension, of the operands that may stretch it."""
+    shapes = [x.shape for x in operands]
+    if any(s is None for s in shapes):
+        return tuple(sum_to_op(t, x) for x in operands)
+    rank = max(len(s) for s in shapes)
+    wide = [0] * rank  # per dimension from the right: how many operands have one there that is not surely 1
+    for s in shapes:
+        for j, d in enumerate(reversed(s)):
+            wide[j] += d != 1
+    return tuple(
+        t if _never_stretched_by(s, wide, rank) else sum_to_op(t, x) for x, s in zip(operands, shapes, strict=True)
+    )
+
+
+def _never_stretched_by(shape: tuple, wide: list[int], rank: int) -> bool:
+    """`_util.never_stretched(shape, other)` for every other operand, told only by `wide` (see `sum_to_each`)."""
+    return len(shape) == rank and all(
+        (d is not None and d != 1) or wide[j] == (d != 1) for j, d in enumerate(reversed(shape))
+    )
+
+
 @sum_to_op.defgrad
 def _sum_to_grad(op, g):
     t, _ = op.inputs

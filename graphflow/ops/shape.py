@@ -10,7 +10,7 @@ from graphflow import dtypes
 from graphflow.nodes import Node
 from graphflow.ops._util import compatible, same_shape
 from graphflow.registry import constant, defop, public
-from graphflow.shapes import as_shape, format_shape
+from graphflow.shapes import as_shape, format_shape, full_shape, size
 
 
 def _reshape_shape(x, *, shape):
@@ -68,9 +68,9 @@ def reshape(tensor: Any, shape: Any, name: str | None = None) -> Node:
         >>> r.shape
         TensorShape([6])
     """
-    dims = tuple(-1 if d is None else int(d) for d in shape)
+    dims = tuple(-1 if d is None else size(d, shape, "reshape(shape=...)", unknown="-1") for d in shape)
     if dims.count(-1) > 1:
-        raise ValueError(f"reshape: at most one dimension may be -1, got {list(shape)}")
+        raise ValueError(f"reshape(shape=...) got {shape!r}: at most one dimension may be -1 (or None)")
     return reshape_op(tensor, shape=dims, name=name)
 
 
@@ -164,7 +164,7 @@ def one_hot(
     dtype = dtypes.as_dtype(dtype) or dtypes.float32
     return one_hot_op(
         indices,
-        depth=int(depth),
+        depth=size(depth, depth, "one_hot(depth=...)", unknown=""),
         on_value=1 if on_value is None else on_value,
         off_value=0 if off_value is None else off_value,
         axis=-1 if axis is None else int(axis),
@@ -246,7 +246,7 @@ def placeholder_with_default(input: Any, shape: Any, name: str | None = None) ->
         >>> gf.Session().run(keep), gf.Session().run(keep, {keep: 0.5})
         (array(1., dtype=float32), array(0.5, dtype=float32))
     """
-    shape = as_shape(shape)
+    shape = as_shape(shape, "placeholder_with_default(shape=...)")
     return placeholder_with_default_op(input, shape=None if shape is None else tuple(shape), name=name)
 
 
@@ -370,7 +370,7 @@ def zeros(shape: Any, dtype: Any = dtypes.float32, name: str | None = None, layo
         >>> gf.Session().run(gf.zeros([2]))
         array([0., 0.], dtype=float32)
     """
-    return constant(np.zeros(tuple(as_shape(shape)), dtypes.as_dtype(dtype)), name=name or "zeros")
+    return constant(np.zeros(full_shape(shape, "zeros(shape=...)"), dtypes.as_dtype(dtype)), name=name or "zeros")
 
 
 @public(default_only=("layout",))
@@ -392,4 +392,4 @@ def ones(shape: Any, dtype: Any = dtypes.float32, name: str | None = None, layou
         >>> gf.Session().run(gf.ones([2], gf.int32))
         array([1, 1], dtype=int32)
     """
-    return constant(np.ones(tuple(as_shape(shape)), dtypes.as_dtype(dtype)), name=name or "ones")
+    return constant(np.ones(full_shape(shape, "ones(shape=...)"), dtypes.as_dtype(dtype)), name=name or "ones")

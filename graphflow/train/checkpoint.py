@@ -5,31 +5,30 @@ The file is a zip archive that `np.load` can read: one `<variable name>.npy` ent
 name, shape and dtype. The zip comment, the last 81 bytes of the file, is `graphflow-sha256:` followed by 64 hex
 digits: the SHA-256 of every byte before those digits (the tag included), so truncation and flipped bytes anywhere in
 the file are detected before anything is parsed. A write goes to a temporary file in the same folder, is fsynced and
-renamed over the target (`_atomic_file`, also used for the state file), so an interrupted save leaves the previous
-file as it was. A read checks the checksum, the manifest, and every entry's declared size against what the manifest
-says its variable needs before it decompresses any value (and the manifest's size against what that many variables
-can need), and never inflates an entry past its declared size, so a DEFLATE bomb is refused at the cost of its own
-bytes. Every problem is a `CheckpointError` that names the file (and the entry at fault).
+renamed over the target (`graphflow/train/atomic_file.py`, also used for the state file), so an interrupted save
+leaves the previous file as it was. A read checks the checksum, the manifest, and every entry's declared size against
+what the manifest says its variable needs before it decompresses any value (and the manifest's size against what that
+many variables can need), and never inflates an entry past its declared size, so a DEFLATE bomb is refused at the cost
+of its own bytes. Every problem is a `CheckpointError` that names the file (and the entry at fault).
 """
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import io
 import json
 import math
 import os
 import struct
-import tempfile
 import zipfile
 import zlib
-from collections.abc import Iterator, Sequence
-from typing import IO, Any
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
 from graphflow.shapes import format_shape
+from graphflow.train.atomic_file import _atomic_file
 from graphflow.version import __version__
 
 Array = np.ndarray
@@ -79,12 +78,20 @@ def _write_checkpoint(path: str, values: dict[str, Array], step: int | None) -> 
         "variables": [{"name": n, "shape": list(a.shape), "dtype": a.dtype.str} for n, a in arrays.items()],
     }
     with _atomic_file(path) as f:
-        with zipfile.ZipFile(f, "w", zipfile.ZIP_STORED) as zf:
+        zf = zipfile.ZipFile(f, "w", zipfile.ZIP_STORED)
+        try:
             zf.writestr(_entry(MANIFEST), json.dumps(manifest, indent=1))
             for name, array in arrays.items():
                 with zf.open(_entry(name + ".npy"), "w") as out:
                     np.lib.format.write_array(out, array, allow_pickle=False)
             zf.comment = _TAG + b"0" * 64  # the digest's placeholder: its length is part of what is hashed
+        except BaseException:
+            # The temporary file is deleted, so the archive is abandoned rather than closed: closing it would write
+            # its directory, or, when an interrupt lands just after an entry was opened, raise a ValueError about
+            # the open entry in place of the KeyboardInterrupt.
+            zf.fp = None
+            raise
+        zf.close()
         size = f.tell()
         f.seek(0)
         digest = hashlib.sha256()
@@ -152,7 +159,9 @@ class _Checkpoint:
                     "it has no graphflow checksum at its end: it was truncated, or written by something other than "
                     "gf.train.Saver (such as np.savez)"
                 )
-            why = f"it is not an .npz (zip) archive; it starts with {data[:8]!r}"
+            # A link's target is not quoted: it may be any file the reader can read.
+            start = "it is a link to a file" if os.path.islink(path) else f"it starts with {data[:8]!r}"
+            why = f"it is not an .npz (zip) archive; {start}"
             raise self._damaged(why, "is not a graphflow checkpoint")
         self._data = memoryview(data)  # its slices share the file's bytes rather than copying them
         expected = data[-64:]
@@ -321,39 +330,6 @@ def _manifest(manifest: Any, path: str) -> dict[str, tuple[tuple[int, ...], np.d
 
 # --------------------------------------------------------------------------------------------------------------------
 # Helpers
-
-
-@contextlib.contextmanager
-def _atomic_file(path: str) -> Iterator[IO[bytes]]:
-    """A temporary file next to `path` that replaces it only if the block succeeds (after an fsync)."""
-    folder = os.path.dirname(path) or "."
-    fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "w+b") as f:
-            yield f
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    _fsync_folder(folder)
-
-
-def _fsync_folder(folder: str) -> None:
-    """Makes the rename durable; not every platform can open a folder, and the data is safe either way."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 def _prefix(path: str) -> str:

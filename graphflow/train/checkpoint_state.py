@@ -14,17 +14,21 @@ the checkpoints are.
 from __future__ import annotations
 
 import json
+import math
 import os
+import stat
 from typing import NamedTuple
 
 import numpy as np
 
-from graphflow.train.checkpoint import EXTENSION, CheckpointError, _atomic_file, _Checkpoint
+from graphflow.train.atomic_file import _atomic_file
+from graphflow.train.checkpoint import EXTENSION, CheckpointError, _Checkpoint
 
 __all__ = ["STATE_FORMAT", "STATE_FORMAT_VERSION", "CheckpointState", "get_checkpoint_state", "latest_checkpoint"]
 
 STATE_FORMAT = "graphflow.checkpoint_state"
 STATE_FORMAT_VERSION = 1
+STATE_FILE_MAX_BYTES = 16 * 2**20  # enough for 250,000 checkpoints' names and times
 
 
 class CheckpointState(NamedTuple):
@@ -57,31 +61,66 @@ def get_checkpoint_state(
     """
     folder = os.fspath(checkpoint_dir)
     path = os.path.join(folder, latest_filename or "checkpoint")
+    raw = _read_state(path)
+    if raw is None:
+        return None
     try:
-        with open(path, "rb") as f:
-            raw = f.read()
+        latest, paths, stamps = _parsed(raw)
+    except (ValueError, KeyError, TypeError, RecursionError) as e:  # UnicodeDecodeError, JSONDecodeError: ValueErrors
+        raise CheckpointError(path, f"Checkpoint state file '{path}' is damaged: {e}") from None
+    latest, *paths = (_inside(folder, path, p) for p in [latest, *paths])
+    return CheckpointState(latest, paths, stamps)
+
+
+def _read_state(path: str) -> bytes | None:
+    """The state file's bytes, or None if there is none. Only a regular file of at most `STATE_FILE_MAX_BYTES` is
+    read: opening a named pipe would wait for a writer for ever, and a link to `/dev/zero` never ends."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
     except FileNotFoundError:
         return None
     except OSError as e:
         raise CheckpointError(path, f"Cannot read checkpoint state file '{path}': {e}") from None
-    try:
-        state = json.loads(raw.decode("utf-8"))
-        if not isinstance(state, dict) or state.get("format") != STATE_FORMAT:
-            raise ValueError(f"it is not a graphflow checkpoint state file (expected format '{STATE_FORMAT}')")
-        if state.get("format_version") != STATE_FORMAT_VERSION:
-            raise ValueError(
-                f"it has format version {state.get('format_version')!r}; this graphflow reads {STATE_FORMAT_VERSION}"
+    with os.fdopen(fd, "rb") as f:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise CheckpointError(
+                path, f"Checkpoint state file '{path}' is not a regular file (a pipe, a device or a folder); delete it"
             )
-        latest = state["model_checkpoint_path"]
-        paths = state["all_model_checkpoint_paths"]
-        stamps = state.get("all_model_checkpoint_timestamps", [])
-        if not isinstance(latest, str) or not all(isinstance(p, str) for p in paths):
-            raise ValueError("its paths are not strings")
-        stamps = [float(t) for t in stamps]
-    except (ValueError, KeyError, TypeError) as e:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
-        raise CheckpointError(path, f"Checkpoint state file '{path}' is damaged: {e}") from None
-    latest, *paths = (_inside(folder, path, p) for p in [latest, *paths])
-    return CheckpointState(latest, paths, stamps)
+        problem = f"holds {info.st_size} bytes" if info.st_size > STATE_FILE_MAX_BYTES else None
+        if problem is None:
+            raw = f.read(STATE_FILE_MAX_BYTES + 1)  # a file that grew after fstat is still read bounded
+            problem = "grew while it was read, past the bound" if len(raw) > STATE_FILE_MAX_BYTES else None
+    if problem:
+        raise CheckpointError(
+            path,
+            f"Checkpoint state file '{path}' {problem}; a state file holds at most {STATE_FILE_MAX_BYTES} bytes "
+            "(Saver writes about 60 a checkpoint). It is not one Saver wrote: delete it",
+        )
+    return raw
+
+
+def _parsed(raw: bytes) -> tuple[str, list[str], list[float]]:
+    """The newest path, every path and their timestamps in a state file's bytes; ValueError (or KeyError,
+    TypeError, RecursionError) saying what is wrong."""
+    state = json.loads(raw.decode("utf-8"))
+    if not isinstance(state, dict) or state.get("format") != STATE_FORMAT:
+        raise ValueError(f"it is not a graphflow checkpoint state file (expected format '{STATE_FORMAT}')")
+    if state.get("format_version") != STATE_FORMAT_VERSION:
+        raise ValueError(
+            f"it has format version {state.get('format_version')!r}; this graphflow reads {STATE_FORMAT_VERSION}"
+        )
+    latest = state["model_checkpoint_path"]
+    paths = state["all_model_checkpoint_paths"]
+    stamps = state.get("all_model_checkpoint_timestamps", [])
+    if not isinstance(latest, str) or not isinstance(paths, list) or not all(isinstance(p, str) for p in paths):
+        raise ValueError("model_checkpoint_path must be a string and all_model_checkpoint_paths a list of strings")
+    if not isinstance(stamps, list):
+        raise ValueError("all_model_checkpoint_timestamps must be a list")
+    # A bool is an int to Python, and an int of 400 digits is valid JSON that no float holds.
+    if not all((type(t) is float and math.isfinite(t)) or (type(t) is int and abs(t) < 2**53) for t in stamps):
+        raise ValueError("all_model_checkpoint_timestamps must hold finite numbers of seconds")
+    return latest, paths, [float(t) for t in stamps]
 
 
 def latest_checkpoint(checkpoint_dir: str | os.PathLike, latest_filename: str | None = None) -> str | None:

@@ -26,6 +26,7 @@ from graphflow.graph import Graph, get_default_graph
 from graphflow.nodes import Node
 from graphflow.ops._util import compatible
 from graphflow.shapes import format_shape
+from graphflow.train.atomic_file import remove_stale_temporaries
 from graphflow.train.checkpoint import (
     EXTENSION,
     FORMAT,
@@ -170,16 +171,29 @@ class Saver:
             logger.info("Saver.save(write_meta_graph=True): graphflow has no meta graph; only the values are saved")
         names = list(self._vars)
         values = sess.run([self._vars[n] for n in names])
-        _write_checkpoint(prefix + EXTENSION, dict(zip(names, values, strict=True)), step)
-        if write_state:
-            with self._lock:
-                kept, doomed, next_keep_time = self._kept_after(prefix)
-                _write_state(folder, latest_filename, prefix, [p for p, _ in kept], [t for _, t in kept])
-                # Only once the state file names them, and before deleting any file.
-                self._last, self._next_keep_time = kept, next_keep_time
-                for old in doomed:
-                    _remove(old + EXTENSION)
+        remove_stale_temporaries(folder)
+        try:
+            _write_checkpoint(prefix + EXTENSION, dict(zip(names, values, strict=True)), step)
+            if write_state:
+                with self._lock:
+                    kept, doomed, next_keep_time = self._kept_after(prefix)
+                    _write_state(folder, latest_filename, prefix, [p for p, _ in kept], [t for _, t in kept])
+                    # Only once the state file names them, and before deleting any file.
+                    self._last, self._next_keep_time = kept, next_keep_time
+                    for old in doomed:
+                        _remove(old + EXTENSION)
+        except BaseException:  # an interrupt, a full disk: the checkpoint may be written but not in the state file
+            if write_state and os.path.isfile(prefix + EXTENSION):
+                self._remember(prefix)
+            raise
         return prefix
+
+    def _remember(self, prefix: str) -> None:
+        """Keeps a checkpoint that its save wrote but did not finish recording among those `max_to_keep` deletes in
+        turn; otherwise nothing would ever delete it."""
+        with self._lock:
+            if all(p != prefix for p, _ in self._last):
+                self._last.append((prefix, time.time()))
 
     def restore(self, sess: Any, save_path: str | os.PathLike | None) -> None:
         """Sets the saver's variables in `sess` to the values in a checkpoint.
