@@ -52,13 +52,13 @@ def fixed_cost(routed: bool):
     feeds = {a: ones, b: ones}
 
     def timed(n: int) -> float:
-        saved = execute._route_warnings, execute._restore_warnings
+        saved = execute._route_warnings
         if not routed:
-            execute._route_warnings, execute._restore_warnings = (lambda: None), (lambda token: None)
+            execute._route_warnings = lambda: None
         try:
             return per_call(lambda: sess.run(total, feeds), n)
         finally:
-            execute._route_warnings, execute._restore_warnings = saved
+            execute._route_warnings = saved
 
     timed(100)
     return timed

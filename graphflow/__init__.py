@@ -117,7 +117,8 @@ from graphflow.ops import round_ as round
 from graphflow.ops import slice_ as slice
 from graphflow.registry import RegisterGradient, as_node, constant, defop
 from graphflow.session import GraphGrowthWarning, InteractiveSession, Session, get_default_session
-from graphflow.shapes import TensorShape, as_shape
+from graphflow.shapes import TensorShape
+from graphflow.shapes import as_shape as _as_shape
 from graphflow.variable_scope import AUTO_REUSE, VariableScope, get_variable, get_variable_scope, variable_scope
 from graphflow.variables import Variable
 from graphflow.version import __version__
@@ -323,7 +324,7 @@ def placeholder(dtype=None, shape=None, name=None) -> Placeholder:
         >>> gf.Session().run(x * 2.0, {x: [[1.0, 2.0]]})
         array([[2., 4.]], dtype=float32)
     """
-    shape = as_shape(shape, "placeholder(shape=...)")
+    shape = _as_shape(shape, "placeholder(shape=...)")
     graph = get_default_graph()
     return Placeholder(graph, graph.unique_name(name or "Placeholder"), (), as_dtype(dtype), shape)
 

@@ -75,8 +75,9 @@ _SUMMARY = "it writes a TensorBoard summary, which has no ONNX form"
 REFUSED = {
     **dict.fromkeys(["Assign", "AssignAdd", "AssignSub", "ApplyAdagrad", "ApplyAdam", "ApplyCenteredRMSProp",
                      "ApplyGradientDescent", "ApplyMomentum", "ApplyRMSProp"], _UPDATE),
-    **dict.fromkeys(["BroadcastLike", "ConcatPart", "GatherGrad", "ReluGrad", "ReshapeLike",
-                     "SparseSoftmaxCrossEntropyWithLogitsGrad", "StridedSliceGrad", "SumTo", "TileGrad", "Undead"],
+    **dict.fromkeys(["BroadcastLike", "ConcatOffset", "ConcatPart", "ConcatPartGrad", "GatherGrad", "ReluGrad",
+                     "ReshapeLike", "SparseSoftmaxCrossEntropyWithLogitsGrad", "StridedSliceGrad", "SumTo", "TileGrad",
+                     "Undead"],
                     _GRADIENT),
     **dict.fromkeys(["RandomStandardNormal", "RandomUniform", "TruncatedNormal"], _RANDOM),
     **dict.fromkeys(["HistogramSummary", "MergeSummary", "ScalarSummary"], _SUMMARY),

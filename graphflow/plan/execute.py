@@ -12,6 +12,7 @@ import os
 import sys
 import warnings
 from collections.abc import Callable, Mapping
+from contextvars import copy_context
 from typing import Any
 
 import numpy as np
@@ -47,12 +48,19 @@ def fresh_env(
 def run(plan: Plan, env: list[Any]) -> None:
     """Runs every step on `env`, in order. numpy's floating-point warnings name the step's op (`numeric_warning`).
 
+    The loop runs in a copy of the caller's context, so the numpy state it sets to route the warnings (a context
+    variable) is gone when it returns, even when an interrupt lands anywhere in it.
+
     Raises:
         gf.errors.InvalidArgumentError: a step failed; the message names its op, where it was built and the shapes
             and dtypes it was given.
     """
+    copy_context().run(_run, plan, env)
+
+
+def _run(plan: Plan, env: list[Any]) -> None:
+    _route_warnings()
     out = inputs = None
-    routed = _route_warnings()
     try:
         for fn, inputs, attrs, out, frees in plan.program:
             # One- and two-input calls are spelled out: building an argument list costs more than a small op.
@@ -70,8 +78,6 @@ def run(plan: Plan, env: list[Any]) -> None:
         error = failure(plan.node_at(out), e, [env[s] for s in inputs])
         env.clear()  # the values are not handed on, and the traceback keeps none of them alive
         raise error from e
-    finally:
-        _restore_warnings(routed)
 
 
 def run_checked(plan: Plan, env: list[Any]) -> None:
@@ -209,7 +215,8 @@ def _errstate() -> dict[str, Any]:
 
 # numpy (2.0 and later) keeps its floating-point error state in a context variable. Entering `np.errstate` for every
 # run would cost about 1.3 µs, a fifth of a small run, so the state `_errstate` makes is kept for the last state it was
-# made from, and a run only sets and resets the variable.
+# made from, and a run only sets the variable (in its own copy of the context, see `run`). With numpy 1.x, whose state
+# is not a context variable, warnings are left as numpy gives them.
 try:
     from numpy._core._ufunc_config import _extobj_contextvar as _numpy_state
 except ImportError:  # numpy 1.x
@@ -217,26 +224,17 @@ except ImportError:  # numpy 1.x
 _routed: tuple[Any, Any] = (None, None)  # (the caller's state, the same with warnings routed to numeric_warning)
 
 
-def _route_warnings() -> Any:
-    """Routes numpy's warnings to `numeric_warning` until `_restore_warnings` is given what this returns."""
+def _route_warnings() -> None:
+    """Routes numpy's warnings to `numeric_warning` for the rest of the current context."""
     global _routed
     if _numpy_state is None:
-        state = np.errstate(**_errstate())
-        state.__enter__()
-        return state
+        return
     cached = _routed  # read once: another thread may replace it
     outer = _numpy_state.get()
     if cached[0] is not outer:
         with np.errstate(**_errstate()):
             cached = _routed = (outer, _numpy_state.get())
-    return _numpy_state.set(cached[1])
-
-
-def _restore_warnings(routed: Any) -> None:
-    if _numpy_state is None:
-        routed.__exit__(None, None, None)
-    else:
-        _numpy_state.reset(routed)
+    _numpy_state.set(cached[1])
 
 
 def numeric_warning(kind: str, flag: int) -> None:
@@ -244,7 +242,7 @@ def numeric_warning(kind: str, flag: int) -> None:
     built it, and attributed to the user's line that ran the session rather than to this module."""
     frame, op = sys._getframe(1), None
     while frame is not None and op is None:
-        if frame.f_code in _RUN_LOOPS:
+        if frame.f_code is _RUN_LOOP:
             local = frame.f_locals
             op = local["plan"].node_at(local["out"])
         frame = frame.f_back
@@ -265,7 +263,7 @@ def numeric_warning(kind: str, flag: int) -> None:
     )
 
 
-_RUN_LOOPS = (run.__code__,)
+_RUN_LOOP = _run.__code__
 _LIBRARY_FILES = (os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep, os.path.dirname(np.__file__))
 
 
