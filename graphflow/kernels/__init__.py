@@ -10,6 +10,6 @@ from graphflow.kernels import activation, histogram, updates, xent
 from graphflow.kernels.base import KERNEL_DTYPES, KERNELS, LOOPS, Kernel, compute_dtype, elementwise, jit, out_for
 
 __all__ = [
-    "KERNELS", "KERNEL_DTYPES", "LOOPS", "Kernel", "activation", "compute_dtype", "elementwise", "histogram", "jit", "out_for",
-    "updates", "xent",
+    "KERNELS", "KERNEL_DTYPES", "LOOPS", "Kernel", "activation", "compute_dtype", "elementwise", "histogram", "jit",
+    "out_for", "updates", "xent",
 ]  # fmt: skip
