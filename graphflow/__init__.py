@@ -6,6 +6,7 @@
 
 from graphflow import app, data, debugging, dtypes, errors, initializers, layers, losses, nn, summary, train
 from graphflow import tf_logging as logging
+from graphflow.config import ConfigProto, GPUOptions
 from graphflow.control_flow import cond, while_loop
 from graphflow.debugging import check_numerics
 from graphflow.dtypes import as_dtype, bool_, float16, float32, float64, int8, int16, int32, int64, uint8
