@@ -345,7 +345,9 @@ def section_mlp(bench: Bench, q: bool) -> dict:
     for batch in (32, 128, 1024):
         params = {"batch": batch, "subset": 2048 if q else 0}
         specs = bench.specs(keys, params)
-        out[batch] = bench.measure(f"mlp {batch}", "mlp_step", specs, steps[batch], bench.args.repeats, "numpy", True)
+        out[batch] = bench.measure(
+            f"mlp {batch}", "mlp_step", specs, steps[batch], bench.args.repeats, "numpy", loaded=True
+        )
     return {"rows": out, "steps": steps}
 
 

@@ -34,7 +34,7 @@ log = logging.getLogger(__name__)
 # with a busy process a step takes 3-4x its time, with one thread about 1.2x, so a core busy a quarter of the time
 # already costs more than it gives.
 SLACK = 0.25
-WINDOW = 0.5  # seconds between looks at the machine
+WINDOW = 0.2  # seconds between looks at the machine
 FIRST_WINDOW = 0.05  # the first look comes sooner, so a busy machine is noticed within the first steps
 MAX_PERIOD = 1 << 16  # runs between reading the clock, at most
 _BUSY_FIELDS = (0, 1, 2, 5, 6, 7)  # user, nice, system, irq, softirq, steal (idle and iowait are free)
