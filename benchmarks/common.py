@@ -335,3 +335,30 @@ class WorkloadRunnerBase:
         seconds = time.perf_counter() - start
         self.i += n
         return {"seconds": seconds}
+
+
+def session_workload_step(run, train, x, labels, summaries=None, file_writer=None):
+    """`step(k, xb, yb)` of a session-based workload (graphflow and TF-1): one `run(train, feed)`, and every
+    SUMMARY_EVERY steps the merged `summaries` fetched with it and written by a `file_writer(logdir)` into a temporary
+    folder (removed when the process exits)."""
+    if summaries is None:
+
+        def step(k, xb, yb):
+            run(train, {x: xb, labels: yb})
+
+        return step
+    import atexit
+    import shutil
+    import tempfile
+
+    logdir = tempfile.mkdtemp(prefix="bench-summaries-")
+    atexit.register(shutil.rmtree, logdir, True)
+    writer = file_writer(logdir)
+
+    def step(k, xb, yb):
+        if k % SUMMARY_EVERY == 0:
+            writer.add_summary(run([train, summaries], {x: xb, labels: yb})[1], k)
+        else:
+            run(train, {x: xb, labels: yb})
+
+    return step

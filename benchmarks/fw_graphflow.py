@@ -219,10 +219,6 @@ class WorkloadRunner(common.WorkloadRunnerBase):
     batch-norm layer with its update ops, summary.histogram and a FileWriter."""
 
     def build(self, workload: str) -> None:
-        import atexit
-        import shutil
-        import tempfile
-
         _, _, optimizer, _ = common.WORKLOADS[workload]
         layers = common.workload_init(workload)
         const = gf.initializers.constant_initializer
@@ -260,24 +256,7 @@ class WorkloadRunner(common.WorkloadRunnerBase):
             if workload == "summaries":
                 summaries = gf.summary.merge([gf.summary.histogram(v.op.name, v) for v in gf.trainable_variables()])
         self.sess = gf.Session(graph=self.graph)
-        run = self.sess.run
-        if summaries is None:
-
-            def step(k, xb, yb):
-                run(train, {x: xb, labels: yb})
-
-        else:
-            logdir = tempfile.mkdtemp(prefix="graphflow-bench-summaries-")
-            atexit.register(shutil.rmtree, logdir, True)
-            writer = gf.summary.FileWriter(logdir)
-
-            def step(k, xb, yb):
-                if k % common.SUMMARY_EVERY == 0:
-                    writer.add_summary(run([train, summaries], {x: xb, labels: yb})[1], k)
-                else:
-                    run(train, {x: xb, labels: yb})
-
-        self.step = step
+        self.step = common.session_workload_step(self.sess.run, train, x, labels, summaries, gf.summary.FileWriter)
 
 
 def setup(workload: str, params: dict):

@@ -189,10 +189,6 @@ class WorkloadRunner(common.WorkloadRunnerBase):
     moments, `tf.nn.batch_normalization`, and update ops moving the statistics."""
 
     def build(self, workload: str) -> None:
-        import atexit
-        import shutil
-        import tempfile
-
         _, _, optimizer, _ = common.WORKLOADS[workload]
         layers = common.workload_init(workload)
         self.graph = tf.Graph()
@@ -240,21 +236,4 @@ class WorkloadRunner(common.WorkloadRunnerBase):
             init = v1.global_variables_initializer()
         self.sess = session(self.graph)
         self.sess.run(init)
-        run = self.sess.run
-        if summaries is None:
-
-            def step(k, xb, yb):
-                run(train, {x: xb, labels: yb})
-
-        else:
-            logdir = tempfile.mkdtemp(prefix="tf1-bench-summaries-")
-            atexit.register(shutil.rmtree, logdir, True)
-            writer = v1.summary.FileWriter(logdir)
-
-            def step(k, xb, yb):
-                if k % common.SUMMARY_EVERY == 0:
-                    writer.add_summary(run([train, summaries], {x: xb, labels: yb})[1], k)
-                else:
-                    run(train, {x: xb, labels: yb})
-
-        self.step = step
+        self.step = common.session_workload_step(self.sess.run, train, x, labels, summaries, v1.summary.FileWriter)
