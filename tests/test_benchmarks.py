@@ -34,7 +34,9 @@ def quick_run(tmp_path_factory):
         timeout=600,
     )
     assert proc.returncode == 0, f"run.py --quick failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
-    return report.read_text(), json.loads(raw.read_text())
+    data = json.loads(raw.read_text())
+    data["run_pid"] = proc.pid
+    return report.read_text(), data
 
 
 def test_the_report_has_every_section(quick_run):
@@ -152,11 +154,12 @@ def test_the_step_and_the_workloads_are_timed_idle_and_loaded(quick_run):
         row = data["results"]["workloads"]["rows"][name]["graphflow"]
         assert row["error"] is None and len(row["samples"]) == len(row["busy_samples"]) == 2
         assert re.search(rf"\| 7\. {name}, loaded: graphflow / TF-1 \| – \| ≤ 1\.0 \| not measured", goals)
-    assert not _spinners(), "a busy process outlived the run"
+    assert not _spinners(data["run_pid"]), "a busy process outlived the run"
 
 
-def _spinners() -> list[int]:
-    """Pids of busy processes started by benchmarks/busy.py that are still alive."""
+def _spinners(parent: int | None = None) -> list[int]:
+    """Pids of busy processes started by benchmarks/busy.py that are still alive (started by `parent` only, when
+    given: other runs may be going on at the same time)."""
     pids = []
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
@@ -165,7 +168,10 @@ def _spinners() -> list[int]:
                 stat = (entry / "stat").read_text()
             except OSError:
                 continue
-            if b"deadline, parent = float(sys.argv[1])" in cmdline and stat.rsplit(")", 1)[1].split()[0] != "Z":
+            args = cmdline.split(b"\0")
+            if b"deadline, parent = float(sys.argv[1])" not in cmdline or stat.rsplit(")", 1)[1].split()[0] == "Z":
+                continue
+            if parent is None or args[-2:-1] == [str(parent).encode()]:
                 pids.append(int(entry.name))
     return pids
 
@@ -225,7 +231,6 @@ def test_busy_processes_exit_when_their_parent_is_killed():
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
 def test_an_interrupted_run_stops_its_busy_processes(tmp_path, sig):
-    before = set(_spinners())
     proc = subprocess.Popen(
         [sys.executable, str(RUN), "--quick", "--busy", "2", "--only", "compile", "--out", str(tmp_path / "r.md")],
         cwd=REPO,
@@ -233,7 +238,7 @@ def test_an_interrupted_run_stops_its_busy_processes(tmp_path, sig):
         stderr=subprocess.DEVNULL,
     )
     try:
-        assert _wait_until(lambda: len(set(_spinners()) - before) == 2, timeout=60)
+        assert _wait_until(lambda: len(_spinners(proc.pid)) == 2, timeout=60)
         proc.send_signal(sig)
         proc.wait(timeout=60)
     finally:
@@ -241,4 +246,4 @@ def test_an_interrupted_run_stops_its_busy_processes(tmp_path, sig):
             proc.kill()
             proc.wait()
     assert proc.returncode != 0
-    assert _wait_until(lambda: not set(_spinners()) - before, timeout=15), "busy processes outlived the run"
+    assert _wait_until(lambda: not _spinners(proc.pid), timeout=15), "busy processes outlived the run"
