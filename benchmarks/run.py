@@ -233,7 +233,7 @@ class Bench:
         """Sets up every runner, then times `repeats` rounds of `n` iterations, one runner after another.
 
         With `loaded` and `--busy N`, each round times every runner twice: with the busy processes stopped
-        (`samples`), then running (`busy_samples`). After each switch every runner first runs `n` untimed
+        (`samples`), then running (`busy_samples`). After each switch every runner first runs `n // 3` untimed
         iterations, so the timed block sees the load steadily (graphflow's thread policy looks every 0.2 s).
         """
         rows: dict[str, Row] = {}
@@ -273,7 +273,7 @@ class Bench:
                         time.sleep(self.args.pause)  # let the previous framework's BLAS threads stop spinning
                     try:
                         if len(states) > 1:
-                            worker.call(cmd="run", id=rid, n=n)  # settle into the new load, untimed
+                            worker.call(cmd="run", id=rid, n=max(1, n // 3))  # settle into the new load, untimed
                         reply = worker.call(cmd="run", id=rid, n=n)
                     except WorkerError as e:
                         row.error = str(e)
