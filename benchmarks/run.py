@@ -574,37 +574,23 @@ def blas_info() -> str:
         return "unknown"
 
 
-def cpu_seconds_by_pid() -> dict[int, tuple[int, float]]:
-    """(parent pid, user + system CPU seconds) of every process now (Linux /proc)."""
-    ticks = os.sysconf("SC_CLK_TCK")
-    out = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            out[int(entry.name)] = (int(fields[1]), (int(fields[11]) + int(fields[12])) / ticks)
-        except (OSError, IndexError, ValueError):
-            continue
-    return out
+def cpu_seconds() -> tuple[float, float]:
+    """(CPU seconds all processes have used on this machine, CPU seconds this run has used: this process and its
+    children, reaped ones included, since all of them are reaped before the run ends), from /proc/stat and
+    os.times(). Their differences over the run count every other process, short-lived ones too (a test suite's)."""
+    try:
+        fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
+        total = sum(int(fields[i]) for i in (0, 1, 2, 5, 6, 7)) / os.sysconf("SC_CLK_TCK")  # busy, steal included
+    except (OSError, ValueError, IndexError):
+        total = float("nan")
+    t = os.times()
+    return total, t.user + t.system + t.children_user + t.children_system
 
 
-def other_cpu_seconds(before: dict, after: dict) -> float:
-    """CPU seconds used during the run by processes outside this run's process tree."""
-    ours = {os.getpid()}
-    changed = True
-    while changed:
-        changed = False
-        for pid, (ppid, _) in after.items():
-            if ppid in ours and pid not in ours:
-                ours.add(pid)
-                changed = True
-    total = 0.0
-    for pid, (_, cpu) in after.items():
-        if pid in ours:
-            continue
-        total += cpu - before.get(pid, (0, 0.0))[1]
-    return max(total, 0.0)
+def other_cpu_seconds(before: tuple[float, float], after: tuple[float, float]) -> float:
+    """CPU seconds used between `before` and `after` (two `cpu_seconds()`) by processes outside this run."""
+    other = (after[0] - before[0]) - (after[1] - before[1])
+    return max(other, 0.0) if other == other else 0.0
 
 
 def loaded_goals(goals: Goals, what: str, rows: dict[str, Row], busy: int) -> None:
@@ -1051,7 +1037,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     os.environ.update(common.THREAD_ENV)
     started = time.perf_counter()
-    cpu_before = cpu_seconds_by_pid()
+    cpu_before = cpu_seconds()
     load_start = " ".join(f"{x:.2f}" for x in os.getloadavg())
     log_dir = Path(tempfile.mkdtemp(prefix="graphflow-bench-logs-"))
     # SIGTERM unwinds like Ctrl-C, so the `finally` below stops the busy processes and the workers either way.
@@ -1098,7 +1084,7 @@ def main(argv: list[str] | None = None) -> int:
         "load_start": load_start,
         "load_end": " ".join(f"{x:.2f}" for x in os.getloadavg()),
         "busy": args.busy,
-        "other_cpu": other_cpu_seconds(cpu_before, cpu_seconds_by_pid()),
+        "other_cpu": other_cpu_seconds(cpu_before, cpu_seconds()),
     }
     text = write_report(args.out, args, meta, results)
     if args.json:
