@@ -26,16 +26,21 @@ RUN = REPO / "benchmarks" / "run.py"
 def quick_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("bench")
     report, raw = out / "RESULTS.md", out / "results.json"
-    proc = subprocess.run(
+    with subprocess.Popen(
         [sys.executable, str(RUN), "--quick", "--busy", "1", "--quiet", "--out", str(report), "--json", str(raw)],
         cwd=REPO,
-        capture_output=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
-        timeout=600,
-    )
-    assert proc.returncode == 0, f"run.py --quick failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
+    ) as proc:
+        try:
+            stdout, stderr = proc.communicate(timeout=600)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            raise
+    assert proc.returncode == 0, f"run.py --quick failed:\n{stdout[-3000:]}\n{stderr[-3000:]}"
     data = json.loads(raw.read_text())
-    data["run_pid"] = proc.pid
+    data["run_pid"] = proc.pid  # the parent of its busy processes
     return report.read_text(), data
 
 
