@@ -6,6 +6,7 @@ difference in time is a difference in the framework, not in the work. Nothing he
 
 from __future__ import annotations
 
+import itertools
 import sys
 import time
 from pathlib import Path
@@ -248,6 +249,7 @@ _RUNNERS = {
     "fixed_cost": ("FixedCostRunner", lambda cls, p: cls()),
     "first_compile": ("FirstCompileRunner", lambda cls, p: cls(p["nodes"])),
     "memory": ("TutorialRunner", lambda cls, p: MemoryRunner(cls, **p)),
+    "workload": ("WorkloadRunner", lambda cls, p: cls(**p)),
 }
 
 
@@ -264,3 +266,99 @@ def setup(workload: str, params: dict, module: dict, memory_fields: slice = slic
         raise NotImplementedError(params["variant"])
     name, build = _RUNNERS[workload]
     return build(module[name], dict(params, memory_fields=memory_fields) if workload == "memory" else params)
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# Real workloads beside the benchmark MLP: each framework builds the same network from the same initial arrays and
+# trains it on the same batches.
+
+WORKLOADS = {
+    # name: (layer sizes, batch, optimizer, steps per timed block (full, quick))
+    "autoencoder": ([784, 256, 128, 256, 784], 256, "rmsprop", (20, 2)),
+    "wide": ([784, 1024, 1024, 1024, 1024, 10], 128, "adam", (6, 1)),
+    "batchnorm": ([784, 256, 256, 10], 128, "adam", (40, 2)),
+    "summaries": ([784, HIDDEN, 10], 128, "adam", (100, 10)),
+}
+WORKLOAD_TITLES = {
+    "autoencoder": "autoencoder 784-256-128-256-784, sigmoid, squared error, RMSProp 0.01, batch 256",
+    "wide": "4-layer 1024-wide ReLU MLP (784-1024x4-10), softmax cross-entropy, Adam, batch 128",
+    "batchnorm": "batch-norm network 784-256-256-10 (dense, batch norm, ReLU), Adam, batch 128",
+    "summaries": "the benchmark MLP at batch 128 writing a histogram summary of every weight every 10 steps",
+}
+RMSPROP_LR, RMSPROP_DECAY, RMSPROP_EPSILON = 0.01, 0.9, 1e-10  # TF-1's RMSPropOptimizer defaults but the rate
+BN_MOMENTUM, BN_EPSILON = 0.99, 1e-3  # tf.layers.batch_normalization's defaults
+SUMMARY_EVERY = 10
+
+
+def workload_init(name: str, seed: int = 0) -> list[tuple[Array, Array]]:
+    """Each layer's (kernel (in, out), bias): Glorot-uniform kernels (He-normal for ReLU layers), zero biases."""
+    sizes = WORKLOADS[name][0]
+    rng = np.random.default_rng([seed, len(sizes), sizes[1]])
+    layers = []
+    for fan_in, fan_out in itertools.pairwise(sizes):
+        if name == "autoencoder" or fan_out == 10:
+            limit = np.sqrt(6.0 / (fan_in + fan_out))
+            kernel = rng.uniform(-limit, limit, (fan_in, fan_out))
+        else:
+            kernel = rng.standard_normal((fan_in, fan_out)) * np.sqrt(2.0 / fan_in)
+        layers.append((kernel.astype(np.float32), np.zeros(fan_out, np.float32)))
+    return layers
+
+
+class WorkloadRunnerBase:
+    """The timed loop of a workload: `n` calls of `step(k, x, y)` (k counts the steps, for the summaries every
+    SUMMARY_EVERY steps), then `sync()` (JAX waits for its queued work). A subclass builds the network in `build`."""
+
+    def __init__(self, workload: str, subset: int = 0, warmup: int = 3, **_) -> None:
+        if workload not in WORKLOADS:
+            raise NotImplementedError(workload)
+        self.workload = workload
+        mnist(subset)
+        self.batches = step_batches(WORKLOADS[workload][1], subset=subset)
+        self.i = 0
+        self.build(workload)
+        self.run(warmup)
+
+    def build(self, workload: str) -> None:
+        raise NotImplementedError(workload)
+
+    def sync(self) -> None:
+        pass
+
+    def run(self, n: int) -> dict:
+        batches, step = self.batches, self.step
+        start = time.perf_counter()
+        for k in range(self.i, self.i + n):
+            x, y = batches[k % len(batches)]
+            step(k, x, y)
+        self.sync()
+        seconds = time.perf_counter() - start
+        self.i += n
+        return {"seconds": seconds}
+
+
+def session_workload_step(run, train, x, labels, summaries=None, file_writer=None):
+    """`step(k, xb, yb)` of a session-based workload (graphflow and TF-1): one `run(train, feed)`, and every
+    SUMMARY_EVERY steps the merged `summaries` fetched with it and written by a `file_writer(logdir)` into a temporary
+    folder (removed when the process exits)."""
+    if summaries is None:
+
+        def step(k, xb, yb):
+            run(train, {x: xb, labels: yb})
+
+        return step
+    import atexit
+    import shutil
+    import tempfile
+
+    logdir = tempfile.mkdtemp(prefix="bench-summaries-")
+    atexit.register(shutil.rmtree, logdir, True)
+    writer = file_writer(logdir)
+
+    def step(k, xb, yb):
+        if k % SUMMARY_EVERY == 0:
+            writer.add_summary(run([train, summaries], {x: xb, labels: yb})[1], k)
+        else:
+            run(train, {x: xb, labels: yb})
+
+    return step

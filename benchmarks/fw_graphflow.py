@@ -214,6 +214,51 @@ class FirstCompileRunner:
         return {"seconds": first, "second_seconds": second, "build_seconds": build / n, **self.info}
 
 
+class WorkloadRunner(common.WorkloadRunnerBase):
+    """A workload of common.WORKLOADS as a graphflow user writes it: layers.dense, the TF-1 optimizers, the
+    batch-norm layer with its update ops, summary.histogram and a FileWriter."""
+
+    def build(self, workload: str) -> None:
+        _, _, optimizer, _ = common.WORKLOADS[workload]
+        layers = common.workload_init(workload)
+        const = gf.initializers.constant_initializer
+        self.graph = gf.Graph()
+        with self.graph.as_default():
+            x = gf.placeholder(gf.float32, [None, 784], name="x")
+            labels = gf.placeholder(gf.int64, [None], name="labels")
+            h = x
+            for i, (kernel, _bias) in enumerate(layers):
+                last = i == len(layers) - 1
+                if workload == "autoencoder":
+                    h = gf.layers.dense(h, kernel.shape[1], activation=gf.nn.sigmoid, kernel_initializer=const(kernel))
+                elif workload == "batchnorm" and not last:
+                    h = gf.layers.dense(h, kernel.shape[1], use_bias=False, kernel_initializer=const(kernel))
+                    h = gf.layers.batch_normalization(
+                        h, momentum=common.BN_MOMENTUM, epsilon=common.BN_EPSILON, training=True
+                    )
+                    h = gf.nn.relu(h)
+                else:
+                    activation = None if last else gf.nn.relu
+                    h = gf.layers.dense(h, kernel.shape[1], activation=activation, kernel_initializer=const(kernel))
+            if workload == "autoencoder":
+                loss = gf.reduce_mean(gf.square(h - x))
+            else:
+                loss = gf.reduce_mean(gf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=h))
+            if optimizer == "rmsprop":
+                opt = gf.train.RMSPropOptimizer(
+                    common.RMSPROP_LR, decay=common.RMSPROP_DECAY, epsilon=common.RMSPROP_EPSILON
+                )
+            else:
+                opt = gf.train.AdamOptimizer(common.LR, common.BETA1, common.BETA2, common.EPSILON)
+            with gf.control_dependencies(gf.get_collection(gf.GraphKeys.UPDATE_OPS)):
+                train = opt.minimize(loss)
+            summaries = None
+            if workload == "summaries":
+                summaries = gf.summary.merge([gf.summary.histogram(v.op.name, v) for v in gf.trainable_variables()])
+        self.sess = gf.Session(graph=self.graph)
+        self.step = common.session_workload_step(self.sess.run, train, x, labels, summaries, gf.summary.FileWriter)
+
+
 def setup(workload: str, params: dict):
     if workload == "mlp_step":
         return StepRunner(params["batch"], params.get("subset", 0), onehot=params.get("variant") == "onehot")

@@ -215,3 +215,100 @@ class FirstCompileRunner:
 
 def setup(workload: str, params: dict):
     return common.setup(workload, params, globals())
+
+
+def _adam(params, grads, state):
+    m, v, t = state
+    t = t + 1
+    lr_t = common.LR * jnp.sqrt(1 - common.BETA2**t) / (1 - common.BETA1**t)
+    m = jax.tree_util.tree_map(lambda mi, g: mi + (g - mi) * (1 - common.BETA1), m, grads)
+    v = jax.tree_util.tree_map(lambda vi, g: vi + (g * g - vi) * (1 - common.BETA2), v, grads)
+    params = jax.tree_util.tree_map(lambda p, mi, vi: p - lr_t * mi / (jnp.sqrt(vi) + common.EPSILON), params, m, v)
+    return params, (m, v, t)
+
+
+def _rmsprop(params, grads, state):
+    ms, t = state
+    ms = jax.tree_util.tree_map(lambda s, g: s + (g * g - s) * (1 - common.RMSPROP_DECAY), ms, grads)
+    params = jax.tree_util.tree_map(
+        lambda p, s, g: p - common.RMSPROP_LR * g / jnp.sqrt(s + common.RMSPROP_EPSILON), params, ms, grads
+    )
+    return params, (ms, t)
+
+
+def _forward(workload: str, params, stats, x):
+    """The network's output, and for batch norm the batch moments of each normalised layer."""
+    h, moments = x, []
+    for i, layer in enumerate(params):
+        last = i == len(params) - 1
+        if workload == "batchnorm" and not last:
+            W, gamma, beta = layer
+            h = h @ W
+            mean, var = jnp.mean(h, 0), jnp.var(h, 0)
+            moments.append((mean, var))
+            h = jnp.maximum((h - mean) * jax.lax.rsqrt(var + common.BN_EPSILON) * gamma + beta, 0)
+        else:
+            W, b = layer
+            h = h @ W + b
+            if workload == "autoencoder":
+                h = jax.nn.sigmoid(h)
+            elif not last:
+                h = jnp.maximum(h, 0)
+    return h, moments
+
+
+def _workload_step(workload: str):
+    update = _rmsprop if common.WORKLOADS[workload][2] == "rmsprop" else _adam
+
+    def loss(params, stats, x, y):
+        out, moments = _forward(workload, params, stats, x)
+        if workload == "autoencoder":
+            return jnp.mean((out - x) ** 2), moments
+        logp = jax.nn.log_softmax(out)
+        return -jnp.mean(jnp.take_along_axis(logp, y[:, None], axis=1)), moments
+
+    @partial(jax.jit, donate_argnums=(0, 1, 2))
+    def step(params, state, stats, x, y):
+        grads, moments = jax.grad(loss, has_aux=True)(params, stats, x, y)
+        params, state = update(params, grads, state)
+        decay = 1 - common.BN_MOMENTUM
+        stats = [
+            (mm - (mm - m) * decay, mv - (mv - v) * decay) for (mm, mv), (m, v) in zip(stats, moments, strict=True)
+        ]
+        return params, state, stats
+
+    return step
+
+
+class WorkloadRunner(common.WorkloadRunnerBase):
+    """A workload of common.WORKLOADS as one jitted step (forward, backward, the optimizer written out, batch norm's
+    moving statistics). JAX has no summary writer of its own (users reach for TensorFlow's or tensorboardX), so the
+    summaries workload is not run."""
+
+    def build(self, workload: str) -> None:
+        if workload == "summaries":
+            raise NotImplementedError("JAX has no summary writer of its own")
+        params, stats = [], []
+        for i, (kernel, bias) in enumerate(common.workload_init(workload)):
+            if workload == "batchnorm" and i < len(common.WORKLOADS[workload][0]) - 2:
+                n = kernel.shape[1]
+                params.append((jnp.asarray(kernel), jnp.ones(n, jnp.float32), jnp.zeros(n, jnp.float32)))
+                stats.append((jnp.zeros(n, jnp.float32), jnp.ones(n, jnp.float32)))
+            else:
+                params.append((jnp.asarray(kernel), jnp.asarray(bias)))
+        zeros = jax.tree_util.tree_map(jnp.zeros_like, params)
+        t = jnp.asarray(0.0, jnp.float32)
+        self.state = (zeros, jax.tree_util.tree_map(jnp.zeros_like, params), t)
+        if common.WORKLOADS[workload][2] == "rmsprop":  # TF-1 starts the mean square at one
+            self.state = (jax.tree_util.tree_map(jnp.ones_like, params), t)
+        self.params, self.stats = params, stats
+        self.batches = [(jnp.asarray(x), jnp.asarray(y)) for x, y in self.batches]
+        jitted = _workload_step(workload)
+
+        def step(k, x, y):
+            self.params, self.state, self.stats = jitted(self.params, self.state, self.stats, x, y)
+
+        self.step = step
+
+    def sync(self) -> None:
+        jax.block_until_ready(self.params)

@@ -181,3 +181,59 @@ class FirstCompileRunner:
 
 def setup(workload: str, params: dict):
     return common.setup(workload, params, globals(), memory_fields=slice(None))  # (pixels, one-hot, labels)
+
+
+class WorkloadRunner(common.WorkloadRunnerBase):
+    """A workload of common.WORKLOADS in TF-1 graph mode. `tf.compat.v1.layers` needs Keras 2, so dense layers are
+    `x @ W + b` and batch normalisation is what `tf.layers.batch_normalization` builds for a 2-D input: the batch's
+    moments, `tf.nn.batch_normalization`, and update ops moving the statistics."""
+
+    def build(self, workload: str) -> None:
+        _, _, optimizer, _ = common.WORKLOADS[workload]
+        layers = common.workload_init(workload)
+        self.graph = tf.Graph()
+        with self.graph.as_default():
+            x = v1.placeholder(tf.float32, [None, 784], name="x")
+            labels = v1.placeholder(tf.int64, [None], name="labels")
+            h = x
+            updates = []
+            for i, (kernel, bias) in enumerate(layers):
+                last = i == len(layers) - 1
+                W = tf.Variable(kernel, name=f"W{i}")
+                if workload == "autoencoder":
+                    h = tf.sigmoid(tf.matmul(h, W) + tf.Variable(bias, name=f"b{i}"))
+                elif workload == "batchnorm" and not last:
+                    h = tf.matmul(h, W)
+                    n = kernel.shape[1]
+                    gamma, beta = tf.Variable(np.ones(n, np.float32)), tf.Variable(np.zeros(n, np.float32))
+                    moving_mean = tf.Variable(np.zeros(n, np.float32), trainable=False)
+                    moving_var = tf.Variable(np.ones(n, np.float32), trainable=False)
+                    mean, var = tf.nn.moments(h, [0])
+                    decay = 1 - common.BN_MOMENTUM
+                    updates += [
+                        v1.assign_sub(moving_mean, (moving_mean - mean) * decay),
+                        v1.assign_sub(moving_var, (moving_var - var) * decay),
+                    ]
+                    h = tf.nn.relu(tf.nn.batch_normalization(h, mean, var, beta, gamma, common.BN_EPSILON))
+                else:
+                    h = tf.matmul(h, W) + tf.Variable(bias, name=f"b{i}")
+                    h = h if last else tf.nn.relu(h)
+            if workload == "autoencoder":
+                loss = tf.reduce_mean(tf.square(h - x))
+            else:
+                loss = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=h))
+            if optimizer == "rmsprop":
+                opt = v1.train.RMSPropOptimizer(
+                    common.RMSPROP_LR, decay=common.RMSPROP_DECAY, epsilon=common.RMSPROP_EPSILON
+                )
+            else:
+                opt = v1.train.AdamOptimizer(common.LR, common.BETA1, common.BETA2, common.EPSILON)
+            with tf.control_dependencies(updates):
+                train = opt.minimize(loss)
+            summaries = None
+            if workload == "summaries":
+                summaries = v1.summary.merge([v1.summary.histogram(v.op.name, v) for v in v1.trainable_variables()])
+            init = v1.global_variables_initializer()
+        self.sess = session(self.graph)
+        self.sess.run(init)
+        self.step = common.session_workload_step(self.sess.run, train, x, labels, summaries, v1.summary.FileWriter)

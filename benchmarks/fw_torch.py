@@ -222,3 +222,67 @@ class FirstCompileRunner:
 def setup(workload: str, params: dict):
     params = {k: v for k, v in params.items() if k != "compiled"}
     return common.setup(workload, params, globals())
+
+
+class WorkloadRunner(common.WorkloadRunnerBase):
+    """A workload of common.WORKLOADS as a PyTorch user writes it: nn.Linear, nn.BatchNorm1d, torch.optim, and
+    torch.utils.tensorboard's SummaryWriter.add_histogram."""
+
+    def build(self, workload: str) -> None:
+        import atexit
+        import shutil
+        import tempfile
+
+        _, _, optimizer, _ = common.WORKLOADS[workload]
+        layers = common.workload_init(workload)
+        modules: list[nn.Module] = []
+        for i, (kernel, bias) in enumerate(layers):
+            last = i == len(layers) - 1
+            batchnorm = workload == "batchnorm" and not last
+            linear = nn.Linear(*kernel.shape, bias=not batchnorm)
+            with torch.no_grad():
+                linear.weight.copy_(torch.from_numpy(kernel.T))
+                if not batchnorm:
+                    linear.bias.copy_(torch.from_numpy(bias))
+            modules.append(linear)
+            if batchnorm:
+                modules.append(nn.BatchNorm1d(kernel.shape[1], eps=common.BN_EPSILON, momentum=1 - common.BN_MOMENTUM))
+            if workload == "autoencoder":
+                modules.append(nn.Sigmoid())
+            elif not last:
+                modules.append(nn.ReLU())
+        model = self.model = nn.Sequential(*modules)
+        if optimizer == "rmsprop":  # TF-1's epsilon sits inside the square root, PyTorch's outside: close enough
+            opt = torch.optim.RMSprop(
+                model.parameters(), lr=common.RMSPROP_LR, alpha=common.RMSPROP_DECAY, eps=common.RMSPROP_EPSILON
+            )
+        else:
+            opt = torch.optim.Adam(model.parameters(), lr=common.LR, betas=(common.BETA1, common.BETA2), eps=1e-8)
+        autoencoder = workload == "autoencoder"
+
+        def train(x, y):
+            opt.zero_grad(set_to_none=True)
+            out = model(x)
+            loss = F.mse_loss(out, x) if autoencoder else F.cross_entropy(out, y)
+            loss.backward()
+            opt.step()
+
+        train = maybe_compile(train)
+        self.batches = [(torch.from_numpy(x), torch.from_numpy(y)) for x, y in self.batches]
+        if workload != "summaries":
+            self.step = lambda k, x, y: train(x, y)
+            return
+        from torch.utils.tensorboard import SummaryWriter
+
+        logdir = tempfile.mkdtemp(prefix="torch-bench-summaries-")
+        atexit.register(shutil.rmtree, logdir, True)
+        writer = SummaryWriter(logdir)
+        named = list(model.named_parameters())
+
+        def step(k, x, y):
+            train(x, y)
+            if k % common.SUMMARY_EVERY == 0:
+                for name, p in named:
+                    writer.add_histogram(name, p.detach(), k)
+
+        self.step = step

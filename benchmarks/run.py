@@ -24,6 +24,7 @@ import platform
 import select
 import shlex
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -35,6 +36,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 import common  # noqa: E402
+from busy import BusyLoad  # noqa: E402
 
 FRAMEWORKS = ["graphflow", "numpy", "torch", "torch.compile", "tf1", "jax"]
 PEERS = ["torch", "torch.compile", "tf1", "jax"]
@@ -48,7 +50,8 @@ LABELS = {
     "tf1": "TF compat.v1 graph mode",
     "jax": "JAX jit",
 }
-SECTIONS = ["mlp", "tutorial", "accuracy", "overhead", "memory", "compile"]
+SECTIONS = ["mlp", "workloads", "tutorial", "accuracy", "overhead", "memory", "compile"]
+STEP_PEERS = ["torch", "tf1", "jax"]  # the peers whose fastest step the loaded goal compares with
 
 
 # --------------------------------------------------------------------------------------------------------------------
@@ -173,10 +176,15 @@ class Row:
     info: dict = field(default_factory=dict)
     error: str | None = None
     weight_diff: float | None = None
+    busy_samples: list[float] = field(default_factory=list)  # the same, with the --busy processes running
 
     @property
     def median(self) -> float | None:
         return statistics.median(self.samples) if self.samples else None
+
+    @property
+    def busy_median(self) -> float | None:
+        return statistics.median(self.busy_samples) if self.busy_samples else None
 
     @property
     def label(self) -> str:
@@ -192,8 +200,8 @@ class Spec:
 
 
 class Bench:
-    def __init__(self, args: argparse.Namespace, pool: Pool, frameworks: list[str]) -> None:
-        self.args, self.pool, self.frameworks = args, pool, frameworks
+    def __init__(self, args: argparse.Namespace, pool: Pool, frameworks: list[str], load: BusyLoad) -> None:
+        self.args, self.pool, self.frameworks, self.load = args, pool, frameworks, load
         self.tmp = Path(tempfile.mkdtemp(prefix="graphflow-bench-"))
         self.counter = 0
 
@@ -220,8 +228,14 @@ class Bench:
         repeats: int,
         compare_weights_to: str | None = None,
         setup_timeout: float = 900,
+        loaded: bool = False,
     ) -> dict[str, Row]:
-        """Sets up every runner, then times `repeats` rounds of `n` iterations, one runner after another."""
+        """Sets up every runner, then times `repeats` rounds of `n` iterations, one runner after another.
+
+        With `loaded` and `--busy N`, each round times every runner twice: with the busy processes stopped
+        (`samples`), then running (`busy_samples`). After each switch every runner first runs `n // 3` untimed
+        iterations, so the timed block sees the load steadily (graphflow's thread policy looks every 0.2 s).
+        """
         rows: dict[str, Row] = {}
         live: list[tuple[Spec, Worker, str]] = []
         for spec in specs:
@@ -243,24 +257,37 @@ class Bench:
         if compare_weights_to is not None:
             # After the warm-up, before any timing: long runs drift apart by rounding, a few steps must agree.
             self._compare_weights(rows, live, compare_weights_to)
+        states = ["idle", "busy"] if loaded and self.load.n else ["idle"]
         for r in range(repeats):
-            for spec, worker, rid in live:
-                row = rows[spec.key]
-                if row.error or (spec.max_repeats is not None and len(row.samples) >= spec.max_repeats):
-                    continue
-                if self.args.pause:
-                    time.sleep(self.args.pause)  # let the previous framework's BLAS threads stop spinning
-                try:
-                    reply = worker.call(cmd="run", id=rid, n=n)
-                except WorkerError as e:
-                    row.error = str(e)
-                    continue
-                row.samples.append(reply["seconds"] / n)
-                row.extra.append({k: v for k, v in reply.items() if k not in ("ok", "seconds")})
-            self.log(
-                f"  [{title}] repeat {r + 1}/{repeats}: "
-                + ", ".join(f"{s.key} {fmt_time(rows[s.key].samples[-1])}" for s, _, _ in live if rows[s.key].samples)
-            )
+            for state in states:
+                if state == "busy":
+                    self.load.resume()
+                else:
+                    self.load.pause()
+                for spec, worker, rid in live:
+                    row = rows[spec.key]
+                    samples = row.busy_samples if state == "busy" else row.samples
+                    if row.error or (spec.max_repeats is not None and len(samples) >= spec.max_repeats):
+                        continue
+                    if self.args.pause:
+                        time.sleep(self.args.pause)  # let the previous framework's BLAS threads stop spinning
+                    try:
+                        if len(states) > 1:
+                            worker.call(cmd="run", id=rid, n=max(1, n // 3))  # settle into the new load, untimed
+                        reply = worker.call(cmd="run", id=rid, n=n)
+                    except WorkerError as e:
+                        row.error = str(e)
+                        continue
+                    samples.append(reply["seconds"] / n)
+                    if state == "idle":
+                        row.extra.append({k: v for k, v in reply.items() if k not in ("ok", "seconds")})
+                busy = state == "busy"
+                timed = {sp.key: rows[sp.key].busy_samples if busy else rows[sp.key].samples for sp, *_ in live}
+                self.log(
+                    f"  [{title}] repeat {r + 1}/{repeats} {state}: "
+                    + ", ".join(f"{key} {fmt_time(samples[-1])}" for key, samples in timed.items() if samples)
+                )
+        self.load.pause()
         for _, worker, rid in live:
             with contextlib.suppress(WorkerError):
                 worker.call(cmd="drop", id=rid)
@@ -317,8 +344,21 @@ def section_mlp(bench: Bench, q: bool) -> dict:
     steps = {32: 10, 128: 5, 1024: 2} if q else {32: 300, 128: 150, 1024: 30}
     for batch in (32, 128, 1024):
         params = {"batch": batch, "subset": 2048 if q else 0}
+        specs = bench.specs(keys, params)
         out[batch] = bench.measure(
-            f"mlp {batch}", "mlp_step", bench.specs(keys, params), steps[batch], bench.args.repeats, "numpy"
+            f"mlp {batch}", "mlp_step", specs, steps[batch], bench.args.repeats, "numpy", loaded=True
+        )
+    return {"rows": out, "steps": steps}
+
+
+def section_workloads(bench: Bench, q: bool) -> dict:
+    keys = ["graphflow", "torch", "tf1", "jax"]
+    out, steps = {}, {}
+    for name, (_, _, _, counts) in common.WORKLOADS.items():
+        steps[name] = counts[1] if q else counts[0]
+        params = {"workload": name, "subset": 2048 if q else 0}
+        out[name] = bench.measure(
+            f"workload {name}", "workload", bench.specs(keys, params), steps[name], bench.args.repeats, loaded=True
         )
     return {"rows": out, "steps": steps}
 
@@ -434,9 +474,15 @@ def status_cell(row: Row) -> str:
 
 
 def timing_table(rows: dict[str, Row], first_col: str | None = None, weights: bool = False) -> list[str]:
+    """The rows' medians, ranges and ratios to graphflow; with loaded columns when the rows were also timed under
+    --busy load."""
     gf = rows.get("graphflow")
     gf_median = gf.median if gf else None
+    gf_busy = gf.busy_median if gf else None
+    loaded = any(row.busy_samples for row in rows.values())
     head = (f"| {first_col} " if first_col else "") + "| framework | median | min – max | graphflow / this |"
+    if loaded:
+        head += " loaded median | loaded min – max | loaded / idle | graphflow / this, loaded |"
     head += " max abs Δweights vs numpy after warm-up |" if weights else ""
     lines = [head, "|" + "---|" * (head.count("|") - 1)]
     for row in rows.values():
@@ -445,10 +491,26 @@ def timing_table(rows: dict[str, Row], first_col: str | None = None, weights: bo
             cells += [fmt_time(row.median), fmt_range(row.samples), fmt_ratio(ratio(gf_median, row.median))]
         else:
             cells += [status_cell(row), "", ""]
+        if loaded:
+            if row.busy_samples:
+                cells += [
+                    fmt_time(row.busy_median),
+                    fmt_range(row.busy_samples),
+                    fmt_ratio(ratio(row.busy_median, row.median)),
+                    fmt_ratio(ratio(gf_busy, row.busy_median)),
+                ]
+            else:
+                cells += ["–", "", "", ""]
         if weights:
             cells.append("–" if row.weight_diff is None else f"{row.weight_diff:.1e}")
         lines.append("| " + " | ".join(cells) + " |")
     return lines
+
+
+def fastest(rows: dict[str, Row], keys: list[str], busy: bool) -> Row | None:
+    """The row among `keys` with the smallest median (loaded median when `busy`), or None if none has one."""
+    timed = [rows[k] for k in keys if k in rows and (rows[k].busy_median if busy else rows[k].median)]
+    return min(timed, key=lambda r: r.busy_median if busy else r.median, default=None)
 
 
 class Goals:
@@ -512,37 +574,40 @@ def blas_info() -> str:
         return "unknown"
 
 
-def cpu_seconds_by_pid() -> dict[int, tuple[int, float]]:
-    """(parent pid, user + system CPU seconds) of every process now (Linux /proc)."""
-    ticks = os.sysconf("SC_CLK_TCK")
-    out = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            out[int(entry.name)] = (int(fields[1]), (int(fields[11]) + int(fields[12])) / ticks)
-        except (OSError, IndexError, ValueError):
-            continue
-    return out
+def cpu_seconds() -> tuple[float, float]:
+    """(CPU seconds all processes have used on this machine, CPU seconds this run has used: this process and its
+    children, reaped ones included, since all of them are reaped before the run ends), from /proc/stat and
+    os.times(). Their differences over the run count every other process, short-lived ones too (a test suite's)."""
+    try:
+        fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
+        total = sum(int(fields[i]) for i in (0, 1, 2, 5, 6, 7)) / os.sysconf("SC_CLK_TCK")  # busy, steal included
+    except (OSError, ValueError, IndexError):
+        total = float("nan")
+    t = os.times()
+    return total, t.user + t.system + t.children_user + t.children_system
 
 
-def other_cpu_seconds(before: dict, after: dict) -> float:
-    """CPU seconds used during the run by processes outside this run's process tree."""
-    ours = {os.getpid()}
-    changed = True
-    while changed:
-        changed = False
-        for pid, (ppid, _) in after.items():
-            if ppid in ours and pid not in ours:
-                ours.add(pid)
-                changed = True
-    total = 0.0
-    for pid, (_, cpu) in after.items():
-        if pid in ours:
-            continue
-        total += cpu - before.get(pid, (0, 0.0))[1]
-    return max(total, 0.0)
+def other_cpu_seconds(before: tuple[float, float], after: tuple[float, float]) -> float:
+    """CPU seconds used between `before` and `after` (two `cpu_seconds()`) by processes outside this run."""
+    other = (after[0] - before[0]) - (after[1] - before[1])
+    return max(other, 0.0) if other == other else 0.0
+
+
+def loaded_goals(goals: Goals, what: str, rows: dict[str, Row], busy: int) -> None:
+    """Under --busy load: graphflow at or below the fastest of PyTorch eager, TF-1 and JAX, and at most 1.5x its own
+    idle time."""
+    gf = rows.get("graphflow")
+    best = fastest(rows, STEP_PEERS, busy=True)
+    rr = ratio(gf.busy_median if gf else None, best.busy_median if best else None)
+    goals.add(
+        f"{what} with {busy} busy: graphflow / fastest peer",
+        rr,
+        "≤ 1.0",
+        None if rr is None else rr <= 1.0,
+        f"fastest: {best.label}, {fmt_time(best.busy_median)}" if best else "no peer timed",
+    )
+    rr = ratio(gf.busy_median, gf.median) if gf else None
+    goals.add(f"{what} with {busy} busy: graphflow loaded / idle", rr, "≤ 1.5", None if rr is None else rr <= 1.5)
 
 
 def write_report(path: Path, args, meta: dict, results: dict) -> str:
@@ -579,6 +644,11 @@ def write_report(path: Path, args, meta: dict, results: dict) -> str:
         f"| load | load average {meta['load_start']} at the start, {meta['load_end']} at the end; "
         f"other processes used {meta['other_cpu']:.0f} CPU-s during the {meta['wall']:.0f} s run |"
     )
+    if meta["busy"]:
+        add(
+            f"| busy | {meta['busy']} CPU-bound process(es) of this run (pure Python spinning), running only while "
+            "the *loaded* columns were timed and stopped (SIGSTOP) otherwise |"
+        )
     add("")
     if meta["missing"]:
         add(
@@ -633,6 +703,48 @@ def write_report(path: Path, args, meta: dict, results: dict) -> str:
                     rr,
                     target,
                     None if rr is None else rr <= limit,
+                    note,
+                )
+            if meta["busy"]:
+                loaded_goals(goals, f"1L. step, batch {batch}", rows, meta["busy"])
+
+    # 7. real workloads (numbered after the original sections, so goal numbers stay stable)
+    if "workloads" in results:
+        r = results["workloads"]
+        b("## 7. Real workloads")
+        b("")
+        b(
+            "Time per training step of networks people train, each written as its framework's users write it "
+            "(graphflow and TF-1: a graph, a session, `sess.run(train_op, feed_dict)`; PyTorch: nn modules and "
+            "torch.optim; JAX: one jitted step with the optimizer written out), from the same initial weights on "
+            f"the same batches, float32. Median over {args.repeats} repeats of "
+            f"{', '.join(f'{v} steps ({k})' for k, v in r['steps'].items())}, after 3 warm-up steps."
+            + (
+                f" *Loaded*: the same, with {meta['busy']} CPU-bound process(es) running, timed in alternation with "
+                "the idle blocks."
+                if meta["busy"]
+                else ""
+            )
+        )
+        b("")
+        for name, rows in r["rows"].items():
+            b(f"**{common.WORKLOAD_TITLES[name]}**")
+            b("")
+            body.extend(timing_table(rows))
+            b("")
+            gf, tf, jx = rows.get("graphflow"), rows.get("tf1"), rows.get("jax")
+            for busy in [False, True] if meta["busy"] else [False]:
+                pick = (lambda row: row.busy_median) if busy else (lambda row: row.median)
+                rr = ratio(pick(gf) if gf else None, pick(tf) if tf else None)
+                jr = ratio(pick(gf) if gf else None, pick(jx) if jx else None)
+                note = f"graphflow / JAX jit: {jr:.2f}" if jr is not None else why_missing(jx, "JAX skipped")
+                if rr is None:
+                    note = why_missing(tf, "peer skipped")
+                goals.add(
+                    f"7. {name}, {'loaded' if busy else 'idle'}: graphflow / TF-1",
+                    rr,
+                    "≤ 1.0",
+                    None if rr is None else rr <= 1.0,
                     note,
                 )
 
@@ -887,7 +999,19 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--json", type=Path, help="also write the raw measurements as JSON")
     parser.add_argument("--pause", type=float, help="seconds to sleep before each timed block (default 0.1; 0 quick)")
     parser.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    parser.add_argument(
+        "--busy",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also time the training steps and workloads with N CPU-bound processes of this run's own running",
+    )
+    parser.add_argument(
+        "--busy-limit", type=float, default=7200, help="seconds after which the busy processes exit by themselves"
+    )
     args = parser.parse_args(argv)
+    if args.busy < 0:
+        parser.error(f"--busy takes a number of processes >= 0, got {args.busy}")
     if args.repeats is None:
         args.repeats = 2 if args.quick else 7
     if args.pause is None:
@@ -913,14 +1037,23 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     os.environ.update(common.THREAD_ENV)
     started = time.perf_counter()
-    cpu_before = cpu_seconds_by_pid()
+    cpu_before = cpu_seconds()
     load_start = " ".join(f"{x:.2f}" for x in os.getloadavg())
     log_dir = Path(tempfile.mkdtemp(prefix="graphflow-bench-logs-"))
-    pool = Pool(args.framework_list, log_dir)
+    # SIGTERM unwinds like Ctrl-C, so the `finally` below stops the busy processes and the workers either way.
+    signal.signal(signal.SIGTERM, _interrupted)
+    load = BusyLoad(args.busy, args.busy_limit).start()
+    load.pause()  # running only while loaded blocks are timed
+    try:
+        pool = Pool(args.framework_list, log_dir)
+    except BaseException:
+        load.stop()
+        raise
     frameworks = [f for f in args.framework_list if f not in pool.missing]
-    bench = Bench(args, pool, frameworks)
+    bench = Bench(args, pool, frameworks, load)
     sections = {
         "mlp": section_mlp,
+        "workloads": section_workloads,
         "tutorial": section_tutorial,
         "accuracy": section_accuracy,
         "overhead": section_overhead,
@@ -933,6 +1066,7 @@ def main(argv: list[str] | None = None) -> int:
             bench.log(f"{name} ...")
             results[name] = sections[name](bench, args.quick)
     finally:
+        load.stop()
         pool.close()
         shutil.rmtree(bench.tmp, ignore_errors=True)
     wall = time.perf_counter() - started
@@ -949,7 +1083,8 @@ def main(argv: list[str] | None = None) -> int:
         "skipped": [k for k in PEERS if k not in args.framework_list],
         "load_start": load_start,
         "load_end": " ".join(f"{x:.2f}" for x in os.getloadavg()),
-        "other_cpu": other_cpu_seconds(cpu_before, cpu_seconds_by_pid()),
+        "busy": args.busy,
+        "other_cpu": other_cpu_seconds(cpu_before, cpu_seconds()),
     }
     text = write_report(args.out, args, meta, results)
     if args.json:
@@ -962,6 +1097,10 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def _interrupted(signum, frame) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
 def _jsonable(value):
     if isinstance(value, Row):
         return {
@@ -971,6 +1110,7 @@ def _jsonable(value):
             "info": value.info,
             "error": value.error,
             "weight_diff": value.weight_diff,
+            "busy_samples": value.busy_samples,
         }
     return str(value)
 

@@ -11,6 +11,7 @@ Every public function shows TF-1's signature and documents itself: `help(gf.matm
 
 from graphflow import app, data, debugging, dtypes, errors, initializers, layers, losses, nn, summary, train
 from graphflow import tf_logging as logging
+from graphflow.config import ConfigProto, GPUOptions
 from graphflow.control_flow import cond, while_loop
 from graphflow.debugging import check_numerics
 from graphflow.dtypes import as_dtype, bool_, float16, float32, float64, int8, int16, int32, int64, uint8

@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from graphflow import errors
+from graphflow import errors, threads
 from graphflow.defaults import SESSIONS, AsDefault
 from graphflow.graph import Graph, get_default_graph
 from graphflow.nodes import Node, Operation, OpView
@@ -50,7 +50,9 @@ class Session:
     Args:
         target: accepted for TF-1 compatibility; graphflow runs in this process only and it must be empty.
         graph: the graph to run; the default graph when None.
-        config: accepted for TF-1 compatibility and ignored (graphflow has no devices to configure).
+        config: a `gf.ConfigProto`; its `intra_op_parallelism_threads` fixes how many threads each matrix product
+            uses (0, the default: graphflow chooses from the cores other programs leave free, see graphflow/threads.py).
+            Its other fields are accepted for TF-1 compatibility; graphflow has no devices to configure.
         debug_nans: check every op's output during each run and stop at the first that holds NaN or Inf, naming
             the op, its type and a summary of its inputs. Off by default; when off it costs nothing.
     """
@@ -62,6 +64,7 @@ class Session:
             raise ValueError(f"Session(target={target!r}): graphflow runs in-process only; leave target empty")
         self.graph = graph if graph is not None else get_default_graph()
         self.debug_nans = debug_nans
+        self._intra_op, self._inter_op = threads.session_threads(config)
         self._values: dict[Variable, Array] = {}
         self._spares: dict[Variable, Array] = {}  # an array per variable for its next update to write into
         self._shared: set[Variable] = set()  # variables whose current value others may hold: never written into
@@ -95,6 +98,7 @@ class Session:
         """
         if self._closed:
             raise RuntimeError(CLOSED)
+        threads.POLICY.before_run(self._intra_op)
         if len(self.graph._nodes) != self._graph_size:
             self._note_growth()
         elif self._growth_streak:

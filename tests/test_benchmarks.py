@@ -10,8 +10,10 @@ from __future__ import annotations
 import importlib.util
 import json
 import re
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -24,15 +26,22 @@ RUN = REPO / "benchmarks" / "run.py"
 def quick_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("bench")
     report, raw = out / "RESULTS.md", out / "results.json"
-    proc = subprocess.run(
-        [sys.executable, str(RUN), "--quick", "--quiet", "--out", str(report), "--json", str(raw)],
+    with subprocess.Popen(
+        [sys.executable, str(RUN), "--quick", "--busy", "1", "--quiet", "--out", str(report), "--json", str(raw)],
         cwd=REPO,
-        capture_output=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
-        timeout=600,
-    )
-    assert proc.returncode == 0, f"run.py --quick failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
-    return report.read_text(), json.loads(raw.read_text())
+    ) as proc:
+        try:
+            stdout, stderr = proc.communicate(timeout=600)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            raise
+    assert proc.returncode == 0, f"run.py --quick failed:\n{stdout[-3000:]}\n{stderr[-3000:]}"
+    data = json.loads(raw.read_text())
+    data["run_pid"] = proc.pid  # the parent of its busy processes
+    return report.read_text(), data
 
 
 def test_the_report_has_every_section(quick_run):
@@ -42,6 +51,7 @@ def test_the_report_has_every_section(quick_run):
         "## Machine and versions",
         "## Performance goals",
         "## 1. Training step",
+        "## 7. Real workloads",
         "## 2. The tutorial's full-batch iteration",
         "## 3. Time to 97.5% MNIST test accuracy",
         "## 4. Framework overhead",
@@ -130,3 +140,115 @@ def test_a_missed_step_goal_is_set_against_the_matmul_floor(monkeypatch):
     floor = run.Row("numpy-matmuls", samples=[4.7e-3, 4.8e-3])
     assert run.floor_note(peer, 0.7, floor) == "needs ≤ 4.41 ms: 0.93x the 4.75 ms of the matmuls alone"
     assert run.floor_note(peer, 0.7, None) == ""  # no floor measured (numpy not run): nothing to set it against
+
+
+# -- loaded runs (--busy N) ------------------------------------------------------------------------------------------
+
+
+def test_the_step_and_the_workloads_are_timed_idle_and_loaded(quick_run):
+    text, data = quick_run
+    assert re.search(r"\| busy \| 1 CPU-bound process", text)
+    assert text.count("| loaded median |") == 3 + 4  # 3 batch sizes, 4 workloads
+    goals = text.split("## Performance goals")[1].split("\n## ")[0]
+    for batch in (32, 128, 1024):
+        assert re.search(rf"\| 1L\. step, batch {batch} with 1 busy: graphflow loaded / idle \| \d", goals)
+        assert f"1L. step, batch {batch} with 1 busy: graphflow / fastest peer" in goals  # no peers: not measured
+        rows = data["results"]["mlp"]["rows"][str(batch)]
+        assert len(rows["graphflow"]["busy_samples"]) == 2 and all(t > 0 for t in rows["graphflow"]["busy_samples"])
+    for name in ("autoencoder", "wide", "batchnorm", "summaries"):
+        row = data["results"]["workloads"]["rows"][name]["graphflow"]
+        assert row["error"] is None and len(row["samples"]) == len(row["busy_samples"]) == 2
+        assert re.search(rf"\| 7\. {name}, loaded: graphflow / TF-1 \| – \| ≤ 1\.0 \| not measured", goals)
+    assert not _spinners(data["run_pid"]), "a busy process outlived the run"
+
+
+def _spinners(parent: int | None = None) -> list[int]:
+    """Pids of busy processes started by benchmarks/busy.py that are still alive (started by `parent` only, when
+    given: other runs may be going on at the same time)."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                cmdline = (entry / "cmdline").read_bytes()
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            args = cmdline.split(b"\0")
+            if b"deadline, parent = float(sys.argv[1])" not in cmdline or stat.rsplit(")", 1)[1].split()[0] == "Z":
+                continue
+            if parent is None or args[-2:-1] == [str(parent).encode()]:
+                pids.append(int(entry.name))
+    return pids
+
+
+def _busy_module(monkeypatch):
+    monkeypatch.syspath_prepend(str(RUN.parent))
+    import busy
+
+    return busy
+
+
+def _wait_until(condition, timeout: float = 10.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return condition()
+
+
+def test_busy_processes_stop_on_stop_on_an_error_and_by_themselves(monkeypatch):
+    busy = _busy_module(monkeypatch)
+    load = busy.BusyLoad(2).start()
+    pids = load.running()
+    assert len(pids) == 2
+    load.pause()
+    load.resume()
+    load.stop()
+    assert load.running() == [] and not set(pids) & set(_spinners())
+    with pytest.raises(RuntimeError, match="boom"), busy.BusyLoad(1) as load:
+        pids = load.running()
+        raise RuntimeError("boom")
+    assert pids and not set(pids) & set(_spinners())
+    load = busy.BusyLoad(1, limit=0.3).start()  # bounded in time: exits at its deadline without being stopped
+    try:
+        assert _wait_until(lambda: load.running() == [])
+    finally:
+        load.stop()
+    with pytest.raises(ValueError, match="--busy"):
+        busy.BusyLoad(-1)
+
+
+def test_busy_processes_exit_when_their_parent_is_killed():
+    code = (
+        "import sys, time; sys.path.insert(0, sys.argv[1]); import busy; "
+        "load = busy.BusyLoad(1).start(); print(load.running()[0], flush=True); time.sleep(60)"
+    )
+    parent = subprocess.Popen([sys.executable, "-c", code, str(RUN.parent)], stdout=subprocess.PIPE, text=True)
+    try:
+        child = int(parent.stdout.readline())
+        assert child in _spinners()
+    finally:
+        parent.kill()
+        parent.wait()
+    assert _wait_until(lambda: child not in _spinners()), "the busy process outlived its killed parent"
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_an_interrupted_run_stops_its_busy_processes(tmp_path, sig):
+    proc = subprocess.Popen(
+        [sys.executable, str(RUN), "--quick", "--busy", "2", "--only", "compile", "--out", str(tmp_path / "r.md")],
+        cwd=REPO,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        assert _wait_until(lambda: len(_spinners(proc.pid)) == 2, timeout=60)
+        proc.send_signal(sig)
+        proc.wait(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode != 0
+    assert _wait_until(lambda: not _spinners(proc.pid), timeout=15), "busy processes outlived the run"

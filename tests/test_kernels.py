@@ -96,7 +96,7 @@ def test_every_kernel_gives_its_numpy_reference(name, dtype, way, loop_calls):
             np.testing.assert_array_equal(a, before, err_msg=f"input {i} was written into")
     tolerance = kernel.tolerance * np.finfo(dtype).eps
     for g, w in zip(_arrays(got), _arrays(want), strict=True):
-        assert g.dtype == w.dtype == dtype and g.shape == w.shape
+        assert g.dtype == w.dtype == (kernel.result_dtype or dtype) and g.shape == w.shape
         if tolerance:
             np.testing.assert_allclose(g, w, rtol=tolerance, atol=tolerance)
         else:

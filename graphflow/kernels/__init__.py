@@ -6,10 +6,10 @@ graphflow; the ops in graphflow/ops call it, and fall back to numpy for inputs a
 Importing the package imports every kernel module, so `KERNELS` is complete.
 """
 
-from graphflow.kernels import activation, updates, xent
+from graphflow.kernels import activation, histogram, updates, xent
 from graphflow.kernels.base import KERNEL_DTYPES, KERNELS, LOOPS, Kernel, compute_dtype, elementwise, jit, out_for
 
 __all__ = [
-    "KERNELS", "KERNEL_DTYPES", "LOOPS", "Kernel", "activation", "compute_dtype", "elementwise", "jit", "out_for",
-    "updates", "xent",
+    "KERNELS", "KERNEL_DTYPES", "LOOPS", "Kernel", "activation", "compute_dtype", "elementwise", "histogram", "jit",
+    "out_for", "updates", "xent",
 ]  # fmt: skip

@@ -48,6 +48,7 @@ class Kernel:
         in_place: The positions of the inputs that may also be `out`.
         tolerance: 0 when `fast` gives the reference's values bit for bit (signed zeros too); else the relative and
             absolute tolerance allowed, in units of the dtype's machine epsilon.
+        result_dtype: The results' dtype when it is not the inputs' (a histogram counts in float64).
     """
 
     name: str
@@ -57,6 +58,7 @@ class Kernel:
     out: bool = True
     in_place: tuple[int, ...] = ()
     tolerance: float = 0.0
+    result_dtype: np.dtype | None = None
 
 
 KERNELS: dict[str, Kernel] = {}

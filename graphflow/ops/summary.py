@@ -9,12 +9,12 @@ and runs of empty buckets are written as one.
 
 from __future__ import annotations
 
-import functools
 import sys
 
 import numpy as np
 
-from graphflow import _tensorboard, dtypes
+from graphflow import _tensorboard, dtypes, kernels
+from graphflow.kernels.histogram import bucket_limits
 from graphflow.registry import defop
 from graphflow.shapes import format_shape
 
@@ -90,47 +90,30 @@ def merge_summary(*summaries):
     return merged.SerializeToString()
 
 
-@functools.cache
-def bucket_limits() -> np.ndarray:
-    """TF-1's default histogram bucket limits (1,551 of them), in increasing order."""
-    positive = []
-    v = 1.0e-12
-    while v < 1.0e20:  # Python floats are C doubles, so this repeats TF's products exactly
-        positive.append(v)
-        v *= 1.1
-    positive.append(DBL_MAX)
-    limits = np.array([*(-x for x in reversed(positive)), 0.0, *positive])
-    limits.flags.writeable = False
-    return limits
-
-
 def histogram(values, tag: str) -> dict:
     """The fields of the `HistogramProto` TF-1 makes of `values` (cast to float64, in C order).
 
     Raises:
         ValueError: a value is NaN or infinite (TF-1's messages).
     """
-    x = np.asarray(values, dtype=np.float64).ravel()
-    if np.isnan(x).any():
+    x = np.asarray(values)
+    if x.dtype not in kernels.KERNEL_DTYPES or not x.flags.c_contiguous:
+        x = np.ascontiguousarray(x, dtype=np.float64)
+    counts, (low, high, total, squares, nan, inf) = kernels.histogram.histogram(x)
+    if nan:
         raise ValueError(f"Nan in summary histogram for: {tag}")
-    if np.isinf(x).any():
+    if inf:
         raise ValueError(f"Infinity in summary histogram for: {tag}")
     limits = bucket_limits()
-    index = np.minimum(np.searchsorted(limits, x, side="right"), len(limits) - 1)  # C++'s upper_bound
-    counts = np.bincount(index, minlength=len(limits)).astype(np.float64)
     # A run of empty buckets is written once, with the limit of its last bucket.
     empty = counts == 0
     keep = ~empty | np.append(~empty[1:], True)
-    with np.errstate(over="ignore"):  # squares past 1.8e308 are infinite in TF's sums too
-        # TF adds the values one at a time; a running sum keeps its rounding (np.sum would sum pairwise).
-        total = float(np.cumsum(x)[-1]) if x.size else 0.0
-        squares = float(np.cumsum(x * x)[-1]) if x.size else 0.0
     return {
-        "min": float(x.min()) if x.size else DBL_MAX,
-        "max": float(x.max()) if x.size else -DBL_MAX,
+        "min": float(low) if x.size else DBL_MAX,
+        "max": float(high) if x.size else -DBL_MAX,
         "num": float(x.size),
-        "sum": total,
-        "sum_squares": squares,
+        "sum": float(total),
+        "sum_squares": float(squares),
         "bucket_limit": limits[keep].tolist(),
         "bucket": counts[keep].tolist(),
     }
