@@ -129,7 +129,9 @@ from graphflow.version import __version__
 _NOT_STARRED = ("abs", "bool", "pow", "range", "round", "slice", "logging", "viz", "datasets", "compat")
 __all__ = [
     "AUTO_REUSE",
+    "ConfigProto",
     "Constant",
+    "GPUOptions",
     "Graph",
     "GraphGrowthWarning",
     "GraphKeys",
