@@ -394,3 +394,17 @@ def test_import_graphflow_and_building_summaries_do_not_import_tensorboard():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["False", "True"]
+
+
+def test_a_summary_without_tensorboard_names_the_extra_to_install():
+    code = (
+        "import sys, graphflow as gf\n"
+        "sys.modules['tensorboard'] = None  # as if it were not installed\n"
+        "try:\n"
+        "    gf.Session().run(gf.summary.scalar('loss', 1.0))\n"
+        "except Exception as e:  # the op's failure, naming the op, with the ImportError's message\n"
+        "    print(e)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert out.returncode == 0, out.stderr
+    assert "pip install 'graphflow[tensorboard]'" in out.stdout
