@@ -3,6 +3,10 @@
 import ast
 import importlib
 import importlib.util
+import os
+import re
+import subprocess
+import sys
 import types
 from pathlib import Path
 
@@ -72,3 +76,21 @@ def test_links_written_for_the_repository_point_at_site_pages(hook):
     )
     page = types.SimpleNamespace(file=types.SimpleNamespace(src_uri="architecture.md"))
     assert hook.on_page_markdown("[r](../benchmarks/README.md)", page, None, None) == "[r](benchmarks/README.md)"
+
+
+def readme_programs() -> list[str]:
+    """The README's Python blocks that stand on their own (those that start with an import)."""
+    blocks = re.findall(r"```python\n(.*?)```", (ROOT / "README.md").read_text(), flags=re.DOTALL)
+    return [b for b in blocks if b.startswith(("import ", "from "))]
+
+
+@pytest.mark.parametrize("program", readme_programs(), ids=lambda p: p.splitlines()[-1].strip()[:40])
+def test_readme_programs_run(program, tmp_path):
+    pytest.importorskip("tensorboard")
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "MPLBACKEND": "Agg"}
+    out = subprocess.run([sys.executable, "-c", program], cwd=tmp_path, capture_output=True, text=True, env=env)
+    assert out.returncode == 0, out.stderr
+
+
+def test_readme_has_the_standalone_programs_it_promises():
+    assert len(readme_programs()) >= 2  # "A first graph" and the TensorBoard example
