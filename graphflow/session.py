@@ -72,6 +72,15 @@ class Session:
         self._graph_size = -1  # nodes in the graph at the previous run, to notice a loop that keeps adding nodes
         self._growth_streak = 0
 
+    def __repr__(self) -> str:
+        state = "closed" if self._closed else f"{len(self._values)} variables set, {len(self._plans)} plans"
+        return f"<gf.Session on graph #{self.graph.serial}: {state}{', debug_nans' if self.debug_nans else ''}>"
+
+    def _repr_html_(self) -> str:
+        from graphflow.viz import display  # the core does not import viz; only a notebook asks for this
+
+        return display.session_html(self)
+
     # -- running -------------------------------------------------------------------------------------------------
 
     def run(self, fetches: Any, feed_dict: Mapping | None = None, options: Any = None, run_metadata: Any = None) -> Any:

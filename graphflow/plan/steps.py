@@ -145,6 +145,14 @@ class Plan:
     def __str__(self) -> str:
         return "\n".join(describe(self))
 
+    def __repr__(self) -> str:  # a dataclass's generated repr would dump every field
+        return f"<gf.Plan: {len(self.fetch_slots)} fetches, {len(self.feeds)} feeds, {len(self.steps)} steps>"
+
+    def _repr_html_(self) -> str:
+        from graphflow.viz import display  # the core does not import viz; only a notebook asks for this
+
+        return display.plan_html(self)
+
 
 def describe(plan: Plan) -> list[str]:
     """The plan as text: its inputs, one line per step, then the fetches and commits."""

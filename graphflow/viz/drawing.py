@@ -12,9 +12,11 @@ import functools
 import io
 import itertools
 import os
+import re
 from collections.abc import Hashable, Iterable
 from typing import Any
 
+from graphflow.viz.convert import collapse_scopes as collapse
 from graphflow.viz.convert import prepare
 from graphflow.viz.layout import Layout, layout
 
@@ -29,6 +31,9 @@ GRADIENT = {"face": "#fde4e1", "edge": "#c62828", "linestyle": (0, (3.5, 2.0)), 
 EDGE_COLOR = "#607d8b"
 GRADIENT_EDGE_COLOR = "#d84c3e"
 READ_EDGE_COLOR = "#e8a49c"  # a gradient op reading a forward value
+VALUE_COLOR = "#1b5e20"
+# Past this many nodes a drawing collapses each top-level name scope into one box unless told otherwise.
+COLLAPSE_ABOVE = 60
 
 TITLE_SIZE = 9.0  # points
 DETAIL_SIZE = 7.5
@@ -70,11 +75,14 @@ def _lines(data: dict[str, Any], names: bool, context: bool = True) -> list[tupl
         out = [(name, TITLE_SIZE + 1, True, "black"), (detail, DETAIL_SIZE, False, grey)]
         if shape and shape != "<unknown>":
             out.append((f"out {shape}", DETAIL_SIZE, False, grey))
-        return out
+        return out + _run_lines(data)
+    named = kind == "operation" and user_named(name, op)
     if kind in ("placeholder", "variable"):
         title = _shorten(name)
     elif kind == "constant":
         title = data.get("value") or "Const"
+    elif named:
+        title = _shorten(name.rsplit("/", 1)[-1], 24)
     else:
         title = op
     out = []
@@ -87,9 +95,27 @@ def _lines(data: dict[str, Any], names: bool, context: bool = True) -> list[tupl
             parts = parts[1:]  # inside `gradients/`, the differentiated op's scope says what this part computes
         out.append((_shorten("/".join(parts), 26), DETAIL_SIZE - 0.5, False, grey))
     out.append((title, TITLE_SIZE, True, "black"))
-    if shape and not (kind == "constant" and shape == "[]") and shape != "<unknown>":
-        out.append((shape, DETAIL_SIZE, False, grey))
+    detail = " ".join(t for t in (op if named else "", shape if shape != "<unknown>" else "") if t)
+    if detail and not (kind == "constant" and shape == "[]"):
+        out.append((detail, DETAIL_SIZE, False, grey))
+    return out + _run_lines(data)
+
+
+def _run_lines(data: dict[str, Any]) -> list[tuple[str, float, bool, str]]:
+    """A run's value and gradient, as `draw_graph(..., session=)` computed them."""
+    out = []
+    if data.get("run_value"):
+        out.append((f"= {data['run_value']}", DETAIL_SIZE, False, VALUE_COLOR))
+    if data.get("run_grad"):
+        out.append((f"grad {data['run_grad']}", DETAIL_SIZE, False, GRADIENT["edge"]))
     return out
+
+
+def user_named(name: str, op: str) -> bool:
+    """Whether an op's name was given by its author (`J`, `logits`) rather than made from its type (`MatMul_2`)."""
+    base = re.sub(r"_\d+$", "", name.rsplit("/", 1)[-1])
+    # TF's default names are CapWords op names, sometimes another op's (`bias_add` makes an `Add` named `BiasAdd`).
+    return bool(base) and base.lower() != op.lower() and not re.fullmatch(r"([A-Z][a-z0-9]+)+", base)
 
 
 def _box_size(kind: str, lines: list[tuple[str, float, bool, str]]) -> tuple[float, float]:
@@ -123,7 +149,7 @@ def draw_graph(
     path: str | os.PathLike | None = None,
     ax: Any = None,
     show_gradients: bool = True,
-    collapse_scopes: bool | Iterable[str] = False,
+    collapse_scopes: bool | Iterable[str] | None = None,
     direction: str = "LR",
     show_initializers: bool | None = None,
     names: bool = False,
@@ -131,6 +157,9 @@ def draw_graph(
     title: str | None = None,
     dpi: float = 100,
     show: bool = False,
+    session: Any = None,
+    feed_dict: Any = None,
+    loss: Any = None,
 ) -> Any:
     """Draws a graph in a layered layout; saves it, draws it on `ax`, or returns a figure for Jupyter.
 
@@ -142,7 +171,8 @@ def draw_graph(
         ax: a matplotlib axis to draw on instead of a new figure; the drawing is scaled to fit it.
         show_gradients: False hides the gradient and optimizer nodes (see `gradient_nodes`).
         collapse_scopes: True draws each top-level name scope (`dense`, `dense_1`, `gradients`, `Adam`) as one
-            box; or the names of the scopes to collapse.
+            box; or the names of the scopes to collapse. None (the default) collapses them when more than
+            `COLLAPSE_ABOVE` (60) nodes would be drawn, so a large network stays legible.
         direction: "LR" (data flows left to right) or "TB" (top to bottom).
         show_initializers: draw the nodes that only initialise variables (see `initializer_nodes`). By default
             they are hidden when drawing a whole graph and shown when drawing fetches.
@@ -151,6 +181,14 @@ def draw_graph(
         title: text above the graph.
         dpi: resolution of PNG output (and of the figure in Jupyter).
         show: call `matplotlib.pyplot.show()` at the end (opens a window in a script).
+        session: run the drawn nodes in this `gf.Session` (with `feed_dict`) and write each one's value under its
+            label: the numbers when there are at most four, else shape, mean and standard deviation. Ops that change
+            variables are not run, so drawing changes nothing.
+        feed_dict: the feeds for that run.
+        loss: a scalar node: each node also shows d loss / d node ("grad"), as micrograd's drawing does. When a
+            single scalar node is drawn with a session, it is the loss by default; `loss=False` turns that off.
+            The gradient nodes this needs are added to the graph once (under the scope `draw_graph_gradients`)
+            and left out of later drawings.
 
     Returns:
         The `ax` given, else the matplotlib `Figure` (it displays inline in Jupyter).
@@ -159,7 +197,18 @@ def draw_graph(
         ImportError: networkx or matplotlib is not installed.
         ValueError: unknown `direction` or file extension.
     """
-    G = prepare(graph_or_fetches, show_gradients, show_initializers, collapse_scopes)
+    from graphflow.viz import values
+
+    G = values.hide_drawing_gradients(prepare(graph_or_fetches, show_gradients, show_initializers, False))
+    if session is not None:
+        if loss is None and getattr(graph_or_fetches, "shape", None) == ():
+            loss = graph_or_fetches
+        graph = session.graph
+        values.annotate(G, values.run_values(graph, list(G.nodes), session, feed_dict, None if loss is False else loss))
+    if collapse_scopes is None:
+        collapse_scopes = G.number_of_nodes() > COLLAPSE_ABOVE
+    if collapse_scopes:
+        G = collapse(G, collapse_scopes)
     labels, shapes, sizes = {}, {}, {}
     for n, data in G.nodes(data=True):
         style = STYLES.get(data.get("kind", "operation"), STYLES["operation"])
@@ -170,9 +219,13 @@ def draw_graph(
 
     kinds = [k for k in STYLES if any(d.get("kind") == k for _, d in G.nodes(data=True))]
     has_gradient = any(d.get("gradient") for _, d in G.nodes(data=True))
-    header = (0.42 if legend and kinds else 0.0) + (0.3 if title else 0.0)
-    # A small graph still gets room for the legend; an empty one a blank figure.
-    width, height = max(lay.width, 2.5 if ax is None else 0.5), max(lay.height, 0.4)
+    entries = _legend_entries(kinds, has_gradient) if legend else []
+    # A small graph still gets room for the legend (its widest entry at least); an empty one a blank figure.
+    widest = max((_entry_width(text) for text, _ in entries), default=0.0)
+    width, height = max(lay.width, 2.5 if ax is None else 0.5, widest), max(lay.height, 0.4)
+    rows = _legend_rows(entries, width) if ax is None else [entries]
+    legend_h = (0.42 + 0.3 * (len(rows) - 1)) if entries else 0.0
+    header = legend_h + (0.3 if title else 0.0)
     fig_w, fig_h = width + 2 * MARGIN, height + 2 * MARGIN + header
 
     if ax is None:
@@ -194,16 +247,17 @@ def draw_graph(
     for n, data in G.nodes(data=True):
         _draw_node(target, data, lay.pos[n], sizes[n], shapes[n], labels[n], scale)
 
-    if legend and kinds:
+    if entries:
         if ax is None:
             bottom = height + 2 * MARGIN
-            key_ax = fig.add_axes((0, bottom / fig_h, 1, 0.42 / fig_h))
+            key_ax = fig.add_axes((0, bottom / fig_h, 1, legend_h / fig_h))
             key_ax.set_xlim(0, fig_w)
-            key_ax.set_ylim(0, 0.42)
+            key_ax.set_ylim(0, legend_h)
             key_ax.axis("off")
-            _draw_legend(key_ax, kinds, has_gradient, MARGIN, 0.18, 1.0)
+            for k, row in enumerate(rows):
+                _draw_legend(key_ax, row, MARGIN, legend_h - 0.24 - 0.3 * k, 1.0)
         else:
-            _draw_legend(target, kinds, has_gradient, 0.0, height + header - 0.21, scale)
+            _draw_legend(target, entries, 0.0, height + header - 0.21, scale)
     if title:
         if ax is None:
             place = (MARGIN / fig_w, 1 - 0.08 / fig_h)
@@ -381,15 +435,37 @@ def _draw_edges(ax: Any, G: Any, lay: Layout, shapes: dict[Hashable, str], scale
             )
 
 
-def _draw_legend(ax: Any, kinds: list[str], gradient: bool, x: float, y: float, scale: float) -> None:
-    """A row of sample boxes with their meaning; sizes in data units (inches), text scaled by `scale`."""
-    entries = [(k, {"kind": k}) for k in kinds]
+def _legend_entries(kinds: list[str], gradient: bool) -> list[tuple[str, dict[str, Any]]]:
+    """(text, node data to style the sample box) for each kind of node drawn."""
+    entries = [(STYLES[k]["title"], {"kind": k}) for k in kinds]
     if gradient:
-        entries.append(("gradient", {"kind": "operation", "gradient": True}))
-    for key, data in entries:
-        text = GRADIENT["title"] if key == "gradient" else STYLES[key]["title"]
+        entries.append((GRADIENT["title"], {"kind": "operation", "gradient": True}))
+    return entries
+
+
+def _entry_width(text: str) -> float:
+    return 0.34 + 0.06 + _text_width(text, 8, False) + 0.25
+
+
+def _legend_rows(entries: list, width: float) -> list[list]:
+    """The entries in rows no wider than `width` inches, so the key is never cut off by a narrow figure."""
+    rows: list[list] = [[]]
+    used = 0.0
+    for entry in entries:
+        w = _entry_width(entry[0])
+        if rows[-1] and used + w - 0.25 > width:
+            rows.append([])
+            used = 0.0
+        rows[-1].append(entry)
+        used += w
+    return rows
+
+
+def _draw_legend(ax: Any, entries: list, x: float, y: float, scale: float) -> None:
+    """A row of sample boxes with their meaning; sizes in data units (inches), text scaled by `scale`."""
+    for text, data in entries:
         shape = STYLES[data["kind"]]["shape"]
         w, h = 0.34, 0.2
         ax.add_patch(_patch(shape, (x + w / 2, y), (w, h), _style(data), scale))
         ax.text(x + w + 0.06, y, text, fontsize=8 * scale, va="center", ha="left", color="#263238", **LITERAL)
-        x += w + 0.06 + _text_width(text, 8, False) + 0.25
+        x += _entry_width(text)
