@@ -383,6 +383,13 @@ def test_the_xor_example_writes_summaries_tensorboard_reads(tmp_path):
     assert [e.step for e in acc.Scalars("loss")] == [0, 10, 20]
 
 
+def python_output(code: str) -> str:
+    """What `code` prints when run by a fresh Python in the repository."""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert out.returncode == 0, out.stderr
+    return out.stdout
+
+
 def test_import_graphflow_and_building_summaries_do_not_import_tensorboard():
     code = (
         "import sys, graphflow as gf\n"
@@ -391,9 +398,7 @@ def test_import_graphflow_and_building_summaries_do_not_import_tensorboard():
         "gf.Session().run(s)\n"
         "print('tensorboard' in sys.modules)\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
-    assert out.returncode == 0, out.stderr
-    assert out.stdout.split() == ["False", "True"]
+    assert python_output(code).split() == ["False", "True"]
 
 
 def test_a_summary_without_tensorboard_names_the_extra_to_install():
@@ -405,6 +410,4 @@ def test_a_summary_without_tensorboard_names_the_extra_to_install():
         "except Exception as e:  # the op's failure, naming the op, with the ImportError's message\n"
         "    print(e)\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
-    assert out.returncode == 0, out.stderr
-    assert "pip install 'graphflow[tensorboard]'" in out.stdout
+    assert "pip install 'graphflow[tensorboard]'" in python_output(code)
