@@ -57,11 +57,11 @@ with graph.as_default():
     logits = gf.matmul(X, W) + b
     J_stable = gf.reduce_sum(gf.nn.softmax_cross_entropy_with_logits_v2(labels=c, logits=logits), name="J_stable")
 with gf.Session(graph=graph) as sess, np.errstate(divide="ignore", invalid="ignore"):  # log(0) is the point here
-    print("J, J_stable:                   %.4f %.4f" % tuple(sess.run([J, J_stable], feed)))
+    print("J, J_stable:                    {:.4f} {:.4f}".format(*sess.run([J, J_stable], feed)))
     W.load(np.array([[-400.0, 400.0], [-400.0, 400.0]]), sess)
-    print("confidently right, J, J_stable: %.4f %.4f" % tuple(sess.run([J, J_stable], feed)))
+    print("confidently right, J, J_stable: {:.4f} {:.4f}".format(*sess.run([J, J_stable], feed)))
     W.load(np.array([[400.0, -400.0], [400.0, -400.0]]), sess)
-    print("confidently wrong, J, J_stable: %.4f %.4f" % tuple(sess.run([J, J_stable], feed)))
+    print("confidently wrong, J, J_stable: {:.4f} {:.4f}".format(*sess.run([J, J_stable], feed)))
 
 # %% [markdown]
 # The loss is one more node on the graph. Drawn with a session, each node shows its value: the per-point
@@ -86,7 +86,9 @@ with graph.as_default():
     scan_logits = gf.matmul(X, gf.stack([w_pair, gf.zeros([2], gf.float64)], axis=1))
     scan_loss = gf.reduce_sum(gf.nn.softmax_cross_entropy_with_logits_v2(labels=c, logits=scan_logits))
 with gf.Session(graph=graph) as sess:
-    losses = np.array([sess.run(scan_loss, {**feed, w_pair: pair}) for pair in zip(w1s.ravel(), w2s.ravel())])
+    losses = np.array(
+        [sess.run(scan_loss, {**feed, w_pair: pair}) for pair in zip(w1s.ravel(), w2s.ravel(), strict=True)]
+    )
 
 fig, ax = plt.subplots(figsize=(5.5, 4.5))
 contours = ax.contourf(w1s, w2s, losses.reshape(w1s.shape), levels=30, cmap="viridis")

@@ -39,7 +39,7 @@ with graph.as_default():
     logits = gf.add(gf.matmul(X, W), b, name="logits")
     J = gf.reduce_sum(gf.nn.softmax_cross_entropy_with_logits_v2(labels=c, logits=logits), name="J")
     grad_W, grad_b = gf.gradients(J, [W, b])
-feed = dict(zip([X, c], feed_values))
+feed = dict(zip([X, c], feed_values, strict=True))
 print(grad_W, grad_b, sep="\n")
 
 # %% [markdown]
@@ -91,7 +91,7 @@ picture
 lr = 0.01
 history = []
 with gf.Session(graph=graph) as sess:
-    for step in range(30):
+    for _ in range(30):
         loss, gW, gb = sess.run([J, grad_W, grad_b], feed)
         history.append(loss)
         W.load(sess.run(W) - lr * gW, sess)
@@ -107,7 +107,7 @@ print("loss every 5 steps:", np.round(history[::5], 2))
 with graph.as_default():
     train = gf.train.GradientDescentOptimizer(lr).minimize(J)
 with gf.Session(graph=graph) as sess:
-    for step in range(30):
+    for _ in range(30):
         sess.run(train, feed)
     print("same weights as by hand:", np.allclose(sess.run(W), by_hand))
 

@@ -31,7 +31,7 @@ x_test, onehot_test = mnist.preprocess(x_test[:2000], y_test[:2000], dtype=np.fl
 y_train, y_test = y_train[:6000].astype(np.int64), y_test[:2000].astype(np.int64)
 
 fig, axes = plt.subplots(1, 10, figsize=(10, 1.3))
-for ax, image, label in zip(axes, x_train, y_train):
+for ax, image, label in zip(axes, x_train, y_train, strict=False):  # the first ten
     ax.imshow(image.reshape(28, 28), cmap="gray_r")
     ax.set_title(str(label))
     ax.axis("off")

@@ -26,7 +26,6 @@ import sys
 from pathlib import Path
 
 import matplotlib.pyplot as plt
-import numpy as np
 
 import graphflow as gf
 
@@ -50,8 +49,8 @@ finally:
 print(printed.getvalue())
 
 # %% [markdown]
-# 88% test accuracy after three epochs; the full 25 reach 91.4%, as under TensorFlow. The script left its graph behind, so it can be looked at
-# like any other. The cost per epoch, from what it printed:
+# 88% test accuracy after three epochs; the full 25 reach 91.4%, as under TensorFlow. The script left its graph
+# behind, so it can be looked at like any other. The cost per epoch, from what it printed:
 
 # %%
 costs = [float(v) for v in re.findall(r"cost= ([0-9.]+)", printed.getvalue())]
