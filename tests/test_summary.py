@@ -411,3 +411,14 @@ def test_a_summary_without_tensorboard_names_the_extra_to_install():
         "    print(e)\n"
     )
     assert "pip install 'graphflow[tensorboard]'" in python_output(code)
+
+
+def test_fetching_merge_all_before_any_summary_says_why_it_is_none():
+    with gf.Graph().as_default():
+        merged = gf.summary.merge_all()
+        x = gf.constant(1.0)
+        with (
+            gf.Session() as sess,
+            pytest.raises(TypeError, match=r"Fetch argument None .*merge_all\(\).*create summaries first"),
+        ):
+            sess.run([merged, x])
