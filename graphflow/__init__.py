@@ -202,3 +202,18 @@ def __getattr__(name: str):
 
 def __dir__() -> list[str]:
     return sorted([*globals(), "viz", "compat"])
+
+
+def _show_graphs_as_drawings() -> None:
+    # In Jupyter (any IPython shell), a graph or node left as a cell's last line shows as its drawing.
+    import sys
+
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None else None
+    if shell is not None:
+        from graphflow.viz import display
+
+        display.register(shell)
+
+
+_show_graphs_as_drawings()

@@ -92,12 +92,6 @@ class Graph:
     def __repr__(self) -> str:
         return f"<gf.Graph #{self.serial} with {len(self._nodes)} nodes>"
 
-    def _repr_svg_(self) -> str | None:
-        """The drawing Jupyter shows for a graph (graphflow.viz renders it; the core does not import it)."""
-        from graphflow.viz import display
-
-        return display.graph_svg(self, len(self._nodes))
-
     # -- building ------------------------------------------------------------------------------------------------
 
     def as_default(self) -> AsDefault[Graph]:

@@ -108,12 +108,6 @@ class Node:
             f"shape={format_shape(self.shape)} dtype={dtype_name(self.dtype)}>"
         )
 
-    def _repr_svg_(self) -> str | None:
-        """The drawing Jupyter shows for a node: it and everything it needs (rendered by graphflow.viz)."""
-        from graphflow.viz import display
-
-        return display.graph_svg(self, len(self.graph._nodes))
-
     def __bool__(self) -> bool:
         raise TypeError(
             f"Using the graph node '{self.op_name}' as a Python bool is not allowed: its value only exists in a "

@@ -77,9 +77,16 @@ class Session:
         return f"<gf.Session on graph #{self.graph.serial}: {state}{', debug_nans' if self.debug_nans else ''}>"
 
     def _repr_html_(self) -> str:
-        from graphflow.viz import display  # the core does not import viz; only a notebook asks for this
-
-        return display.session_html(self)
+        """In a notebook: the repr's facts as a small table."""
+        rows = {
+            "graph": f"#{self.graph.serial}, {len(self.graph._nodes)} nodes",
+            "variables with a value": len(self._values),
+            "compiled plans": len(self._plans),
+            "debug_nans": self.debug_nans,
+            "closed": self._closed,
+        }
+        cells = "".join(f"<tr><th style='text-align:left'>{k}</th><td>{v}</td></tr>" for k, v in rows.items())
+        return f"<table><caption>gf.Session</caption>{cells}</table>"
 
     # -- running -------------------------------------------------------------------------------------------------
 

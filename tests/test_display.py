@@ -14,7 +14,8 @@ pytest.importorskip("networkx")
 pytest.importorskip("matplotlib")
 
 from graphflow.viz import display, values
-from graphflow.viz.drawing import COLLAPSE_ABOVE, user_named
+from graphflow.viz.drawing import COLLAPSE_ABOVE
+from graphflow.viz.labels import user_named
 
 
 def texts(svg: str) -> list[str]:
@@ -34,10 +35,25 @@ def tiny():
 
 def test_graph_and_node_render_as_svg_with_the_names_given(tiny):
     graph, _x, _w, total = tiny
-    shown = texts(graph._repr_svg_())
+    shown = texts(display.graph_svg(graph))
     assert {"x", "w", "total", "Mul"} <= set(shown)
     assert "Sum []" in shown  # a named op shows its type too
-    assert set(texts(total._repr_svg_())) >= {"x", "w", "total"}
+    assert set(texts(display.graph_svg(total))) >= {"x", "w", "total"}
+
+
+def test_an_ipython_shell_shows_graphs_and_nodes_as_drawings(tiny):
+    interactiveshell = pytest.importorskip("IPython.core.interactiveshell")
+    graph, _x, _w, total = tiny
+    shell = interactiveshell.InteractiveShell.instance()
+    try:
+        gf._show_graphs_as_drawings()  # what `import graphflow` does inside IPython
+        for obj in (graph, total):
+            data, _ = shell.display_formatter.format(obj)
+            assert "total" in texts(data["image/svg+xml"]) and data["text/plain"] == repr(obj)
+        data, _ = shell.display_formatter.format(gf.Graph())
+        assert "image/svg+xml" not in data  # an empty graph has no picture, only its repr
+    finally:
+        interactiveshell.InteractiveShell.clear_instance()
 
 
 def test_text_reprs_stay_short(tiny):
@@ -69,7 +85,7 @@ def test_drawing_again_reuses_its_gradient_nodes_and_hides_them(tiny):
         size = len(graph.nodes)
         display.svg(total, session=sess, feed_dict={x: [5.0, 2.0]})
         assert len(graph.nodes) == size
-    assert not any(values.SCOPE in t for t in texts(graph._repr_svg_()))
+    assert not any(values.SCOPE in t for t in texts(display.graph_svg(graph)))
 
 
 def test_large_arrays_show_statistics_and_nonfinite_counts():
@@ -134,7 +150,7 @@ def test_four_layer_mlp_with_gradients_collapses_its_scopes_by_default():
         loss = gf.reduce_mean(gf.nn.sparse_softmax_cross_entropy_with_logits(labels=y, logits=logits), name="loss")
         gf.train.AdamOptimizer().minimize(loss)
     assert len(graph.nodes) > COLLAPSE_ABOVE
-    shown = texts(graph._repr_svg_())
+    shown = texts(display.graph_svg(graph))
     assert {"dense", "dense_3", "gradients", "loss"} <= set(shown)
     assert "MatMul" not in shown  # inside the collapsed layers
     expanded = texts(display.svg(graph, collapse_scopes=False))

@@ -6,6 +6,7 @@ where its result's array comes from, and which slots it frees. `print(plan)` sho
 
 from __future__ import annotations
 
+import html
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -149,9 +150,8 @@ class Plan:
         return f"<gf.Plan: {len(self.fetch_slots)} fetches, {len(self.feeds)} feeds, {len(self.steps)} steps>"
 
     def _repr_html_(self) -> str:
-        from graphflow.viz import display  # the core does not import viz; only a notebook asks for this
-
-        return display.plan_html(self)
+        """In a notebook: the printed plan, monospaced, as it is meant to be read line by line."""
+        return f"<pre style='font-size:90%'>{html.escape(str(self))}</pre>"
 
 
 def describe(plan: Plan) -> list[str]:

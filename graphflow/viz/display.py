@@ -1,17 +1,16 @@
-"""How graphs, nodes, sessions and plans show themselves in Jupyter: drawings as SVG, sessions and plans as HTML.
+"""Graphs and nodes as drawings in Jupyter: `register` tells IPython to show them with `svg`.
 
-The `_repr_svg_` and `_repr_html_` methods of `Graph`, `Node`, `Session` and `Plan` call these functions, so the
-core stays free of drawing code and imports this module only when a notebook asks for a picture.
+`import graphflow` calls `register` when it runs inside IPython, so a `gf.Graph` or a node left as a cell's last
+line (or passed to `display`) shows as its drawing; sessions and plans have `_repr_html_` of their own. The core
+classes keep no drawing code, and viz is imported only where IPython is.
 """
 
 from __future__ import annotations
 
-import html
 import io
 from typing import Any
 
-# A notebook cell should not turn into a poster: past this many nodes the picture is the collapsed scopes only, and
-# past MAX_NODES there is no picture, only the text repr.
+# A notebook cell should not turn into a poster: past this many nodes there is no picture, only the text repr.
 MAX_NODES = 400
 
 
@@ -28,29 +27,23 @@ def svg(graph_or_fetches: Any, **options: Any) -> str:
     return buffer.getvalue()
 
 
-def graph_svg(graph_or_fetches: Any, size: int) -> str | None:
-    """A graph's or node's picture for Jupyter, or None (Jupyter then shows the text repr) when it is too large."""
+def graph_svg(graph_or_node: Any) -> str | None:
+    """A graph's or node's picture for Jupyter, or None (Jupyter then shows the text repr) when it is empty or too
+    large to draw, or networkx or matplotlib is missing."""
+    size = len(getattr(graph_or_node, "graph", graph_or_node).nodes)
     if size == 0 or size > MAX_NODES:
         return None
     try:
-        return svg(graph_or_fetches)
-    except ImportError:  # no networkx or matplotlib: the text repr will do
+        return svg(graph_or_node)
+    except ImportError:
         return None
 
 
-def session_html(session: Any) -> str:
-    """A session as a small table: its graph, variables holding values, compiled plans and debugging mode."""
-    rows = [
-        ("graph", repr(session.graph)),
-        ("variables with a value", str(len(session._values))),
-        ("compiled plans", str(len(session._plans))),
-        ("debug_nans", str(session.debug_nans)),
-        ("closed", str(session._closed)),
-    ]
-    cells = "".join(f"<tr><th style='text-align:left'>{k}</th><td>{html.escape(v)}</td></tr>" for k, v in rows)
-    return f"<table><caption>gf.Session</caption>{cells}</table>"
+def register(shell: Any) -> None:
+    """Shows graphs and nodes (and so variables and placeholders) as drawings in this IPython shell."""
+    from graphflow.graph import Graph
+    from graphflow.nodes import Node
 
-
-def plan_html(plan: Any) -> str:
-    """A plan as the monospaced text `print(plan)` gives, which is meant to be read line by line."""
-    return f"<pre style='font-size:90%'>{html.escape(str(plan))}</pre>"
+    formatter = shell.display_formatter.formatters["image/svg+xml"]
+    for cls in (Graph, Node):
+        formatter.for_type(cls, graph_svg)
