@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-from tqdm import tqdm
+from tqdm.auto import tqdm
 
 import graphflow as gf
 from graphflow.data import batches
@@ -124,6 +124,18 @@ def first_kernel(net: dict) -> gf.Variable:
     return next(v for v in gf.trainable_variables() if v.op.name.endswith("kernel"))
 
 
+def progress(iterable=None, *, quiet: bool, **options) -> tqdm:
+    """A tqdm.auto bar in a terminal or a notebook. Elsewhere (a log file, CI) no bar, whose redrawn lines would
+    fill the log: the lines `report` writes once per epoch say the same."""
+    interactive = sys.stderr.isatty() or "ipykernel" in sys.modules
+    return tqdm(iterable, disable=quiet or not interactive, **options)
+
+
+def report(line: str, quiet: bool) -> None:
+    if not quiet:
+        tqdm.write(line)
+
+
 def train_minibatches(sess, net, train_op, data, args, history) -> int:
     (x_train, y_train), (x_test, y_test) = data
     steps = 0
@@ -131,8 +143,8 @@ def train_minibatches(sess, net, train_op, data, args, history) -> int:
         seen, loss_sum, acc_sum = 0, 0.0, 0.0
         batch_iter = batches(x_train, y_train, batch_size=args.batch_size, shuffle=True, seed=args.seed + epoch)
         total = -(-len(x_train) // args.batch_size)
-        with tqdm(
-            batch_iter, total=total, desc=f"epoch {epoch}/{args.epochs}", disable=args.quiet, leave=False, unit="batch"
+        with progress(
+            batch_iter, total=total, desc=f"epoch {epoch}/{args.epochs}", quiet=args.quiet, leave=False, unit="batch"
         ) as bar:
             lr = args.lr * args.lr_decay ** (epoch - 1)
             for xb, yb in bar:
@@ -150,34 +162,40 @@ def train_minibatches(sess, net, train_op, data, args, history) -> int:
             ("test_accuracy", test_acc),
         ):
             history[key].append(value)
-        if not args.quiet:
-            tqdm.write(
-                f"epoch {epoch:3d}  train loss {loss_sum / seen:.4f}  acc {acc_sum / seen:.2%}  "
-                f"test loss {test_loss:.4f}  acc {test_acc:.2%}"
-            )
+        report(
+            f"epoch {epoch:3d}  train loss {loss_sum / seen:.4f}  acc {acc_sum / seen:.2%}  "
+            f"test loss {test_loss:.4f}  acc {test_acc:.2%}",
+            args.quiet,
+        )
     return steps
 
 
 def train_full_batch(sess, net, train_op, data, args, history) -> int:
     (x_train, y_train), (x_test, y_test) = data
     feed = {net["x"]: x_train, net["labels"]: y_train, net["learning_rate"]: args.lr}
-    every = 50
-    with tqdm(total=args.epochs, desc="iterations", disable=args.quiet, unit="it") as bar:
-        for iteration in range(1, args.epochs + 1):
-            sess.run(train_op, feed)
+    # Every few iterations, so the curves show the fast early climb. A sample is the state before that many
+    # iterations: the training figures come with the step (computed before its update), the test set's just before.
+    every = max(1, min(10, args.epochs // 20))
+
+    def record(done: int, train: tuple[float, float], test: tuple[float, float]) -> None:
+        for key, value in zip(("train_loss", "test_loss", "train_accuracy", "test_accuracy"),
+                              (train[0], test[0], train[1], test[1]), strict=True):  # fmt: skip
+            history[key].append(value)
+        history["iteration"].append(done)
+        bar.set_postfix(loss=f"{train[0]:.5f}", test_acc=f"{test[1]:.2%}")
+        if bar.disable and done % 100 == 0:
+            report(f"iteration {done:5d}  train loss {train[0]:.5f}  test acc {test[1]:.2%}", args.quiet)
+
+    with progress(total=args.epochs, desc="iterations", quiet=args.quiet, unit="it") as bar:
+        for done in range(args.epochs):
+            if done % every:
+                sess.run(train_op, feed)
+            else:
+                test = evaluate(sess, net, x_test, y_test)
+                _, *train = sess.run([train_op, net["loss"], net["accuracy"]], feed)
+                record(done, train, test)
             bar.update(1)
-            if iteration % every == 0 or iteration == args.epochs:
-                train_loss, train_acc = evaluate(sess, net, x_train, y_train)
-                test_loss, test_acc = evaluate(sess, net, x_test, y_test)
-                for key, value in (
-                    ("train_loss", train_loss),
-                    ("test_loss", test_loss),
-                    ("train_accuracy", train_acc),
-                    ("test_accuracy", test_acc),
-                ):
-                    history[key].append(value)
-                history["iteration"].append(iteration)
-                bar.set_postfix(loss=f"{train_loss:.5f}", test_acc=f"{test_acc:.2%}")
+        record(args.epochs, evaluate(sess, net, x_train, y_train), evaluate(sess, net, x_test, y_test))
     return args.epochs
 
 
@@ -198,6 +216,14 @@ def export_onnx(sess: gf.Session, net: dict, path: Path, x_test: np.ndarray, y_t
     }
 
 
+def shown_predictions(x: np.ndarray, y: np.ndarray, predictions: np.ndarray, count: int = 32) -> tuple:
+    """Up to `count` test images for the grid: the first mistakes (what a learner wants to see), then correct ones."""
+    wrong = np.flatnonzero(predictions != y)[: count * 3 // 4]
+    right = np.flatnonzero(predictions == y)[: count - len(wrong)]
+    chosen = np.concatenate([wrong, right])
+    return x[chosen], y[chosen], predictions[chosen]
+
+
 def save_pictures(sess, net, x_test, y_test, history, x_axis, out: Path | None, xlabel: str) -> list[Path]:
     predictions = sess.run(net["prediction"], {net["x"]: x_test})
     kernel = sess.run(first_kernel(net))
@@ -206,7 +232,7 @@ def save_pictures(sess, net, x_test, y_test, history, x_axis, out: Path | None, 
     name = (lambda f: None) if out is None else (lambda f: out / f)
     written = [
         plots.training_curves(history, x_axis, name("curves.png"), xlabel=xlabel) if x_axis else None,
-        plots.image_grid(x_test[:32], y_test[:32], predictions[:32], name("predictions.png")),
+        plots.image_grid(*shown_predictions(x_test, y_test, predictions), name("predictions.png")),
         plots.confusion_matrix(y_test, predictions, name("confusion.png")),
         plots.weight_tiles(kernel, name("weights.png")),
     ]

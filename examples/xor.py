@@ -7,6 +7,7 @@ accuracy, and saves a decision-boundary plot.
     python examples/xor.py                 # writes out/xor/decision_boundary.png
     python examples/xor.py --show          # opens the plot in a window instead
     python examples/xor.py --logdir out/logs/xor   # also writes TensorBoard summaries: tensorboard --logdir out/logs
+    python examples/xor.py --lr 100 --debug-nans  # a learning rate too large: the script says what went wrong
 """
 
 from __future__ import annotations
@@ -43,6 +44,26 @@ def build(seed: int) -> dict[str, gf.Node]:
     return {"X": X, "c": c, "p_output": p_output, "J": J, "accuracy": accuracy}
 
 
+def diagnose(losses: dict[int, float], lr: float) -> str | None:
+    """A hint when training went wrong: the loss (by step) is NaN or infinite, or stopped moving well above zero."""
+    steps = sorted(losses)
+    last = losses[steps[-1]]
+    if not np.isfinite(last):
+        return (
+            f"hint: the loss is {last}. A learning rate too large ({lr}) is the usual cause; rerun with --debug-nans "
+            "(gf.Session(debug_nans=True)) to stop at the first op whose output holds NaN or Inf, named."
+        )
+    since = next(s for s in steps if abs(losses[s] - last) <= 1e-6 * abs(last))
+    if last > 1.0 and steps[-1] - since >= 300:
+        return (
+            f"hint: the loss has stayed at {last:.4g} since step {since}: the weights are stuck. With a learning rate "
+            f"this large ({lr}) the first steps push the sigmoids into saturation, where their gradients vanish; try "
+            "a smaller --lr (the default is 0.03). --debug-nans (gf.Session(debug_nans=True)) stops at the first op "
+            "whose output holds NaN or Inf."
+        )
+    return None
+
+
 def main(argv: list[str] | None = None) -> dict[str, float]:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--steps", type=int, default=1000, help="gradient descent steps (default 1000)")
@@ -52,6 +73,7 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     parser.add_argument("--show", action="store_true", help="open the plot in a window instead of saving it")
     parser.add_argument("--quiet", action="store_true", help="print only the final line")
     parser.add_argument("--logdir", type=Path, help="write loss, accuracy and weight summaries and the graph here")
+    parser.add_argument("--debug-nans", action="store_true", help="stop at the first op that makes a NaN or Inf")
     args = parser.parse_args(argv)
 
     points, labels = xor.xor(seed=args.seed)
@@ -68,11 +90,14 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
                     gf.summary.histogram(var.op_name, var)
             summaries = gf.summary.merge_all()
             writer = gf.summary.FileWriter(args.logdir, gf.get_default_graph())
-        with gf.Session() as sess:
+        losses: dict[int, float] = {}
+        with gf.Session(debug_nans=args.debug_nans) as sess:
             for step in range(args.steps + 1):
-                if step % 100 == 0 and not args.quiet:
+                if step % 100 == 0:
                     loss, acc = sess.run([net["J"], net["accuracy"]], feed)
-                    print(f"step {step:5d}  loss {loss:9.4f}  accuracy {acc:6.1%}")
+                    losses[step] = float(loss)
+                    if not args.quiet:
+                        print(f"step {step:5d}  loss {loss:9.4f}  accuracy {acc:6.1%}")
                 if writer is not None and step % 10 == 0:
                     writer.add_summary(sess.run(summaries, feed), step)
                 if step < args.steps:
@@ -89,6 +114,9 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
             )
     where = "shown in a window" if path is None else f"saved to {path}"
     print(f"xor: {args.steps} steps, final loss {loss:.4f}, training accuracy {acc:.1%}; decision boundary {where}")
+    hint = diagnose(losses, args.lr)
+    if hint:
+        print(hint)
     return {"loss": float(loss), "accuracy": float(acc)}
 
 

@@ -457,3 +457,18 @@ def __dir__() -> list[str]:
     # What `dir(gf)`, `help(gf)` and tab completion show: the public API, without the internal modules (registry,
     # plan, kernels, ...) that importing the package binds here.
     return sorted({*__all__, *_NOT_STARRED, "__version__"})
+
+
+def _show_graphs_as_drawings() -> None:
+    # In Jupyter (any IPython shell), a graph or node left as a cell's last line shows as its drawing.
+    import sys
+
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None else None
+    if shell is not None:
+        from graphflow.viz import display
+
+        display.register(shell)
+
+
+_show_graphs_as_drawings()

@@ -22,7 +22,8 @@ def module(name: str) -> ModuleType:
         if e.name is not None and not e.name.startswith("tensorboard"):
             raise
         raise ImportError(
-            "graphflow's summaries and event files need the tensorboard package: pip install 'tensorboard>=2.10'"
+            "graphflow's summaries and event files need the tensorboard package, an optional extra: "
+            "pip install 'graphflow[tensorboard]' (or pip install 'tensorboard>=2.10')"
         ) from e
 
 

@@ -18,9 +18,18 @@ def flatten(fetches: Any) -> tuple[list[Any], Callable[[list[Any]], Any]]:
     """The leaves of a fetch structure, and a function that puts values back into that structure."""
     if isinstance(fetches, Node | OpView | str):
         return [fetches], _first
-    return nest.flatten(
-        fetches, (Node, OpView, str), "Fetch argument", "a graph node (or a list, tuple or dict of them)"
-    )
+    try:
+        return nest.flatten(
+            fetches, (Node, OpView, str), "Fetch argument", "a graph node (or a list, tuple or dict of them)"
+        )
+    except TypeError as e:
+        if not str(e).startswith("Fetch argument None "):
+            raise
+        raise TypeError(
+            f"{e}. A None fetch is usually what `gf.summary.merge_all()` returns when no summary op was created "
+            "before it was called: create summaries first (`gf.summary.scalar('loss', loss)`) and call merge_all "
+            "after them, or leave the None out of the fetches."
+        ) from None
 
 
 def _first(values: list[Any]) -> Any:

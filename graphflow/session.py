@@ -77,6 +77,22 @@ class Session:
         self._graph_size = -1  # nodes in the graph at the previous run, to notice a loop that keeps adding nodes
         self._growth_streak = 0
 
+    def __repr__(self) -> str:
+        state = "closed" if self._closed else f"{len(self._values)} variables set, {len(self._plans)} plans"
+        return f"<gf.Session on graph #{self.graph.serial}: {state}{', debug_nans' if self.debug_nans else ''}>"
+
+    def _repr_html_(self) -> str:
+        """In a notebook: the repr's facts as a small table."""
+        rows = {
+            "graph": f"#{self.graph.serial}, {len(self.graph._nodes)} nodes",
+            "variables with a value": len(self._values),
+            "compiled plans": len(self._plans),
+            "debug_nans": self.debug_nans,
+            "closed": self._closed,
+        }
+        cells = "".join(f"<tr><th style='text-align:left'>{k}</th><td>{v}</td></tr>" for k, v in rows.items())
+        return f"<table><caption>gf.Session</caption>{cells}</table>"
+
     # -- running -------------------------------------------------------------------------------------------------
 
     def run(self, fetches: Any, feed_dict: Mapping | None = None, options: Any = None, run_metadata: Any = None) -> Any:

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 from test_examples import assert_png, load_example
@@ -11,6 +16,7 @@ from graphflow.datasets import mnist
 
 mnist_mlp = load_example("mnist_mlp")
 tutorial_numpy = load_example("tutorial_numpy")
+ENV = {**os.environ, "MPLBACKEND": "Agg", "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
 
 
 @pytest.fixture(scope="module")
@@ -77,3 +83,21 @@ def test_tutorial_preset_runs_end_to_end(tmp_path):
                              "--out", str(tmp_path)])  # fmt: skip
     assert result["steps"] == 3
     assert_png(tmp_path / "weights.png")
+
+
+def test_output_to_a_log_has_one_line_per_epoch_and_no_redrawn_bars(tmp_path):
+    script = Path(mnist_mlp.__file__)
+    args = ["--train-subset", "500", "--epochs", "2", "--hidden", "16", "--out", str(tmp_path)]
+    out = subprocess.run([sys.executable, str(script), *args], capture_output=True, text=True, env=ENV, timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert "\r" not in out.stdout + out.stderr  # tqdm redraws its bar with carriage returns
+    epochs = [line for line in out.stdout.splitlines() if line.startswith("epoch")]
+    assert [line.split()[1] for line in epochs] == ["1", "2"]
+
+
+def test_picture_grid_shows_mistakes_first():
+    y = np.array([1, 2, 3, 4, 5])
+    predictions = np.array([1, 0, 3, 0, 5])
+    images, labels, guesses = mnist_mlp.shown_predictions(np.arange(5)[:, None], y, predictions, count=4)
+    assert labels.tolist() == [2, 4, 1, 3] and guesses.tolist() == [0, 0, 1, 3]
+    assert images.ravel().tolist() == [1, 3, 0, 2]

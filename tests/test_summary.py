@@ -383,6 +383,13 @@ def test_the_xor_example_writes_summaries_tensorboard_reads(tmp_path):
     assert [e.step for e in acc.Scalars("loss")] == [0, 10, 20]
 
 
+def python_output(code: str) -> str:
+    """What `code` prints when run by a fresh Python in the repository."""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert out.returncode == 0, out.stderr
+    return out.stdout
+
+
 def test_import_graphflow_and_building_summaries_do_not_import_tensorboard():
     code = (
         "import sys, graphflow as gf\n"
@@ -391,6 +398,27 @@ def test_import_graphflow_and_building_summaries_do_not_import_tensorboard():
         "gf.Session().run(s)\n"
         "print('tensorboard' in sys.modules)\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
-    assert out.returncode == 0, out.stderr
-    assert out.stdout.split() == ["False", "True"]
+    assert python_output(code).split() == ["False", "True"]
+
+
+def test_a_summary_without_tensorboard_names_the_extra_to_install():
+    code = (
+        "import sys, graphflow as gf\n"
+        "sys.modules['tensorboard'] = None  # as if it were not installed\n"
+        "try:\n"
+        "    gf.Session().run(gf.summary.scalar('loss', 1.0))\n"
+        "except Exception as e:  # the op's failure, naming the op, with the ImportError's message\n"
+        "    print(e)\n"
+    )
+    assert "pip install 'graphflow[tensorboard]'" in python_output(code)
+
+
+def test_fetching_merge_all_before_any_summary_says_why_it_is_none():
+    with gf.Graph().as_default():
+        merged = gf.summary.merge_all()
+        x = gf.constant(1.0)
+        with (
+            gf.Session() as sess,
+            pytest.raises(TypeError, match=r"Fetch argument None .*merge_all\(\).*create summaries first"),
+        ):
+            sess.run([merged, x])

@@ -74,7 +74,7 @@ def test_mnist_softmax_tutorial_exits_through_app_run(monkeypatch, capsys):
 
 
 def test_save_restore_model_restores_the_trained_values(monkeypatch, capsys, tmp_path):
-    model_path = str(tmp_path / "model.ckpt")
+    model_path = str(tmp_path / "run" / "model.ckpt")  # a folder that does not exist yet, as in the docstring
     args = ["--first_epochs", "1", "--second_epochs", "1", "--model_path", model_path]
     result = run_script("save_restore_model.py", *args, monkeypatch=monkeypatch)
     out = capsys.readouterr().out

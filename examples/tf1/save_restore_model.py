@@ -18,7 +18,7 @@ tf.disable_v2_behavior()
 
 parser = argparse.ArgumentParser(description="save a trained perceptron, restore it and train on")
 parser.add_argument("--data_dir", default=None, help="MNIST folder (default: the copy graphflow ships)")
-parser.add_argument("--model_path", default="/tmp/model.ckpt", help="checkpoint prefix; its folder must exist")
+parser.add_argument("--model_path", default="/tmp/model.ckpt", help="checkpoint prefix; its folder is created")
 parser.add_argument("--first_epochs", type=int, default=3, help="epochs before saving (default 3)")
 parser.add_argument("--second_epochs", type=int, default=7, help="epochs after restoring (default 7)")
 parser.add_argument("--batch_size", type=int, default=100)
@@ -32,6 +32,8 @@ learning_rate = FLAGS.learning_rate
 batch_size = FLAGS.batch_size
 display_step = 1
 model_path = FLAGS.model_path
+# Saver.save, as in TF-1, refuses a folder that does not exist; make it now rather than fail after training.
+os.makedirs(os.path.dirname(os.path.abspath(model_path)), exist_ok=True)
 
 # Network parameters
 n_hidden_1 = 256

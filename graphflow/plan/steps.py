@@ -6,6 +6,7 @@ where its result's array comes from, and which slots it frees. `print(plan)` sho
 
 from __future__ import annotations
 
+import html
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -144,6 +145,13 @@ class Plan:
 
     def __str__(self) -> str:
         return "\n".join(describe(self))
+
+    def __repr__(self) -> str:  # a dataclass's generated repr would dump every field
+        return f"<gf.Plan: {len(self.fetch_slots)} fetches, {len(self.feeds)} feeds, {len(self.steps)} steps>"
+
+    def _repr_html_(self) -> str:
+        """In a notebook: the printed plan, monospaced, as it is meant to be read line by line."""
+        return f"<pre style='font-size:90%'>{html.escape(str(self))}</pre>"
 
 
 def describe(plan: Plan) -> list[str]:

@@ -244,6 +244,7 @@ def _merge(nx: Any, G: Any, group: dict[str, str | None]) -> tuple[Any, dict[str
             index=min(G.nodes[n].get("index", 0) for n in ns),
             members=len(ns),
             variables=sum(G.nodes[n].get("kind") == "variable" for n in ns),
+            **{k: out[k] for k in ("run_value", "run_grad") if k in out},  # a drawing's values, see viz.values
         )
     for u, v, data in G.edges(data=True):
         src = u if group[u] is None else keys[group[u]]

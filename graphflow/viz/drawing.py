@@ -15,7 +15,9 @@ import os
 from collections.abc import Hashable, Iterable
 from typing import Any
 
+from graphflow.viz.convert import collapse_scopes as collapse
 from graphflow.viz.convert import prepare
+from graphflow.viz.labels import DETAIL_SIZE, _box_size, _lines, _text_width
 from graphflow.viz.layout import Layout, layout
 
 STYLES: dict[str, dict[str, Any]] = {
@@ -29,78 +31,12 @@ GRADIENT = {"face": "#fde4e1", "edge": "#c62828", "linestyle": (0, (3.5, 2.0)), 
 EDGE_COLOR = "#607d8b"
 GRADIENT_EDGE_COLOR = "#d84c3e"
 READ_EDGE_COLOR = "#e8a49c"  # a gradient op reading a forward value
+# Past this many nodes a drawing collapses each top-level name scope into one box unless told otherwise.
+COLLAPSE_ABOVE = 60
 
-TITLE_SIZE = 9.0  # points
-DETAIL_SIZE = 7.5
-PAD_X, PAD_Y = 0.09, 0.05  # inches around the text
 MARGIN = 0.2
 # Labels are shown as written: a "$" in a name or title is not the start of matplotlib's math text.
 LITERAL = {"parse_math": False}
-
-
-@functools.lru_cache(maxsize=4096)
-def _text_width(text: str, size: float, bold: bool) -> float:
-    """Width of `text` in inches at `size` points, measured from the glyph outlines (no renderer needed)."""
-    from matplotlib.font_manager import FontProperties
-    from matplotlib.textpath import TextPath
-
-    if not text:
-        return 0.0
-    literal = text.replace("$", r"\$")  # TextPath has no parse_math switch; an escaped "$" is measured as itself
-    path = TextPath((0, 0), literal, size=size, prop=FontProperties(weight="bold" if bold else "normal"))
-    return max(path.get_extents().width, 0.0) / 72.0 + 0.02
-
-
-def _shorten(text: str, limit: int = 30) -> str:
-    """Cuts the middle out of a long name, keeping its start and its end (`SoftmaxCros…WithLogits_grad`)."""
-    if len(text) <= limit:
-        return text
-    head = (limit - 1) // 2
-    return text[:head] + "…" + text[len(text) - (limit - 1 - head) :]
-
-
-def _lines(data: dict[str, Any], names: bool, context: bool = True) -> list[tuple[str, float, bool, str]]:
-    """The label: (text, size in points, bold, colour) per line; `context` adds an operation's scope above it."""
-    kind, op, name, shape = data.get("kind", "operation"), data.get("op", ""), data.get("name", ""), data.get("shape")
-    grey = "#455a64"
-    if kind == "scope":
-        members = data.get("members", 0)
-        variables = data.get("variables", 0)
-        detail = f"{members} nodes" + (f", {variables} variables" if variables else "")
-        out = [(name, TITLE_SIZE + 1, True, "black"), (detail, DETAIL_SIZE, False, grey)]
-        if shape and shape != "<unknown>":
-            out.append((f"out {shape}", DETAIL_SIZE, False, grey))
-        return out
-    if kind in ("placeholder", "variable"):
-        title = _shorten(name)
-    elif kind == "constant":
-        title = data.get("value") or "Const"
-    else:
-        title = op
-    out = []
-    context = data.get("scope", "") if context or data.get("gradient") else ""
-    if names and kind in ("operation", "constant"):
-        out.append((_shorten(name, 36), DETAIL_SIZE - 0.5, False, grey))
-    elif context and kind in ("operation", "constant"):
-        parts = context.split("/")
-        if data.get("gradient") and len(parts) > 1:
-            parts = parts[1:]  # inside `gradients/`, the differentiated op's scope says what this part computes
-        out.append((_shorten("/".join(parts), 26), DETAIL_SIZE - 0.5, False, grey))
-    out.append((title, TITLE_SIZE, True, "black"))
-    if shape and not (kind == "constant" and shape == "[]") and shape != "<unknown>":
-        out.append((shape, DETAIL_SIZE, False, grey))
-    return out
-
-
-def _box_size(kind: str, lines: list[tuple[str, float, bool, str]]) -> tuple[float, float]:
-    width = max(_text_width(t, s, b) for t, s, b, _ in lines)
-    height = sum(s * 1.22 / 72 for _, s, _, _ in lines)
-    width, height = width + 2 * PAD_X, height + 2 * PAD_Y
-    if kind == "ellipse":
-        width, height = width * 1.3, height * 1.25
-    elif kind == "pill":
-        width += height * 0.5
-    return max(width, 0.45), max(height, 0.3)
 
 
 def _inset(shape: str, w: float, h: float, offset: float, lr: bool) -> float:
@@ -123,7 +59,7 @@ def draw_graph(
     path: str | os.PathLike | None = None,
     ax: Any = None,
     show_gradients: bool = True,
-    collapse_scopes: bool | Iterable[str] = False,
+    collapse_scopes: bool | Iterable[str] | None = None,
     direction: str = "LR",
     show_initializers: bool | None = None,
     names: bool = False,
@@ -131,6 +67,9 @@ def draw_graph(
     title: str | None = None,
     dpi: float = 100,
     show: bool = False,
+    session: Any = None,
+    feed_dict: Any = None,
+    loss: Any = None,
 ) -> Any:
     """Draws a graph in a layered layout; saves it, draws it on `ax`, or returns a figure for Jupyter.
 
@@ -142,7 +81,8 @@ def draw_graph(
         ax: a matplotlib axis to draw on instead of a new figure; the drawing is scaled to fit it.
         show_gradients: False hides the gradient and optimizer nodes (see `gradient_nodes`).
         collapse_scopes: True draws each top-level name scope (`dense`, `dense_1`, `gradients`, `Adam`) as one
-            box; or the names of the scopes to collapse.
+            box; or the names of the scopes to collapse. None (the default) collapses them when more than
+            `COLLAPSE_ABOVE` (60) nodes would be drawn, so a large network stays legible.
         direction: "LR" (data flows left to right) or "TB" (top to bottom).
         show_initializers: draw the nodes that only initialise variables (see `initializer_nodes`). By default
             they are hidden when drawing a whole graph and shown when drawing fetches.
@@ -151,6 +91,14 @@ def draw_graph(
         title: text above the graph.
         dpi: resolution of PNG output (and of the figure in Jupyter).
         show: call `matplotlib.pyplot.show()` at the end (opens a window in a script).
+        session: run the drawn nodes in this `gf.Session` (with `feed_dict`) and write each one's value under its
+            label: the numbers when there are at most four, else shape, mean and standard deviation. Ops that change
+            variables are not run, so drawing changes nothing.
+        feed_dict: the feeds for that run.
+        loss: a scalar node: each node also shows d loss / d node ("grad"), as micrograd's drawing does. When a
+            single scalar node is drawn with a session, it is the loss by default; `loss=False` turns that off.
+            The gradient nodes this needs are added to the graph once (under the scope `draw_graph_gradients`)
+            and left out of later drawings.
 
     Returns:
         The `ax` given, else the matplotlib `Figure` (it displays inline in Jupyter).
@@ -159,7 +107,18 @@ def draw_graph(
         ImportError: networkx or matplotlib is not installed.
         ValueError: unknown `direction` or file extension.
     """
-    G = prepare(graph_or_fetches, show_gradients, show_initializers, collapse_scopes)
+    from graphflow.viz import values
+
+    G = values.hide_drawing_gradients(prepare(graph_or_fetches, show_gradients, show_initializers, False))
+    if session is not None:
+        if loss is None and getattr(graph_or_fetches, "shape", None) == ():
+            loss = graph_or_fetches
+        graph = session.graph
+        values.annotate(G, values.run_values(graph, list(G.nodes), session, feed_dict, None if loss is False else loss))
+    if collapse_scopes is None:
+        collapse_scopes = G.number_of_nodes() > COLLAPSE_ABOVE
+    if collapse_scopes:
+        G = collapse(G, collapse_scopes)
     labels, shapes, sizes = {}, {}, {}
     for n, data in G.nodes(data=True):
         style = STYLES.get(data.get("kind", "operation"), STYLES["operation"])
@@ -170,9 +129,13 @@ def draw_graph(
 
     kinds = [k for k in STYLES if any(d.get("kind") == k for _, d in G.nodes(data=True))]
     has_gradient = any(d.get("gradient") for _, d in G.nodes(data=True))
-    header = (0.42 if legend and kinds else 0.0) + (0.3 if title else 0.0)
-    # A small graph still gets room for the legend; an empty one a blank figure.
-    width, height = max(lay.width, 2.5 if ax is None else 0.5), max(lay.height, 0.4)
+    entries = _legend_entries(kinds, has_gradient) if legend else []
+    # A small graph still gets room for the legend (its widest entry at least); an empty one a blank figure.
+    widest = max((_entry_width(text) for text, _ in entries), default=0.0)
+    width, height = max(lay.width, 2.5 if ax is None else 0.5, widest), max(lay.height, 0.4)
+    rows = _legend_rows(entries, width) if ax is None else [entries]
+    legend_h = (0.42 + 0.3 * (len(rows) - 1)) if entries else 0.0
+    header = legend_h + (0.3 if title else 0.0)
     fig_w, fig_h = width + 2 * MARGIN, height + 2 * MARGIN + header
 
     if ax is None:
@@ -194,16 +157,17 @@ def draw_graph(
     for n, data in G.nodes(data=True):
         _draw_node(target, data, lay.pos[n], sizes[n], shapes[n], labels[n], scale)
 
-    if legend and kinds:
+    if entries:
         if ax is None:
             bottom = height + 2 * MARGIN
-            key_ax = fig.add_axes((0, bottom / fig_h, 1, 0.42 / fig_h))
+            key_ax = fig.add_axes((0, bottom / fig_h, 1, legend_h / fig_h))
             key_ax.set_xlim(0, fig_w)
-            key_ax.set_ylim(0, 0.42)
+            key_ax.set_ylim(0, legend_h)
             key_ax.axis("off")
-            _draw_legend(key_ax, kinds, has_gradient, MARGIN, 0.18, 1.0)
+            for k, row in enumerate(rows):
+                _draw_legend(key_ax, row, MARGIN, legend_h - 0.24 - 0.3 * k, 1.0)
         else:
-            _draw_legend(target, kinds, has_gradient, 0.0, height + header - 0.21, scale)
+            _draw_legend(target, entries, 0.0, height + header - 0.21, scale)
     if title:
         if ax is None:
             place = (MARGIN / fig_w, 1 - 0.08 / fig_h)
@@ -381,15 +345,37 @@ def _draw_edges(ax: Any, G: Any, lay: Layout, shapes: dict[Hashable, str], scale
             )
 
 
-def _draw_legend(ax: Any, kinds: list[str], gradient: bool, x: float, y: float, scale: float) -> None:
-    """A row of sample boxes with their meaning; sizes in data units (inches), text scaled by `scale`."""
-    entries = [(k, {"kind": k}) for k in kinds]
+def _legend_entries(kinds: list[str], gradient: bool) -> list[tuple[str, dict[str, Any]]]:
+    """(text, node data to style the sample box) for each kind of node drawn."""
+    entries = [(STYLES[k]["title"], {"kind": k}) for k in kinds]
     if gradient:
-        entries.append(("gradient", {"kind": "operation", "gradient": True}))
-    for key, data in entries:
-        text = GRADIENT["title"] if key == "gradient" else STYLES[key]["title"]
+        entries.append((GRADIENT["title"], {"kind": "operation", "gradient": True}))
+    return entries
+
+
+def _entry_width(text: str) -> float:
+    return 0.34 + 0.06 + _text_width(text, 8, False) + 0.25
+
+
+def _legend_rows(entries: list, width: float) -> list[list]:
+    """The entries in rows no wider than `width` inches, so the key is never cut off by a narrow figure."""
+    rows: list[list] = [[]]
+    used = 0.0
+    for entry in entries:
+        w = _entry_width(entry[0])
+        if rows[-1] and used + w - 0.25 > width:
+            rows.append([])
+            used = 0.0
+        rows[-1].append(entry)
+        used += w
+    return rows
+
+
+def _draw_legend(ax: Any, entries: list, x: float, y: float, scale: float) -> None:
+    """A row of sample boxes with their meaning; sizes in data units (inches), text scaled by `scale`."""
+    for text, data in entries:
         shape = STYLES[data["kind"]]["shape"]
         w, h = 0.34, 0.2
         ax.add_patch(_patch(shape, (x + w / 2, y), (w, h), _style(data), scale))
         ax.text(x + w + 0.06, y, text, fontsize=8 * scale, va="center", ha="left", color="#263238", **LITERAL)
-        x += w + 0.06 + _text_width(text, 8, False) + 0.25
+        x += _entry_width(text)

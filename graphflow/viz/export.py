@@ -11,7 +11,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from graphflow.viz.convert import as_networkx, prepare, require_networkx, top_scope
-from graphflow.viz.drawing import EDGE_COLOR, GRADIENT, GRADIENT_EDGE_COLOR, STYLES, _lines
+from graphflow.viz.drawing import EDGE_COLOR, GRADIENT, GRADIENT_EDGE_COLOR, STYLES
+from graphflow.viz.labels import _lines
 
 _DOT_SHAPES = {
     "placeholder": ("oval", "filled"),

@@ -8,7 +8,7 @@ returns the path written, if any.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -56,7 +56,7 @@ def decision_boundary(
     lo, hi = points.min(axis=0) - margin, points.max(axis=0) + margin
     xs, ys = np.meshgrid(np.linspace(lo[0], hi[0], 200), np.linspace(lo[1], hi[1], 200))
     p_blue = predict(np.column_stack([xs.ravel(), ys.ravel()]))[:, 1].reshape(xs.shape)
-    fig, ax = _subplots(path, 1, 1, figsize=(5.5, 5))
+    fig, ax = _subplots(path, 1, 1, figsize=(6.2, 5.6))
     ax.contourf(xs, ys, p_blue, levels=np.linspace(0, 1, 11), cmap="RdBu", alpha=0.35)
     ax.contour(xs, ys, p_blue, levels=[0.5], colors="k", linewidths=1)
     for label, colour in enumerate(RED_BLUE):
@@ -64,7 +64,24 @@ def decision_boundary(
         ax.scatter(points[chosen, 0], points[chosen, 1], c=colour, edgecolors="k", linewidths=0.5, s=30)
     ax.set(title=title, xlabel="$x_1$", ylabel="$x_2$")
     ax.set_aspect("equal")
+    _boundary_key(fig, ax)
     return _finish(fig, path)
+
+
+def _boundary_key(fig: Any, ax: Any) -> None:
+    """What the colours mean: the classes' markers, the boundary line and the shading's probability scale."""
+    from matplotlib.cm import ScalarMappable
+    from matplotlib.colors import Normalize
+    from matplotlib.lines import Line2D
+
+    handles = [
+        Line2D([], [], marker="o", linestyle="", markerfacecolor=c, markeredgecolor="k", label=f"class {i} ({c})")
+        for i, c in enumerate(RED_BLUE)
+    ]
+    handles.append(Line2D([], [], color="k", linewidth=1, label="boundary: P(blue) = 0.5"))
+    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=3, fontsize=8, frameon=False)
+    shading = ScalarMappable(Normalize(0, 1), cmap="RdBu")
+    fig.colorbar(shading, ax=ax, alpha=0.35, fraction=0.046, pad=0.04, label="P(blue), the network's output")
 
 
 def training_curves(
@@ -79,19 +96,31 @@ def training_curves(
     fig, (loss_ax, acc_ax) = _subplots(path, 1, 2, figsize=(10, 4))
     for key, values in history.items():
         ax = loss_ax if key.endswith("loss") else acc_ax
-        ax.plot(x[: len(values)], values, label=key.replace("_", " "))
+        final = f" ({values[-1]:.2%})" if key.endswith("accuracy") and len(values) else ""
+        ax.plot(x[: len(values)], values, label=key.replace("_", " ") + final, marker="." if len(values) < 30 else None)
     loss_ax.set(title="loss", xlabel=xlabel)
-    acc_ax.set(title="accuracy", xlabel=xlabel, ylim=(0, 1))
+    acc_ax.set(title="accuracy", xlabel=xlabel, ylim=accuracy_limits(v for k, v in history.items() if "accuracy" in k))
     for ax in (loss_ax, acc_ax):
         ax.grid(alpha=0.3)
         ax.legend()
     return _finish(fig, path)
 
 
+def accuracy_limits(series: Iterable[Sequence[float]]) -> tuple[float, float]:
+    """The accuracy axis zoomed onto the last three quarters of training, where the curves differ by a few
+    percent; the steep start leaves the frame."""
+    tails = [np.asarray(v, float)[len(v) // 4 :] for v in series if len(v)]
+    if not tails:
+        return 0.0, 1.0
+    lo, hi = min(t.min() for t in tails), max(t.max() for t in tails)
+    pad = max((hi - lo) * 0.15, 0.005)
+    return max(0.0, lo - pad), min(1.0, hi + pad)
+
+
 def image_grid(
     images: np.ndarray, labels: np.ndarray, predictions: np.ndarray, path: Path | str | None = None, columns: int = 8
 ) -> Path | None:
-    """Images (n, 28, 28) with their true and predicted labels; mistakes are titled in red."""
+    """Images (n, 28, 28) titled "true → predicted"; mistakes in red."""
     rows = int(np.ceil(len(images) / columns))
     fig, axes = _subplots(path, rows, columns, figsize=(1.4 * columns, 1.6 * rows))
     for ax, image, label, guess in zip(np.ravel(axes), images, labels, predictions, strict=False):
