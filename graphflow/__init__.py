@@ -322,7 +322,7 @@ def placeholder(dtype=None, shape=None, name=None) -> Placeholder:
     Returns:
         The placeholder node; a run that needs it must feed it (`feed_dict={x: value}`).
 
-    Example:
+    Examples:
         >>> x = gf.placeholder(gf.float32, [None, 2], name="x")
         >>> gf.Session().run(x * 2.0, {x: [[1.0, 2.0]]})
         array([[2., 4.]], dtype=float32)
@@ -341,7 +341,7 @@ def global_variables(scope: str | None = None) -> list[Variable]:
     Returns:
         A list of `gf.Variable`.
 
-    Example:
+    Examples:
         >>> with gf.Graph().as_default():
         ...     w = gf.Variable(1.0, name="w")
         ...     [v.op_name for v in gf.global_variables()]
@@ -359,7 +359,7 @@ def trainable_variables(scope: str | None = None) -> list[Variable]:
     Returns:
         A list of `gf.Variable` created with `trainable=True` (the default).
 
-    Example:
+    Examples:
         >>> with gf.Graph().as_default():
         ...     w, step = gf.Variable(1.0, name="w"), gf.Variable(0, trainable=False, name="step")
         ...     [v.op_name for v in gf.trainable_variables()]
@@ -382,7 +382,7 @@ def variables_initializer(var_list, name: str = "init") -> Operation:
     Returns:
         An operation; fetching it gives None.
 
-    Example:
+    Examples:
         >>> v = gf.Variable(1.0)
         >>> gf.Session().run(gf.variables_initializer([v])) is None
         True
@@ -400,7 +400,7 @@ def global_variables_initializer() -> Operation:
     Returns:
         An operation; fetching it gives None.
 
-    Example:
+    Examples:
         >>> v = gf.Variable(1.0)
         >>> gf.Session().run(gf.global_variables_initializer()) is None
         True
@@ -418,7 +418,7 @@ def get_collection(key: str, scope: str | None = None) -> list:
     Returns:
         A list (empty when the collection does not exist), in the order the values were added.
 
-    Example:
+    Examples:
         >>> with gf.Graph().as_default():
         ...     gf.add_to_collection("outputs", gf.constant(1.0, name="c"))
         ...     [x.op_name for x in gf.get_collection("outputs")]
@@ -437,7 +437,7 @@ def add_to_collection(name: str, value) -> None:
     Returns:
         None.
 
-    Example:
+    Examples:
         >>> gf.add_to_collection("my_losses", gf.constant(0.5))
     """
     get_default_graph().add_to_collection(name, value)

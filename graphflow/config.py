@@ -36,7 +36,7 @@ class ConfigProto:
     Raises:
         ValueError: a field TF-1's ConfigProto does not have.
 
-    Example:
+    Examples:
         >>> sess = gf.Session(config=gf.ConfigProto(intra_op_parallelism_threads=1))  # one BLAS thread
     """
 

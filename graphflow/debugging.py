@@ -30,7 +30,7 @@ def check_numerics(tensor: Any, message: str, name: str | None = None) -> Node:
 
     Gradient: d tensor = g, checked the same way.
 
-    Example:
+    Examples:
         >>> y = gf.check_numerics(gf.constant([1.0, 2.0]), "y is bad")
         >>> gf.Session().run(y)
         array([1., 2.], dtype=float32)

@@ -43,7 +43,7 @@ def as_dtype(type_value: Any) -> np.dtype | None:
     Raises:
         TypeError: `type_value` names no numeric type graphflow supports.
 
-    Example:
+    Examples:
         >>> gf.as_dtype("double")
         dtype('float64')
     """

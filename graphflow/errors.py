@@ -37,7 +37,7 @@ def defined_at(node: Any) -> str:
     Returns:
         `"file:line in function: source line"`, or "" when the node was built by graphflow itself.
 
-    Example:
+    Examples:
         >>> y = gf.constant(1.0) + 1.0
         >>> gf.errors.defined_at(y).startswith("<doctest")
         True

@@ -84,7 +84,7 @@ def gradients(
     Returns:
         One gradient node per x, shaped like x, or None where x does not reach any y through float values.
 
-    Example:
+    Examples:
         >>> x = gf.constant(3.0)
         >>> print(gf.Session().run(gf.gradients(x * x, x)[0]))
         6.0

@@ -312,7 +312,7 @@ def get_default_graph() -> Graph:
     Returns:
         A `gf.Graph`.
 
-    Example:
+    Examples:
         >>> with gf.Graph().as_default() as g:
         ...     gf.get_default_graph() is g
         True
@@ -327,7 +327,7 @@ def reset_default_graph() -> None:
     Returns:
         None.
 
-    Example:
+    Examples:
         >>> gf.reset_default_graph()
         >>> len(gf.get_default_graph().get_operations())
         0
@@ -346,7 +346,7 @@ def control_dependencies(control_inputs: Iterable[Any] | None) -> contextlib.Abs
     Returns:
         A context manager; see `Graph.control_dependencies`.
 
-    Example:
+    Examples:
         >>> v = gf.Variable(1.0)
         >>> with gf.control_dependencies([gf.assign_add(v, 1.0)]):
         ...     read = gf.identity(v)
@@ -369,7 +369,7 @@ def name_scope(
     Returns:
         A context manager whose value is the scope's full name followed by `/`.
 
-    Example:
+    Examples:
         >>> with gf.Graph().as_default(), gf.name_scope("layer1"):
         ...     gf.constant(1.0, name="w").op_name
         'layer1/w'
@@ -417,7 +417,7 @@ def topo_order(
     Returns:
         A list of nodes, inputs before the nodes that read them.
 
-    Example:
+    Examples:
         >>> x = gf.constant(1.0, name="x")
         >>> [n.op_name for n in gf.topo_order([gf.square(x, name="y")])]
         ['x', 'y']

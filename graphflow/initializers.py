@@ -50,7 +50,7 @@ _TRUNCATED_STDDEV = 0.87962566103423978
 class Initializer:
     """Base class of initializers: `init(shape, dtype=None)` returns a node that produces the initial value.
 
-    Example:
+    Examples:
         >>> init = gf.initializers.constant(0.5)
         >>> gf.Session().run(init([2]))
         array([0.5, 0.5], dtype=float32)

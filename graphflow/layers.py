@@ -100,7 +100,7 @@ def dropout(
     Returns:
         A tensor of `inputs`' shape.
 
-    Example:
+    Examples:
         >>> y = gf.layers.dropout(gf.ones([3]), rate=0.5, training=False)
         >>> gf.Session().run(y)
         array([1., 1., 1.], dtype=float32)

@@ -67,7 +67,7 @@ def compute_weighted_loss(
     Raises:
         ValueError: an unknown `reduction`.
 
-    Example:
+    Examples:
         >>> loss = gf.losses.compute_weighted_loss(gf.constant([1.0, 3.0]), weights=[1.0, 0.0])
         >>> print(gf.Session().run(loss))
         1.0
@@ -120,7 +120,7 @@ def mean_squared_error(
 
     Gradient: d predictions = 2 (predictions - labels) g / n, n the count the reduction divides by.
 
-    Example:
+    Examples:
         >>> loss = gf.losses.mean_squared_error([1.0, 2.0], gf.constant([1.0, 4.0]))
         >>> print(gf.Session().run(loss))
         2.0
@@ -159,7 +159,7 @@ def softmax_cross_entropy(
 
     Gradient: d logits = (softmax(logits) - labels) g / n per row.
 
-    Example:
+    Examples:
         >>> loss = gf.losses.softmax_cross_entropy([[0.0, 1.0]], gf.zeros([1, 2]))
         >>> print(gf.Session().run(loss))
         0.6931472
@@ -201,7 +201,7 @@ def sigmoid_cross_entropy(
 
     Gradient: d logits = (sigmoid(logits) - labels) g / n.
 
-    Example:
+    Examples:
         >>> loss = gf.losses.sigmoid_cross_entropy([[1.0]], gf.zeros([1, 1]))
         >>> print(gf.Session().run(loss))
         0.6931472
@@ -236,7 +236,7 @@ def sparse_softmax_cross_entropy(
 
     Gradient: d logits = (softmax(logits) - one_hot(labels)) g / n per row.
 
-    Example:
+    Examples:
         >>> loss = gf.losses.sparse_softmax_cross_entropy([1], gf.zeros([1, 2]))
         >>> print(gf.Session().run(loss))
         0.6931472
@@ -254,7 +254,7 @@ def get_losses(scope: str | None = None, loss_collection: str = LOSSES) -> list[
     Returns:
         A list of nodes, in the order they were built.
 
-    Example:
+    Examples:
         >>> with gf.Graph().as_default():
         ...     _ = gf.losses.mean_squared_error([1.0], gf.constant([2.0]))
         ...     len(gf.losses.get_losses())
@@ -279,7 +279,7 @@ def get_total_loss(add_regularization_losses: bool = True, name: str = "total_lo
     Raises:
         ValueError: no losses have been built.
 
-    Example:
+    Examples:
         >>> with gf.Graph().as_default():
         ...     _ = gf.losses.mean_squared_error([1.0], gf.constant([3.0]))
         ...     print(gf.Session().run(gf.losses.get_total_loss()))

@@ -73,7 +73,7 @@ def softmax_cross_entropy_with_logits_v2(
 
     Gradient: d logits = g (softmax(logits) - labels); d labels = -g log_softmax(logits).
 
-    Example:
+    Examples:
         >>> xent = gf.nn.softmax_cross_entropy_with_logits_v2(labels=[[0.0, 1.0]], logits=[[0.0, 0.0]])
         >>> gf.Session().run(xent)
         array([0.6931472], dtype=float32)
@@ -110,7 +110,7 @@ def softmax_cross_entropy_with_logits(
 
     Gradient: d logits = g (softmax(logits) - labels); none for labels.
 
-    Example:
+    Examples:
         >>> xent = gf.nn.softmax_cross_entropy_with_logits(labels=[[0.0, 1.0]], logits=[[0.0, 0.0]])
         >>> gf.Session().run(xent)
         array([0.6931472], dtype=float32)
@@ -140,7 +140,7 @@ def sparse_softmax_cross_entropy_with_logits(
 
     Gradient: d logits = g (softmax(logits) - one_hot(labels)); none for labels.
 
-    Example:
+    Examples:
         >>> xent = gf.nn.sparse_softmax_cross_entropy_with_logits(labels=[1], logits=gf.zeros([1, 2]))
         >>> gf.Session().run(xent)
         array([0.6931472], dtype=float32)
@@ -166,7 +166,7 @@ def bias_add(value: Any, bias: Any, data_format: str | None = None, name: str | 
 
     Gradient: d value = g; d bias = g summed over every axis but the last.
 
-    Example:
+    Examples:
         >>> y = gf.nn.bias_add(gf.zeros([2, 3]), [1.0, 2.0, 3.0])
         >>> gf.Session().run(y)[1]
         array([1., 2., 3.], dtype=float32)
@@ -191,7 +191,7 @@ def l2_loss(t: Any, name: str | None = None) -> Node:
 
     Gradient: d t = g t.
 
-    Example:
+    Examples:
         >>> print(gf.Session().run(gf.nn.l2_loss(gf.constant([1.0, 2.0]))))
         2.5
     """
@@ -219,7 +219,7 @@ def sigmoid_cross_entropy_with_logits(*, labels: Any = None, logits: Any = None,
 
     Gradient: d logits = g (sigmoid(x) - z); d labels = -g x.
 
-    Example:
+    Examples:
         >>> loss = gf.nn.sigmoid_cross_entropy_with_logits(labels=[1.0], logits=[0.0])
         >>> gf.Session().run(loss)
         array([0.6931472], dtype=float32)
@@ -253,7 +253,7 @@ def l2_normalize(x: Any, axis: Any = None, epsilon: float = 1e-12, name: str | N
 
     Gradient: through its elementwise ops (x rsqrt(max(sum x², epsilon))).
 
-    Example:
+    Examples:
         >>> gf.Session().run(gf.nn.l2_normalize(gf.constant([3.0, 4.0])))
         array([0.6, 0.8], dtype=float32)
     """
@@ -284,7 +284,7 @@ def moments(
 
     Gradient: through reduce_mean and squared_difference.
 
-    Example:
+    Examples:
         >>> mean, var = gf.nn.moments(gf.constant([1.0, 3.0]), axes=[0])
         >>> print(*gf.Session().run([mean, var]))
         2.0 1.0
@@ -328,7 +328,7 @@ def batch_normalization(
 
     Gradient: through its elementwise ops, into x, mean, variance, offset and scale.
 
-    Example:
+    Examples:
         >>> y = gf.nn.batch_normalization(gf.constant([1.0, 3.0]), 2.0, 1.0, None, None, 0.0)
         >>> gf.Session().run(y)
         array([-1.,  1.], dtype=float32)
@@ -377,7 +377,7 @@ def dropout(
 
     Gradient: d x = g mask / keep_prob, with the run's mask.
 
-    Example:
+    Examples:
         >>> y = gf.nn.dropout(gf.ones([4]), keep_prob=0.5, seed=1)
         >>> sorted(set(gf.Session().run(y).tolist())) in ([0.0, 2.0], [0.0], [2.0])
         True

@@ -135,7 +135,7 @@ def defop(name: str, **options: Any) -> Callable[[Callable[..., Any]], OpDef]:
     Raises:
         ValueError: `name` is already registered.
 
-    Example:
+    Examples:
         `@gf.defop("MyCube")` over `def cube_op(x): return x**3`, then `@cube_op.defgrad` over
         `def _cube_grad(op, g): return (g * 3.0 * gf.square(op.inputs[0]),)`; `cube_op(x)` builds a node.
     """
@@ -320,7 +320,7 @@ def constant(
         TypeError: a value that is not numeric, or floats for an integer dtype.
         ValueError: a value that cannot fill `shape`.
 
-    Example:
+    Examples:
         >>> gf.Session().run(gf.constant(0.5, shape=[2]))
         array([0.5, 0.5], dtype=float32)
     """
@@ -402,7 +402,7 @@ def as_node(
     Returns:
         A node.
 
-    Example:
+    Examples:
         >>> gf.convert_to_tensor([1, 2], preferred_dtype=gf.float64).dtype
         dtype('float64')
     """

@@ -323,7 +323,7 @@ def get_default_session() -> Session | None:
     Returns:
         A `gf.Session`, or None.
 
-    Example:
+    Examples:
         >>> with gf.Session() as sess:
         ...     gf.get_default_session() is sess
         True

@@ -42,7 +42,7 @@ def set_verbosity(v: int) -> None:
     Returns:
         None.
 
-    Example:
+    Examples:
         >>> gf.logging.set_verbosity(gf.logging.ERROR)
     """
     _logger.setLevel(v)

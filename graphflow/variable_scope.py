@@ -24,6 +24,9 @@ from graphflow.variables import Variable
 
 
 class _AutoReuse:
+    """`reuse=gf.AUTO_REUSE` in `variable_scope` or `get_variable`: create a variable the first time its name is
+    asked for, and share it every later time (TF-1 `tf.AUTO_REUSE`)."""
+
     def __repr__(self) -> str:
         return "gf.AUTO_REUSE"
 
@@ -69,7 +72,7 @@ def get_variable_scope() -> VariableScope:
     Returns:
         A `gf.VariableScope`: its `name`, `reuse`, `initializer`, and `reuse_variables()`.
 
-    Example:
+    Examples:
         >>> with gf.Graph().as_default(), gf.variable_scope("layer"):
         ...     gf.get_variable_scope().name
         'layer'
@@ -190,7 +193,7 @@ def get_variable(
     Returns:
         The `gf.Variable`, new or found.
 
-    Example:
+    Examples:
         >>> with gf.Graph().as_default(), gf.variable_scope("layer"):
         ...     gf.get_variable("w", [2, 3]).op_name
         'layer/w'

@@ -51,7 +51,7 @@ class Variable(Node):
         NotImplementedError: `validate_shape=False`, `variable_def`, `import_scope` or `constraint`.
         ValueError: no initial value, or one whose shape does not fit `shape`.
 
-    Example:
+    Examples:
         >>> w = gf.Variable(gf.zeros([2]), name="w")
         >>> gf.Session().run(gf.assign_add(w, [1.0, 2.0]))
         array([1., 2.], dtype=float32)

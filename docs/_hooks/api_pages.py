@@ -96,9 +96,28 @@ def page(module_name: str, title: str, found: Callable[[str], bool]) -> tuple[st
         cell = doc.replace("|", "\\|")
         lines.append(f"| [`{name}`](#{module_name}.{name}) | {cell} |")
     lines.append("")
+    pages = {module: slug for module, _, slug in NAMESPACES}
     for name in names:
         path = f"{module_name}.{name}"
-        if found(path):
+        value = getattr(module, name, None)
+        home = getattr(value, "__module__", None)
+        if inspect.ismodule(value) and value.__name__ in pages:  # a namespace with a page of its own
+            lines += [
+                f"## `{name}` {{ #{path} }}",
+                "",
+                f"The namespace [`{value.__name__}`]({pages[value.__name__]}.md).",
+                "",
+            ]
+        elif home in pages and home != module_name and inspect.isclass(value) | inspect.isfunction(value):
+            # documented on its own namespace's page: one primary entry per object, so cross-references resolve
+            there = name if name in public_names(importlib.import_module(home)) else value.__name__
+            lines += [
+                f"## `{name}` {{ #{path} }}",
+                "",
+                f"The same as [`{home}.{there}`]({pages[home]}.md#{home}.{there}).",
+                "",
+            ]
+        elif found(path):
             lines += [f"::: {path}", "    options:", "      heading_level: 2", ""]
         else:  # a constant griffe cannot see: its value is its documentation
             lines += [f"## `{name}` {{ #{path} }}", "", f"`{path} = {getattr(module, name, None)!r}`", ""]
@@ -113,6 +132,7 @@ MIRRORED = {
     "examples/tf1/README.md": "examples/tf1/README.md",
     "benchmarks/README.md": "benchmarks/README.md",
     "benchmarks/RESULTS.md": "benchmarks/RESULTS.md",
+    "benchmarks/RESULTS-busy.md": "benchmarks/RESULTS-busy.md",
 }
 LINK = re.compile(r"(\]\()([^)\s#]+)((?:#[^)\s]*)?\))")
 

@@ -62,7 +62,7 @@ def xor(n_per_cluster: int = 25, std: float = 0.2, seed: int | None = DEFAULT_SE
     Returns:
         points of shape (4 * n_per_cluster, 2) and their labels, as from `clusters`.
 
-    Example:
+    Examples:
         >>> points, labels = gf.datasets.xor.xor()
         >>> points.shape, labels[:2]
         ((100, 2), array([0, 0]))
@@ -83,7 +83,7 @@ def separable(
     Returns:
         points of shape (2 * n_per_cluster, 2) and their labels, as from `clusters`.
 
-    Example:
+    Examples:
         >>> points, labels = gf.datasets.xor.separable()
         >>> points.shape, labels[:2]
         ((100, 2), array([0, 0]))

@@ -45,7 +45,7 @@ def sigmoid(x: Any, name: str | None = None) -> Node:
 
     Gradient: dx = g y (1 - y), with y the output.
 
-    Example:
+    Examples:
         >>> y = gf.sigmoid(gf.constant([0.0, 100.0]))
         >>> gf.Session().run(y)
         array([0.5, 1. ], dtype=float32)
@@ -76,7 +76,7 @@ def tanh(x: Any, name: str | None = None) -> Node:
 
     Gradient: dx = g (1 - y²), with y the output.
 
-    Example:
+    Examples:
         >>> y = gf.tanh(gf.constant([0.0]))
         >>> gf.Session().run(y)
         array([0.], dtype=float32)
@@ -129,7 +129,7 @@ def relu(features: Any, name: str | None = None) -> Node:
 
     Gradient: d features = g where features > 0, else 0.
 
-    Example:
+    Examples:
         >>> y = gf.nn.relu(gf.constant([-1.0, 2.0]))
         >>> gf.Session().run(y)
         array([0., 2.], dtype=float32)
@@ -177,7 +177,7 @@ def relu6(features: Any, name: str | None = None) -> Node:
 
     Gradient: d features = g where 0 < features < 6, else 0.
 
-    Example:
+    Examples:
         >>> y = gf.nn.relu6(gf.constant([-1.0, 2.0, 9.0]))
         >>> gf.Session().run(y)
         array([0., 2., 6.], dtype=float32)
@@ -209,7 +209,7 @@ def leaky_relu(features: Any, alpha: float = 0.2, name: str | None = None) -> No
 
     Gradient: d features = g where features > 0, else alpha g.
 
-    Example:
+    Examples:
         >>> y = gf.nn.leaky_relu(gf.constant([-1.0, 2.0]), alpha=0.1)
         >>> gf.Session().run(y)
         array([-0.1,  2. ], dtype=float32)
@@ -241,7 +241,7 @@ def elu(features: Any, name: str | None = None) -> Node:
 
     Gradient: d features = g where features > 0, else g exp(features) = g (y + 1).
 
-    Example:
+    Examples:
         >>> y = gf.nn.elu(gf.constant([-1.0, 2.0]))
         >>> gf.Session().run(y)
         array([-0.63212055,  2.        ], dtype=float32)
@@ -273,7 +273,7 @@ def softplus(features: Any, name: str | None = None) -> Node:
 
     Gradient: d features = g sigmoid(features).
 
-    Example:
+    Examples:
         >>> y = gf.nn.softplus(gf.constant([0.0, 100.0]))
         >>> gf.Session().run(y)
         array([  0.6931472, 100.       ], dtype=float32)
@@ -329,7 +329,7 @@ def softmax(logits: Any, axis: int | None = None, name: str | None = None, dim: 
 
     Gradient: d logits = y (g - sum(g y)), with y the output and the sum along `axis`.
 
-    Example:
+    Examples:
         >>> p = gf.nn.softmax(gf.constant([[0.0, 0.0]]))
         >>> gf.Session().run(p)
         array([[0.5, 0.5]], dtype=float32)
@@ -352,7 +352,7 @@ def log_softmax(logits: Any, axis: int | None = None, name: str | None = None, d
 
     Gradient: d logits = g - softmax(logits) sum(g), the sum along `axis`.
 
-    Example:
+    Examples:
         >>> y = gf.nn.log_softmax(gf.constant([[0.0, 0.0]], gf.float64))
         >>> gf.Session().run(y)
         array([[-0.69314718, -0.69314718]])

@@ -124,7 +124,7 @@ def concat(values: Sequence[Any], axis: int, name: str = "concat") -> Node:
 
     Gradient: d values[i] = the slice of g that values[i] filled.
 
-    Example:
+    Examples:
         >>> c = gf.concat([gf.zeros([2, 3]), gf.ones([2, 1])], axis=1)
         >>> c.shape
         TensorShape([2, 4])
@@ -183,7 +183,7 @@ def stack(values: Sequence[Any], axis: int = 0, name: str = "stack") -> Node:
 
     Gradient: d values[i] = entry i of g along `axis`.
 
-    Example:
+    Examples:
         >>> s = gf.stack([gf.constant([1.0, 2.0]), gf.constant([3.0, 4.0])], axis=1)
         >>> gf.Session().run(s)
         array([[1., 3.],
@@ -210,7 +210,7 @@ def unstack(value: Any, num: int | None = None, axis: int = 0, name: str = "unst
 
     Gradient: d value = the gradients of the parts stacked along `axis` (zeros for unused parts).
 
-    Example:
+    Examples:
         >>> a, b = gf.unstack(gf.constant([[1.0, 2.0], [3.0, 4.0]]))
         >>> gf.Session().run(b)
         array([3., 4.], dtype=float32)
@@ -281,7 +281,7 @@ def tile(input: Any, multiples: Sequence[int], name: str | None = None) -> Node:
 
     Gradient: d input = the sum of g's tiles.
 
-    Example:
+    Examples:
         >>> t = gf.tile(gf.constant([[1.0, 2.0]]), [2, 1])
         >>> gf.Session().run(t)
         array([[1., 2.],
@@ -370,7 +370,7 @@ def gather(
 
     Gradient: d params = zeros with each row of g added at the row its index took (twice for an index taken twice).
 
-    Example:
+    Examples:
         >>> g = gf.gather(gf.constant([10.0, 20.0, 30.0]), [2, 0])
         >>> gf.Session().run(g)
         array([30., 10.], dtype=float32)

@@ -37,7 +37,7 @@ def equal(x: Any, y: Any, name: str | None = None) -> Node:
 
     Gradient: none: the result is boolean, so the gradient walk stops here.
 
-    Example:
+    Examples:
         >>> z = gf.equal(gf.constant([1.0, 2.0]), 2.0)
         >>> gf.Session().run(z)
         array([False,  True])
@@ -64,7 +64,7 @@ def not_equal(x: Any, y: Any, name: str | None = None) -> Node:
 
     Gradient: none: the result is boolean, so the gradient walk stops here.
 
-    Example:
+    Examples:
         >>> z = gf.not_equal(gf.constant([1.0, 2.0]), 2.0)
         >>> gf.Session().run(z)
         array([ True, False])
@@ -91,7 +91,7 @@ def greater(x: Any, y: Any, name: str | None = None) -> Node:
 
     Gradient: none: the result is boolean, so the gradient walk stops here.
 
-    Example:
+    Examples:
         >>> z = gf.greater(gf.constant([1.0, 3.0]), 2.0)
         >>> gf.Session().run(z)
         array([False,  True])
@@ -118,7 +118,7 @@ def greater_equal(x: Any, y: Any, name: str | None = None) -> Node:
 
     Gradient: none: the result is boolean, so the gradient walk stops here.
 
-    Example:
+    Examples:
         >>> z = gf.greater_equal(gf.constant([2.0, 1.0]), 2.0)
         >>> gf.Session().run(z)
         array([ True, False])
@@ -145,7 +145,7 @@ def less(x: Any, y: Any, name: str | None = None) -> Node:
 
     Gradient: none: the result is boolean, so the gradient walk stops here.
 
-    Example:
+    Examples:
         >>> z = gf.less(gf.constant([1.0, 3.0]), 2.0)
         >>> gf.Session().run(z)
         array([ True, False])
@@ -172,7 +172,7 @@ def less_equal(x: Any, y: Any, name: str | None = None) -> Node:
 
     Gradient: none: the result is boolean, so the gradient walk stops here.
 
-    Example:
+    Examples:
         >>> z = gf.less_equal(gf.constant([2.0, 3.0]), 2.0)
         >>> gf.Session().run(z)
         array([ True, False])
@@ -206,7 +206,7 @@ def logical_and(x: Any, y: Any, name: str | None = None) -> Node:
 
     Gradient: none: the result is boolean, so the gradient walk stops here.
 
-    Example:
+    Examples:
         >>> z = gf.logical_and(gf.constant([True, True]), gf.constant([True, False]))
         >>> gf.Session().run(z)
         array([ True, False])
@@ -233,7 +233,7 @@ def logical_or(x: Any, y: Any, name: str | None = None) -> Node:
 
     Gradient: none: the result is boolean, so the gradient walk stops here.
 
-    Example:
+    Examples:
         >>> z = gf.logical_or(gf.constant([True, True]), gf.constant([True, False]))
         >>> gf.Session().run(z)
         array([ True,  True])
@@ -259,7 +259,7 @@ def logical_not(x: Any, name: str | None = None) -> Node:
 
     Gradient: none: the result is boolean, so the gradient walk stops here.
 
-    Example:
+    Examples:
         >>> y = gf.logical_not(gf.constant([True, False]))
         >>> gf.Session().run(y)
         array([False,  True])

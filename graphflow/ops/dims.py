@@ -72,7 +72,7 @@ def squeeze(input: Any, axis: Any = None, name: str | None = None, squeeze_dims:
 
     Gradient: d input = g reshaped to `input`'s shape.
 
-    Example:
+    Examples:
         >>> gf.squeeze(gf.zeros([1, 3, 1])).shape
         TensorShape([3])
     """
@@ -98,7 +98,7 @@ def expand_dims(input: Any, axis: int | None = None, name: str | None = None, di
 
     Gradient: d input = g reshaped to `input`'s shape.
 
-    Example:
+    Examples:
         >>> gf.expand_dims(gf.zeros([3]), 0).shape
         TensorShape([1, 3])
     """
@@ -162,7 +162,7 @@ def shape(input: Any, name: str | None = None, out_type: Any = dtypes.int32) -> 
 
     Gradient: none: it depends on the input's shape only.
 
-    Example:
+    Examples:
         >>> x = gf.placeholder(gf.float32, [None, 3])
         >>> gf.Session().run(gf.shape(x), {x: np.zeros((5, 3))})
         array([5, 3], dtype=int32)
@@ -187,7 +187,7 @@ def size(input: Any, name: str | None = None, out_type: Any = dtypes.int32) -> N
 
     Gradient: none: it depends on the input's shape only.
 
-    Example:
+    Examples:
         >>> print(gf.Session().run(gf.size(gf.zeros([2, 3]))))
         6
     """
@@ -207,7 +207,7 @@ def rank(input: Any, name: str | None = None) -> Node:
 
     Gradient: none: it depends on the input's shape only.
 
-    Example:
+    Examples:
         >>> print(gf.Session().run(gf.rank(gf.zeros([2, 3]))))
         2
     """
@@ -252,7 +252,7 @@ def fill(dims: Any, value: Any, name: str | None = None) -> Node:
 
     Gradient: d value = sum(g); none for `dims`.
 
-    Example:
+    Examples:
         >>> gf.Session().run(gf.fill([2], 7))
         array([7, 7], dtype=int32)
     """
@@ -304,7 +304,7 @@ def range_(start: Any, limit: Any = None, delta: Any = 1, dtype: Any = None, nam
 
     Gradient: none (TF-1 gives none either).
 
-    Example:
+    Examples:
         >>> gf.Session().run(gf.range(1, 7, 2))
         array([1, 3, 5], dtype=int32)
     """

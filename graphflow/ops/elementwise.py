@@ -41,7 +41,7 @@ def add(x: Any, y: Any, name: str | None = None) -> Node:
 
     Gradient: dx = g, dy = g, each summed over the dimensions broadcasting stretched.
 
-    Example:
+    Examples:
         >>> z = gf.add(gf.constant([1.0, 2.0]), 10.0)
         >>> gf.Session().run(z)
         array([11., 12.], dtype=float32)
@@ -74,7 +74,7 @@ def subtract(x: Any, y: Any, name: str | None = None) -> Node:
 
     Gradient: dx = g, dy = -g, each summed over broadcast dimensions.
 
-    Example:
+    Examples:
         >>> z = gf.subtract(gf.constant([1.0, 2.0]), 10.0)
         >>> gf.Session().run(z)
         array([-9., -8.], dtype=float32)
@@ -107,7 +107,7 @@ def multiply(x: Any, y: Any, name: str | None = None) -> Node:
 
     Gradient: dx = g y, dy = g x, each summed over broadcast dimensions.
 
-    Example:
+    Examples:
         >>> z = gf.multiply(gf.constant([1.0, 2.0]), 3.0)
         >>> gf.Session().run(z)
         array([3., 6.], dtype=float32)
@@ -145,7 +145,7 @@ def divide(x: Any, y: Any, name: str | None = None) -> Node:
 
     Gradient: dx = g / y, dy = -g x / y², each summed over broadcast dimensions.
 
-    Example:
+    Examples:
         >>> z = gf.divide(gf.constant([1.0, 3.0]), 2.0)
         >>> gf.Session().run(z)
         array([0.5, 1.5], dtype=float32)
@@ -176,7 +176,7 @@ def negative(x: Any, name: str | None = None) -> Node:
 
     Gradient: dx = -g.
 
-    Example:
+    Examples:
         >>> y = gf.negative(gf.constant([1.0, -2.0]))
         >>> gf.Session().run(y)
         array([-1.,  2.], dtype=float32)
@@ -207,7 +207,7 @@ def exp(x: Any, name: str | None = None) -> Node:
 
     Gradient: dx = g exp(x), reusing the output.
 
-    Example:
+    Examples:
         >>> y = gf.exp(gf.constant([0.0, 1.0]))
         >>> gf.Session().run(y)
         array([1.      , 2.718282], dtype=float32)
@@ -238,7 +238,7 @@ def log(x: Any, name: str | None = None) -> Node:
 
     Gradient: dx = g / x.
 
-    Example:
+    Examples:
         >>> y = gf.log(gf.constant([1.0, 100.0]))
         >>> gf.Session().run(y)
         array([0.       , 4.6051702], dtype=float32)
@@ -269,7 +269,7 @@ def square(x: Any, name: str | None = None) -> Node:
 
     Gradient: dx = 2 x g.
 
-    Example:
+    Examples:
         >>> y = gf.square(gf.constant([2.0, -3.0]))
         >>> gf.Session().run(y)
         array([4., 9.], dtype=float32)
@@ -300,7 +300,7 @@ def sqrt(x: Any, name: str | None = None) -> Node:
 
     Gradient: dx = g / (2 sqrt(x)), reusing the output.
 
-    Example:
+    Examples:
         >>> y = gf.sqrt(gf.constant([4.0, 9.0]))
         >>> gf.Session().run(y)
         array([2., 3.], dtype=float32)
@@ -337,7 +337,7 @@ def power(x: Any, y: Any, name: str | None = None) -> Node:
 
     Gradient: dx = g y x^(y-1), dy = g x^y log x (0 where x <= 0), each summed over broadcast dimensions.
 
-    Example:
+    Examples:
         >>> z = gf.pow(gf.constant([2.0, 3.0]), 2.0)
         >>> gf.Session().run(z)
         array([4., 9.], dtype=float32)
@@ -369,7 +369,7 @@ def log1p(x: Any, name: str | None = None) -> Node:
 
     Gradient: dx = g / (1 + x).
 
-    Example:
+    Examples:
         >>> y = gf.log1p(gf.constant([0.0, 1e-10], gf.float64))
         >>> gf.Session().run(y)
         array([0.e+00, 1.e-10])
@@ -400,7 +400,7 @@ def reciprocal(x: Any, name: str | None = None) -> Node:
 
     Gradient: dx = -g / x², from the output.
 
-    Example:
+    Examples:
         >>> y = gf.reciprocal(gf.constant([2.0, 4.0]))
         >>> gf.Session().run(y)
         array([0.5 , 0.25], dtype=float32)
@@ -432,7 +432,7 @@ def rsqrt(x: Any, name: str | None = None) -> Node:
 
     Gradient: dx = -g y³ / 2, with y the output.
 
-    Example:
+    Examples:
         >>> y = gf.rsqrt(gf.constant([4.0, 16.0]))
         >>> gf.Session().run(y)
         array([0.5 , 0.25], dtype=float32)
@@ -468,7 +468,7 @@ def squared_difference(x: Any, y: Any, name: str | None = None) -> Node:
 
     Gradient: dx = 2 (x - y) g, dy = -2 (x - y) g, each summed over broadcast dimensions.
 
-    Example:
+    Examples:
         >>> z = gf.squared_difference(gf.constant([1.0, 5.0]), 3.0)
         >>> gf.Session().run(z)
         array([4., 4.], dtype=float32)
@@ -505,7 +505,7 @@ def add_n(inputs: list[Any], name: str | None = None) -> Node:
 
     Gradient: d input_i = g for every input (summed over the dimensions broadcasting stretched).
 
-    Example:
+    Examples:
         >>> s = gf.add_n([gf.constant([1.0, 2.0]), gf.constant([3.0, 4.0]), gf.constant([5.0, 6.0])])
         >>> gf.Session().run(s)
         array([ 9., 12.], dtype=float32)
@@ -551,7 +551,7 @@ def where(condition: Any, x: Any = None, y: Any = None, name: str | None = None)
 
     Gradient: dx = g where condition, else 0; dy = g where not condition, else 0; none for the condition.
 
-    Example:
+    Examples:
         >>> w = gf.where(gf.constant([True, False]), gf.constant([1.0, 2.0]), gf.constant([9.0, 9.0]))
         >>> gf.Session().run(w)
         array([1., 9.], dtype=float32)

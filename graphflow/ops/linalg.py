@@ -92,7 +92,7 @@ def matmul(
 
     Gradient: for c = a b, da = g bᵀ and db = aᵀ g (summed over broadcast batch dimensions).
 
-    Example:
+    Examples:
         >>> c = gf.matmul([[1.0, 2.0]], [[3.0], [4.0]])
         >>> gf.Session().run(c)
         array([[11.]], dtype=float32)
@@ -148,7 +148,7 @@ def transpose(a: Any, perm: Any = None, name: str | None = None, conjugate: bool
 
     Gradient: the inverse permutation of g, transpose(g, argsort(perm)).
 
-    Example:
+    Examples:
         >>> t = gf.transpose(gf.zeros([2, 3, 4]), perm=[2, 0, 1])
         >>> t.shape
         TensorShape([4, 2, 3])

@@ -49,7 +49,7 @@ def floor(x: Any, name: str | None = None) -> Node:
 
     Gradient: none: piecewise constant, so no gradient flows (as in TF-1).
 
-    Example:
+    Examples:
         >>> y = gf.floor(gf.constant([1.5, -1.5]))
         >>> gf.Session().run(y)
         array([ 1., -2.], dtype=float32)
@@ -70,7 +70,7 @@ def round_(x: Any, name: str | None = None) -> Node:
 
     Gradient: none: piecewise constant, so no gradient flows (as in TF-1).
 
-    Example:
+    Examples:
         >>> y = gf.round(gf.constant([0.5, 1.5, 2.7]))
         >>> gf.Session().run(y)
         array([0., 2., 3.], dtype=float32)
@@ -111,7 +111,7 @@ def floordiv(x: Any, y: Any, name: str | None = None) -> Node:
 
     Gradient: none: piecewise constant, so no gradient flows (as in TF-1).
 
-    Example:
+    Examples:
         >>> z = gf.floordiv(gf.constant([7, -7]), 2)
         >>> gf.Session().run(z)
         array([ 3, -4], dtype=int32)
@@ -147,7 +147,7 @@ def floormod(x: Any, y: Any, name: str | None = None) -> Node:
 
     Gradient: dx = g, dy = -g floor(x / y), each summed over broadcast dimensions.
 
-    Example:
+    Examples:
         >>> z = gf.floormod(gf.constant([7, -7]), 3)
         >>> gf.Session().run(z)
         array([1, 2], dtype=int32)
@@ -172,7 +172,7 @@ def clip_by_value(t: Any, clip_value_min: Any, clip_value_max: Any, name: str | 
 
     Gradient: dt = g inside [min, max] (bounds included), 0 outside.
 
-    Example:
+    Examples:
         >>> y = gf.clip_by_value(gf.constant([-2.0, 0.5, 3.0]), 0.0, 1.0)
         >>> gf.Session().run(y)
         array([0. , 0.5, 1. ], dtype=float32)
@@ -204,7 +204,7 @@ def absolute(x: Any, name: str | None = None) -> Node:
 
     Gradient: dx = g sign(x) (0 at x = 0).
 
-    Example:
+    Examples:
         >>> y = gf.abs(gf.constant([-2.0, 3.0]))
         >>> gf.Session().run(y)
         array([2., 3.], dtype=float32)
@@ -235,7 +235,7 @@ def sign(x: Any, name: str | None = None) -> Node:
 
     Gradient: none: zero almost everywhere.
 
-    Example:
+    Examples:
         >>> y = gf.sign(gf.constant([-2.0, 0.0, 3.0]))
         >>> gf.Session().run(y)
         array([-1.,  0.,  1.], dtype=float32)
@@ -268,7 +268,7 @@ def maximum(x: Any, y: Any, name: str | None = None) -> Node:
 
     Gradient: g goes to x where x >= y, else to y (ties go to x, as in TF-1).
 
-    Example:
+    Examples:
         >>> z = gf.maximum(gf.constant([1.0, 5.0]), 3.0)
         >>> gf.Session().run(z)
         array([3., 5.], dtype=float32)
@@ -301,7 +301,7 @@ def minimum(x: Any, y: Any, name: str | None = None) -> Node:
 
     Gradient: g goes to x where x <= y, else to y (ties go to x, as in TF-1).
 
-    Example:
+    Examples:
         >>> z = gf.minimum(gf.constant([1.0, 5.0]), 3.0)
         >>> gf.Session().run(z)
         array([1., 3.], dtype=float32)

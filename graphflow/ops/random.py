@@ -31,7 +31,7 @@ def set_random_seed(seed: int | None) -> None:
     Returns:
         None.
 
-    Example:
+    Examples:
         >>> gf.set_random_seed(1)
         >>> a = gf.random_uniform([3])
     """
@@ -105,7 +105,7 @@ def random_normal(shape, mean=0.0, stddev=1.0, dtype=dtypes.float32, seed=None, 
 
     Gradient: none: a random draw.
 
-    Example:
+    Examples:
         >>> gf.set_random_seed(0)
         >>> gf.Session().run(gf.random_normal([2])).shape
         (2,)
@@ -132,7 +132,7 @@ def truncated_normal(shape, mean=0.0, stddev=1.0, dtype=dtypes.float32, seed=Non
 
     Gradient: none: a random draw.
 
-    Example:
+    Examples:
         >>> gf.set_random_seed(0)
         >>> gf.Session().run(gf.truncated_normal([2])).shape
         (2,)
@@ -159,7 +159,7 @@ def random_uniform(shape, minval=0, maxval=None, dtype=dtypes.float32, seed=None
 
     Gradient: none: a random draw.
 
-    Example:
+    Examples:
         >>> gf.set_random_seed(0)
         >>> gf.Session().run(gf.random_uniform([2])).shape
         (2,)

@@ -243,7 +243,7 @@ def reduce_sum(input_tensor, axis=None, keepdims=None, name=None, reduction_indi
 
     Gradient: d input = g broadcast back over the reduced axes.
 
-    Example:
+    Examples:
         >>> r = gf.reduce_sum(gf.constant([[1.0, 2.0], [3.0, 5.0]]), axis=1)
         >>> gf.Session().run(r)
         array([3., 8.], dtype=float32)
@@ -268,7 +268,7 @@ def reduce_mean(input_tensor, axis=None, keepdims=None, name=None, reduction_ind
 
     Gradient: d input = g / n broadcast back over the reduced axes, n the number of entries averaged.
 
-    Example:
+    Examples:
         >>> r = gf.reduce_mean(gf.constant([[1.0, 2.0], [3.0, 5.0]]), axis=1)
         >>> gf.Session().run(r)
         array([1.5, 4. ], dtype=float32)
@@ -293,7 +293,7 @@ def reduce_max(input_tensor, axis=None, keepdims=None, name=None, reduction_indi
 
     Gradient: d input = g at the maxima (shared equally between ties), 0 elsewhere.
 
-    Example:
+    Examples:
         >>> r = gf.reduce_max(gf.constant([[1.0, 2.0], [3.0, 5.0]]), axis=1)
         >>> gf.Session().run(r)
         array([2., 5.], dtype=float32)
@@ -318,7 +318,7 @@ def reduce_min(input_tensor, axis=None, keepdims=None, name=None, reduction_indi
 
     Gradient: d input = g at the minima (shared equally between ties), 0 elsewhere.
 
-    Example:
+    Examples:
         >>> r = gf.reduce_min(gf.constant([[1.0, 2.0], [3.0, 5.0]]), axis=1)
         >>> gf.Session().run(r)
         array([1., 3.], dtype=float32)
@@ -343,7 +343,7 @@ def reduce_prod(input_tensor, axis=None, keepdims=None, name=None, reduction_ind
 
     Gradient: d input_i = g times the product of the other entries (exact where inputs are 0).
 
-    Example:
+    Examples:
         >>> r = gf.reduce_prod(gf.constant([[1.0, 2.0], [3.0, 5.0]]), axis=1)
         >>> gf.Session().run(r)
         array([ 2., 15.], dtype=float32)
@@ -368,7 +368,7 @@ def reduce_any(input_tensor, axis=None, keepdims=None, name=None, reduction_indi
 
     Gradient: none: boolean.
 
-    Example:
+    Examples:
         >>> r = gf.reduce_any(gf.constant([[True, False], [True, True]]), axis=1)
         >>> gf.Session().run(r)
         array([ True,  True])
@@ -393,7 +393,7 @@ def reduce_all(input_tensor, axis=None, keepdims=None, name=None, reduction_indi
 
     Gradient: none: boolean.
 
-    Example:
+    Examples:
         >>> r = gf.reduce_all(gf.constant([[True, False], [True, True]]), axis=1)
         >>> gf.Session().run(r)
         array([False,  True])
@@ -421,7 +421,7 @@ def count_nonzero(
 
     Gradient: none: a count.
 
-    Example:
+    Examples:
         >>> print(gf.Session().run(gf.count_nonzero(gf.constant([0.0, 2.0, 3.0]))))
         2
     """
@@ -462,7 +462,7 @@ def argmax(input, axis=None, name=None, dimension=None, output_type=dtypes.int64
 
     Gradient: none: an index.
 
-    Example:
+    Examples:
         >>> gf.Session().run(gf.argmax(gf.constant([[1.0, 9.0], [7.0, 2.0]]), axis=1))
         array([1, 0])
     """
@@ -487,7 +487,7 @@ def argmin(input, axis=None, name=None, dimension=None, output_type=dtypes.int64
 
     Gradient: none: an index.
 
-    Example:
+    Examples:
         >>> gf.Session().run(gf.argmin(gf.constant([[1.0, 9.0], [7.0, 2.0]]), axis=1))
         array([0, 1])
     """

@@ -63,7 +63,7 @@ def reshape(tensor: Any, shape: Any, name: str | None = None) -> Node:
 
     Gradient: d tensor = g reshaped back to `tensor`'s run-time shape.
 
-    Example:
+    Examples:
         >>> r = gf.reshape(gf.zeros([2, 3]), [-1])
         >>> r.shape
         TensorShape([6])
@@ -103,7 +103,7 @@ def cast(x: Any, dtype: Any, name: str | None = None) -> Node:
 
     Gradient: d x = g cast back to `x`'s dtype, between float types only (none through integers or booleans).
 
-    Example:
+    Examples:
         >>> c = gf.cast(gf.constant([1.7, -1.7]), gf.int32)
         >>> gf.Session().run(c)
         array([ 1, -1], dtype=int32)
@@ -155,7 +155,7 @@ def one_hot(
 
     Gradient: none: integer labels.
 
-    Example:
+    Examples:
         >>> h = gf.one_hot(gf.constant([0, 2]), 3)
         >>> gf.Session().run(h)
         array([[1., 0., 0.],
@@ -196,7 +196,7 @@ def identity(input: Any, name: str | None = None) -> Node:
 
     Gradient: d input = g.
 
-    Example:
+    Examples:
         >>> y = gf.identity(gf.constant([1.0, 2.0]), name="y")
         >>> gf.Session().run(y)
         array([1., 2.], dtype=float32)
@@ -241,7 +241,7 @@ def placeholder_with_default(input: Any, shape: Any, name: str | None = None) ->
 
     Gradient: d input = g.
 
-    Example:
+    Examples:
         >>> keep = gf.placeholder_with_default(1.0, shape=[])
         >>> gf.Session().run(keep), gf.Session().run(keep, {keep: 0.5})
         (array(1., dtype=float32), array(0.5, dtype=float32))
@@ -274,7 +274,7 @@ def stop_gradient(input: Any, name: str | None = None) -> Node:
 
     Gradient: none: d input = 0, the point of the op.
 
-    Example:
+    Examples:
         >>> x = gf.constant(3.0)
         >>> gf.gradients(x * gf.stop_gradient(x), x)[0] is not None
         True
@@ -320,7 +320,7 @@ def zeros_like(tensor: Any, dtype: Any = None, name: str | None = None, optimize
 
     Gradient: none: the value depends on `tensor`'s shape only.
 
-    Example:
+    Examples:
         >>> z = gf.zeros_like(gf.constant([[1.0, 2.0]]), dtype=gf.int32)
         >>> gf.Session().run(z)
         array([[0, 0]], dtype=int32)
@@ -343,7 +343,7 @@ def ones_like(tensor: Any, dtype: Any = None, name: str | None = None, optimize:
 
     Gradient: none: the value depends on `tensor`'s shape only.
 
-    Example:
+    Examples:
         >>> z = gf.ones_like(gf.constant([[1.0, 2.0]]), dtype=gf.int32)
         >>> gf.Session().run(z)
         array([[1, 1]], dtype=int32)
@@ -366,7 +366,7 @@ def zeros(shape: Any, dtype: Any = dtypes.float32, name: str | None = None, layo
 
     Gradient: none (a constant).
 
-    Example:
+    Examples:
         >>> gf.Session().run(gf.zeros([2]))
         array([0., 0.], dtype=float32)
     """
@@ -388,7 +388,7 @@ def ones(shape: Any, dtype: Any = dtypes.float32, name: str | None = None, layou
 
     Gradient: none (a constant).
 
-    Example:
+    Examples:
         >>> gf.Session().run(gf.ones([2], gf.int32))
         array([1, 1], dtype=int32)
     """

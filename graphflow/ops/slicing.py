@@ -111,7 +111,7 @@ def strided_slice(
 
     Gradient: d input_ = g scattered into zeros of `input_`'s shape at the sliced positions.
 
-    Example:
+    Examples:
         >>> s = gf.strided_slice(gf.constant([1.0, 2.0, 3.0, 4.0]), [0], [4], [2])
         >>> gf.Session().run(s)
         array([1., 3.], dtype=float32)
@@ -155,7 +155,7 @@ def slice_(input_: Any, begin: Any, size: Any, name: str | None = None) -> Node:
 
     Gradient: d input_ = g placed into zeros of `input_`'s shape at the slice.
 
-    Example:
+    Examples:
         >>> s = gf.slice(gf.constant([[1.0, 2.0, 3.0]]), [0, 1], [1, -1])
         >>> gf.Session().run(s)
         array([[2., 3.]], dtype=float32)

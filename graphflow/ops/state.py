@@ -95,7 +95,7 @@ def assign(
 
     Gradient: none: a state change.
 
-    Example:
+    Examples:
         >>> v = gf.Variable([1.0, 2.0])
         >>> gf.Session().run(gf.assign(v, [5.0, 6.0]))
         array([5., 6.], dtype=float32)
@@ -123,7 +123,7 @@ def assign_add(ref: Variable, value: Any, use_locking: bool | None = None, name:
 
     Gradient: none: a state change.
 
-    Example:
+    Examples:
         >>> v = gf.Variable([1.0, 2.0])
         >>> gf.Session().run(gf.assign_add(v, [1.0, 1.0]))
         array([2., 3.], dtype=float32)
@@ -149,7 +149,7 @@ def assign_sub(ref: Variable, value: Any, use_locking: bool | None = None, name:
 
     Gradient: none: a state change.
 
-    Example:
+    Examples:
         >>> v = gf.Variable([1.0, 2.0])
         >>> gf.Session().run(gf.assign_sub(v, [1.0, 1.0]))
         array([0., 1.], dtype=float32)
@@ -182,7 +182,7 @@ def group(*inputs: Any, name: str | None = None) -> Node:
 
     Gradient: none.
 
-    Example:
+    Examples:
         >>> v = gf.Variable(0.0)
         >>> gf.Session().run(gf.group(gf.assign_add(v, 1.0), gf.assign_add(v, 2.0))) is None
         True
@@ -208,7 +208,7 @@ def no_op(name: str | None = None) -> Node:
 
     Gradient: none.
 
-    Example:
+    Examples:
         >>> gf.Session().run(gf.no_op()) is None
         True
     """

@@ -37,7 +37,7 @@ def clean_tag(name: str | None) -> str | None:
     Raises:
         TypeError: `name` is not a string.
 
-    Example:
+    Examples:
         >>> gf.summary.clean_tag("/loss (train)")
         'loss__train_'
     """

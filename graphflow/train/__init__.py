@@ -58,7 +58,7 @@ def get_global_step(graph: Graph | None = None) -> Variable | None:
     Returns:
         The int64 scalar `gf.Variable` named `global_step`, or None.
 
-    Example:
+    Examples:
         >>> with gf.Graph().as_default():
         ...     gf.train.get_global_step() is None
         True
@@ -81,7 +81,7 @@ def create_global_step(graph: Graph | None = None) -> Variable:
     Raises:
         ValueError: the graph already has a global step.
 
-    Example:
+    Examples:
         >>> with gf.Graph().as_default():
         ...     gf.train.create_global_step().op_name
         'global_step'
@@ -103,7 +103,7 @@ def get_or_create_global_step(graph: Graph | None = None) -> Variable:
     Returns:
         The int64 scalar `gf.Variable` named `global_step`.
 
-    Example:
+    Examples:
         >>> with gf.Graph().as_default():
         ...     gf.train.get_or_create_global_step() is gf.train.get_or_create_global_step()
         True

@@ -55,7 +55,7 @@ def get_checkpoint_state(
         CheckpointError: the state file exists but cannot be read or parsed, or names a path that is absolute or
             leads out of `checkpoint_dir`.
 
-    Example:
+    Examples:
         >>> gf.train.get_checkpoint_state("/nonexistent") is None
         True
     """
@@ -138,7 +138,7 @@ def latest_checkpoint(checkpoint_dir: str | os.PathLike, latest_filename: str | 
             whose file is gone (rather than returning None, which would let a training script silently start again
             from scratch).
 
-    Example:
+    Examples:
         >>> gf.train.latest_checkpoint("/nonexistent") is None
         True
     """
@@ -215,7 +215,7 @@ def list_variables(ckpt_dir_or_file: str | os.PathLike) -> list[tuple[str, list[
     Raises:
         CheckpointError: the checkpoint is missing or damaged.
 
-    Example:
+    Examples:
         `gf.train.list_variables("model/")` gives e.g. `[("dense/bias", [10]), ("dense/kernel", [784, 10])]`.
     """
     checkpoint = _checkpoint_at(ckpt_dir_or_file)
@@ -236,7 +236,7 @@ def load_variable(ckpt_dir_or_file: str | os.PathLike, name: str) -> np.ndarray:
         CheckpointError: the checkpoint is missing or damaged, or holds no value of that name (the message lists
             the names it holds).
 
-    Example:
+    Examples:
         `gf.train.load_variable("model/", "dense/bias")` gives the saved bias as an array.
     """
     checkpoint = _checkpoint_at(ckpt_dir_or_file)

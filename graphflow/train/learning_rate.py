@@ -53,7 +53,7 @@ def exponential_decay(
     Raises:
         ValueError: `global_step` is None.
 
-    Example:
+    Examples:
         >>> step = gf.train.get_or_create_global_step()
         >>> print(gf.Session().run(gf.train.exponential_decay(0.1, step, 100, 0.5)))
         0.1
@@ -87,7 +87,7 @@ def inverse_time_decay(
     Raises:
         ValueError: `global_step` is None.
 
-    Example:
+    Examples:
         >>> step = gf.train.get_or_create_global_step()
         >>> print(gf.Session().run(gf.train.inverse_time_decay(0.1, step, 100, 0.5)))
         0.1
@@ -121,7 +121,7 @@ def natural_exp_decay(
     Raises:
         ValueError: `global_step` is None.
 
-    Example:
+    Examples:
         >>> step = gf.train.get_or_create_global_step()
         >>> print(gf.Session().run(gf.train.natural_exp_decay(0.1, step, 100, 0.5)))
         0.1
@@ -157,7 +157,7 @@ def polynomial_decay(
     Raises:
         ValueError: `global_step` is None.
 
-    Example:
+    Examples:
         >>> step = gf.train.get_or_create_global_step()
         >>> print(gf.Session().run(gf.train.polynomial_decay(0.1, step, 100, 0.0)))
         0.1
@@ -189,7 +189,7 @@ def piecewise_constant(x: Any, boundaries: Sequence[Any], values: Sequence[Any],
     Raises:
         ValueError: `values` does not have one more entry than `boundaries`.
 
-    Example:
+    Examples:
         >>> rate = gf.train.piecewise_constant(gf.constant(5), [10, 20], [1.0, 0.5, 0.1])
         >>> print(gf.Session().run(rate))
         1.0
