@@ -6,11 +6,14 @@ check what the ranks saved or printed and how the job ended.
 
 from __future__ import annotations
 
+import io
 import os
+import re
 import shutil
 import subprocess
 import sys
 import time
+import tokenize
 from pathlib import Path
 
 import numpy as np
@@ -204,3 +207,56 @@ def test_tensors_of_different_shapes_end_the_job_naming_the_op():
     done, seconds = mpiexec("mismatch", timeout=90)
     assert done.returncode != 0 and seconds < 60
     assert "HorovodAllreduce" in done.stderr and "rank 1 has float64 [4]" in done.stderr
+
+
+@needs_mpi
+def test_mnist_example_on_two_ranks_trains_and_only_rank_0_writes(tmp_path):
+    """One epoch on two ranks (the docs give the full runs against one process)."""
+    env = {**os.environ, "PYTHONPATH": str(REPO), "OPENBLAS_NUM_THREADS": "1", "MPLBACKEND": "Agg"}
+    script = REPO / "examples" / "mnist_distributed.py"
+    done = subprocess.run(
+        [MPIEXEC, "-n", "2", sys.executable, str(script), "--epochs", "1", "--out", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+        cwd=REPO,
+    )
+    assert done.returncode == 0, done.stderr
+    accuracies = dict(re.findall(r"^rank (\d): test accuracy ([0-9.]+)$", done.stdout, flags=re.MULTILINE))
+    assert accuracies.keys() == {"0", "1"} and accuracies["0"] == accuracies["1"]  # one model, on every rank
+    assert float(accuracies["0"]) > 0.93
+    assert len(list(tmp_path.glob("model.ckpt-*"))) == 1 and len(list((tmp_path / "logs").iterdir())) == 1
+
+
+@needs_mpi
+def test_benchmark_reports_communication_per_step():
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    bench = REPO / "benchmarks" / "distributed.py"
+    done = subprocess.run(
+        [sys.executable, str(bench), "--rounds", "1", "--steps", "2", "--batches", "32", "64"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+        cwd=REPO,
+    )
+    assert done.returncode == 0, done.stderr
+    rows = re.findall(r"^\| (\d+) \| (\d+) \| (.+) \|$", done.stdout, flags=re.MULTILINE)
+    assert [(b, r) for b, r, _ in rows] == [("32", "16"), ("64", "32")]
+    for *_, cells in rows:  # local, distributed, allreduce in the step, allreduce alone: rank 0 / rank 1
+        times = [float(v) for v in re.findall(r"[0-9.]+", cells)]
+        assert len(times) == 8 and all(t > 0 for t in times)
+    assert "Compute per example" in done.stdout and "Load average" in done.stdout
+
+
+def test_the_example_names_graphflow_only_in_its_imports():
+    """Swapping these three lines for TF-1's and Horovod's imports is all a TF-1 + Horovod setup needs."""
+    source = (REPO / "examples" / "mnist_distributed.py").read_text()
+    names = tokenize.generate_tokens(io.StringIO(source).readline)
+    rows = sorted({t.start[0] for t in names if t.type == tokenize.NAME and t.string == "graphflow"})
+    assert [source.splitlines()[r - 1] for r in rows] == [
+        "import graphflow.compat.v1 as tf",
+        "import graphflow.distribute as hvd",
+        "from graphflow.examples.tutorials.mnist import input_data",
+    ]
