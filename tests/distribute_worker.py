@@ -58,6 +58,8 @@ def train(out: str, optimizer: str) -> None:
     hvd.init()
     rank, size = hvd.rank(), hvd.size()
     net = build(100 + rank, optimizer, distributed=True)  # a different start on every rank
+    fused = [n for n in gf.get_default_graph().nodes if n.type == "HorovodAllreduce"]
+    assert len(fused) == 1, f"expected one fused allreduce of the 4 gradients, found {len(fused)}"
     bcast = hvd.broadcast_global_variables(0)
     xs, ys = data()
     part = slice(rank * BATCH // size, (rank + 1) * BATCH // size)  # this rank's part of every batch

@@ -21,6 +21,7 @@ import pytest
 
 import graphflow as gf
 import graphflow.distribute as hvd
+from graphflow.distribute.ops import fused_allreduce
 from tests import distribute_worker as worker
 
 REPO = Path(__file__).resolve().parents[1]
@@ -84,6 +85,18 @@ def test_distributed_optimizer_in_a_world_of_one_is_the_wrapped_optimizer():
     assert dist.keys() == plain.keys()
     for k in plain:
         np.testing.assert_array_equal(dist[k], plain[k])
+
+
+def test_fused_allreduce_packs_each_dtype_into_one_buffer():
+    values = [np.arange(6.0).reshape(2, 3), np.ones(4), np.float64(2.5), np.arange(3, dtype=np.float32)]
+    tensors = [gf.constant(v) for v in values]
+    reduced = fused_allreduce(tensors, hvd.Sum)
+    graph = gf.get_default_graph()
+    assert sum(n.type == "HorovodAllreduce" for n in graph.nodes) == 2  # float64 and float32
+    with gf.Session() as sess:
+        for value, tensor, out in zip(values, tensors, sess.run(reduced), strict=True):
+            np.testing.assert_array_equal(out, value)
+            assert out.dtype == value.dtype and tuple(tensor.shape) == np.shape(out)
 
 
 def test_distributed_optimizer_delegates_slots():
