@@ -231,6 +231,13 @@ def _check_same(w: World, x: Array, what: str) -> None:
         )
 
 
+def _checked(w: World, x: Array, what: str) -> Array:
+    """`x` as MPI sends it, once every rank is known to pass the same shape and dtype."""
+    send = _mpi_dtype(np.asarray(x), what)
+    _check_same(w, send, what)
+    return send
+
+
 def allreduce(x: Array, reduce_op: str, what: str = "allreduce") -> Array:
     """The sum (or mean) of `x` over every rank; `x` itself in a world of one."""
     w = world()
@@ -238,8 +245,7 @@ def allreduce(x: Array, reduce_op: str, what: str = "allreduce") -> Array:
         return x
     from mpi4py import MPI
 
-    send = _mpi_dtype(np.asarray(x), what)
-    _check_same(w, send, what)
+    send = _checked(w, x, what)
     out = np.empty_like(send)
     wait(w, w.comm.Iallreduce(send, out, op=MPI.SUM), what)
     if reduce_op == Average:
@@ -252,8 +258,7 @@ def broadcast(x: Array, root_rank: int, what: str = "broadcast") -> Array:
     w = world()
     if w.size == 1:
         return x
-    send = _mpi_dtype(np.asarray(x), what)
-    _check_same(w, send, what)
+    send = _checked(w, x, what)
     out = send.copy() if w.rank == root_rank else np.empty_like(send)
     wait(w, w.comm.Ibcast(out, root=root_rank), what)
     return out.astype(x.dtype, copy=False)
