@@ -225,7 +225,9 @@ def test_a_failing_rank_ends_the_job_with_an_error(mode, says):
 def test_tensors_of_different_shapes_end_the_job_naming_the_op():
     done, seconds = mpiexec("mismatch", timeout=90)
     assert done.returncode != 0 and seconds < 60
-    assert "HorovodAllreduce" in done.stderr and "rank 1 has float64 [4]" in done.stderr
+    # Both ranks raise; whichever aborts first ends the other, maybe before it prints.
+    assert "HorovodAllreduce" in done.stderr
+    assert "rank 0 has float64 [3]" in done.stderr or "rank 1 has float64 [4]" in done.stderr
 
 
 @needs_mpi
