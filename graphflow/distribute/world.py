@@ -18,9 +18,8 @@ So each collective runs in two parts. First a small non-blocking allreduce (of t
 the row counts for an allgather), completed by `wait`, which looks for such notices while it waits: when it
 completes, every rank has entered the collective, with matching tensors. Then the data moves with a blocking MPI
 call, which cannot hang any more: every rank is there (a rank killed now is mpiexec's to handle). Blocking calls
-busy-poll inside MPI, while `wait` sleeps once a wait grows long; a transfer of the benchmark MLP's 814 KB of
-gradients needs both ranks running, and on a busy machine a sleeping rank wakes late, which made the in-step
-allreduce take 25-27 ms when done with `wait`, against 15-19 ms when blocking (batch 1024, three alternating pairs).
+busy-poll inside MPI, while `wait` sleeps once a wait grows long, and a transfer of the benchmark MLP's 814 KB of
+gradients goes at the pace of the rank that wakes last.
 
 Every rank must run the same collectives in the same order (one plan step each, in plan order), as with Horovod.
 """
@@ -48,6 +47,9 @@ GRACE_SECONDS = 2.0  # how long a collective may still take after a rank it wait
 POLL_SECONDS = 0.05  # how often a waiting rank looks for such announcements
 SPIN_SECONDS = 0.002  # a wait spins this long, then sleeps between tests so it leaves the core to others
 LEFT_TAG = 7
+# MPI_THREAD_MULTIPLE (mpi4py's default) makes MPICH lock and yield inside every call: on a busy machine a step's two
+# collectives then took 3-18 ms instead of 0.3 ms. Serialized suffices, as one thread at a time runs collectives.
+THREAD_LEVEL = "serialized"
 
 
 @dataclass
@@ -93,6 +95,10 @@ def init(comm: Any = None) -> None:
         _world = World()
         return
     try:
+        import mpi4py
+
+        if "mpi4py.MPI" not in sys.modules and "MPI4PY_RC_THREAD_LEVEL" not in os.environ:
+            mpi4py.rc.thread_level = THREAD_LEVEL
         from mpi4py import MPI
     except ImportError as e:
         raise ImportError(
