@@ -17,6 +17,8 @@ import numpy as np
 import pytest
 
 import graphflow as gf
+import graphflow.distribute as hvd
+from graphflow.distribute.ops import own_rows, pad_rows
 from graphflow.ops import broadcast_like, relu_grad, sum_to
 from graphflow.ops.activation import relu_op
 from graphflow.ops.array import concat_offset, concat_part, concat_part_grad, gather_grad, tile_grad
@@ -27,6 +29,8 @@ from graphflow.ops.shape import reshape_like
 from graphflow.ops.slicing import strided_slice_grad
 from graphflow.registry import OPS
 from tests.gradcheck import check_forward, check_gradients, check_second_derivative, kink_free
+
+hvd.init()  # a world of one process here: every collective returns its input (tests/test_distribute.py runs two)
 
 # --------------------------------------------------------------------------------------------------------------------
 # numpy references
@@ -602,6 +606,12 @@ CASES: list[Case] = [
         for taken in (True, False)
     ],
     Case("Undead", undead, lambda g, like: g, ((3,), (3,)), label="a live gradient"),
+    Case("HorovodAllreduce", hvd.allreduce, lambda x: x, ((3, 4),), label="average"),
+    Case("HorovodAllreduce", lambda x: hvd.allreduce(x, op=hvd.Sum), lambda x: x, ((3, 4),), label="sum"),
+    Case("HorovodAllgather", hvd.allgather, lambda x: x, ((3, 2),)),
+    Case("HorovodBroadcast", lambda x: hvd.broadcast(x, 0), lambda x: x, ((3, 2),)),
+    Case("HorovodOwnRows", own_rows, lambda t, x: t, ((3, 2), (3, 2))),
+    Case("HorovodPadRows", pad_rows, lambda g, t: g, ((3, 2), (3, 2))),
     Case(
         "ReluGrad", relu_grad, lambda g, x: np.where(x > 0, g, 0.0), ((3, 4), (3, 4)), [None, kink_free()], label="g, x"
     ),
