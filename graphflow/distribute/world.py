@@ -158,10 +158,16 @@ def _install_hooks() -> None:
     previous = sys.excepthook
 
     def abort_on_uncaught(exc_type, exc, tb):
-        previous(exc_type, exc, tb)
         w = _world
-        if w is not None and w.comm is not None and w.size > 1:
-            abort(w, f"rank {w.rank} of {w.size} raised {exc_type.__name__}: {exc}")
+        if w is None or w.comm is None or w.size == 1:
+            previous(exc_type, exc, tb)
+            return
+        # The one line naming the rank goes out first: the job may be ended while the traceback is still printing.
+        reason = f"rank {w.rank} of {w.size} raised {exc_type.__name__}: {exc}"
+        sys.stderr.write(f"graphflow.distribute: {reason}\n")
+        sys.stderr.flush()
+        previous(exc_type, exc, tb)
+        abort(w, reason)
 
     sys.excepthook = abort_on_uncaught
     # Registered after mpi4py's import, so it runs before mpi4py finalizes MPI at exit.
