@@ -232,6 +232,20 @@ def test_grad_ys_and_several_ys():
         np.testing.assert_allclose(_run(g, {x: v}), np.array([2.0, 20.0]) + 2 * v)
 
 
+def test_a_y_that_feeds_another_y_is_processed_after_it():
+    # a = x², ys = [a, 2a]: d(a + 2a)/dx = 6x. Starting the walk at a before 2a has sent a its part gives 2x.
+    with gf.Graph().as_default():
+        x = gf.placeholder(gf.float64, [2])
+        a = x * x
+        (g,) = gf.gradients([a, 2.0 * a], x)
+        (h,) = gf.gradients([2.0 * a, a], x)  # the order of ys does not matter
+        (seeded,) = gf.gradients([a, 2.0 * a], x, grad_ys=[gf.constant(np.array([1.0, 0.5])), None])
+        v = np.array([1.0, 2.0])
+        np.testing.assert_array_equal(_run(g, {x: v}), [6.0, 12.0])
+        np.testing.assert_array_equal(_run(h, {x: v}), [6.0, 12.0])
+        np.testing.assert_array_equal(_run(seeded, {x: v}), (np.array([1.0, 0.5]) + 2.0) * 2 * v)
+
+
 # --------------------------------------------------------------------------------------------------------------------
 # Higher order
 

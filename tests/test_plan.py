@@ -119,6 +119,45 @@ def test_escaping_slots_follow_views_and_writes_into_inputs_back_from_the_fetche
     assert by_name["scratch"].recycle and not by_name["a"].recycle  # a's array is fetched (through b and c)
 
 
+def test_an_array_a_view_reads_is_not_written_in_place():
+    # b = a + 1 is a's last reader and could write into a's array, but reshape(a) is a view of that array.
+    with gf.Graph().as_default():
+        x = gf.placeholder(gf.float64, [None, 4096], name="x")  # 32 KiB rows: large enough to plan in place
+        a = gf.exp(x, name="a")
+        view, b = gf.reshape(a, [-1]), a + 1.0
+        with gf.Session() as sess:
+            got_view, got_b = sess.run([view, b], {x: np.zeros((1, 4096))})
+            plan = plan_for(sess, [view, b])
+    np.testing.assert_array_equal(got_view, np.ones(4096))
+    np.testing.assert_array_equal(got_b, np.full((1, 4096), 2.0))
+    assert all(step.into is None for step in plan.steps if step.op is b.op)
+
+
+def test_a_guard_slot_is_kept_until_the_last_step_it_guards():
+    # Each branch reads the pivot (p, switched) as an input first, then runs an op on constants that only the pivot,
+    # as a guard, ties to the branch. Freeing the pivot after its last reader as an input would let that op run in
+    # the branch not taken, and its value would reach the cond's output.
+    with gf.Graph().as_default():
+        p = gf.placeholder(gf.bool, [], name="p")
+
+        def branch(k):
+            def fn():
+                first = gf.cast(p, gf.float64) + float(k)
+                with gf.control_dependencies([first]):
+                    last = gf.constant(float(k), dtype=gf.float64) * 2.0
+                return first, last
+
+            return fn
+
+        out = gf.cond(p, branch(1), branch(10))
+        with gf.Session() as sess:
+            assert sess.run(out, {p: True}) == (2.0, 2.0)
+            assert sess.run(out, {p: False}) == (10.0, 20.0)
+            plan = plan_for(sess, list(out))
+    guarded = [step for step in plan.steps if step.guards]
+    assert guarded and all(set(step.guards) <= set(step.reads()) for step in guarded)
+
+
 # --------------------------------------------------------------------------------------------------------------------
 # Ownership: an array a run returns is the caller's
 
