@@ -24,12 +24,14 @@ import json
 import os
 import platform
 import random
-import re
 import shutil
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from run import machine_info
 
 ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / ".mutmut"
@@ -208,10 +210,8 @@ def write_table(rows: dict[str, dict]) -> None:
 
 
 def machine() -> str:
-    cpuinfo = Path("/proc/cpuinfo")
-    model = re.search(r"model name\s*:\s*(.*)", cpuinfo.read_text()) if cpuinfo.exists() else None
-    cpu = model.group(1) if model else platform.processor() or platform.machine()
-    return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, mutmut {mutmut_version()}"
+    info = machine_info()
+    return f"{info['cpu']}, {info['cores']} cores, Python {platform.python_version()}, mutmut {mutmut_version()}"
 
 
 def mutmut_version() -> str:

@@ -279,15 +279,15 @@ def test_gradients_refuses_bad_arguments_naming_them():
     with gf.Graph().as_default():
         x = gf.placeholder(gf.float64, [2], name="x")
         y = gf.reduce_sum(x * x, name="loss")
-        with pytest.raises(TypeError, match="^gradients: ys must be graph nodes, got int: 3$"):
+        with pytest.raises(TypeError, match=r"^gradients: ys must be graph nodes, got int: 3$"):
             gf.gradients(3, x)
-        with pytest.raises(TypeError, match="^gradients: xs must be graph nodes, got str: 'w'$"):
+        with pytest.raises(TypeError, match=r"^gradients: xs must be graph nodes, got str: 'w'$"):
             gf.gradients(y, [x, "w"])
-        with pytest.raises(ValueError, match="^gradients: got 1 grad_ys for 2 ys$"):
+        with pytest.raises(ValueError, match=r"^gradients: got 1 grad_ys for 2 ys$"):
             gf.gradients([y, y], x, grad_ys=[None])
     with gf.Graph().as_default():
         z = gf.placeholder(gf.float64, [2], name="z")
-    with pytest.raises(ValueError, match="^gradients: 'loss' belongs to .* but 'z' belongs to"):
+    with pytest.raises(ValueError, match=r"^gradients: 'loss' belongs to .* but 'z' belongs to"):
         gf.gradients(y, z)
 
 
