@@ -150,6 +150,7 @@ def score(statuses: dict[str, str]) -> dict[str, float | int]:
     for name, status in statuses.items():
         count["equivalent" if status == "survived" and name in same else status] += 1
     judged = count["killed"] + count["timeout"] + count["survived"]
+    count["total"] = len(statuses)
     count["score"] = 100.0 * (count["killed"] + count["timeout"]) / judged if judged else 0.0
     return count
 
@@ -228,6 +229,7 @@ def main() -> int:
     parser.add_argument("--max-children", type=int, default=2, help="mutants tested at once (default 2)")
     parser.add_argument("--survivors", action="store_true", help="print the last run's survivors and their diffs")
     parser.add_argument("--fresh", action="store_true", help="forget earlier results (default: mutmut reuses them)")
+    parser.add_argument("--report", action="store_true", help="write the table from the last runs, running nothing")
     args = parser.parse_args()
     unknown = set(args.modules) - set(MODULES)
     if unknown:
@@ -246,13 +248,17 @@ def main() -> int:
 
     rows = {}
     for module in modules:
-        start = time.perf_counter()
-        work = prepare(module, args.fresh)
-        run_mutmut(work, [], args.max_children)
-        row = score(results(work))
-        row["minutes"] = (time.perf_counter() - start) / 60
-        row["date"] = datetime.date.today().isoformat()
-        row["machine"] = machine()
+        work = WORK / module
+        if not args.report:
+            start = time.perf_counter()
+            work = prepare(module, args.fresh)
+            run_mutmut(work, [], args.max_children)
+            run = {"minutes": (time.perf_counter() - start) / 60, "date": datetime.date.today().isoformat()}
+            (work / "run.json").write_text(json.dumps({**run, "machine": machine()}))
+        if not (work / "run.json").exists():
+            print(f"{module}: not run yet")
+            continue
+        row = score(results(work)) | json.loads((work / "run.json").read_text())
         rows[module] = row
         print(
             f"{module}: {row['killed']} killed, {row['survived']} survived, {row['equivalent']} equivalent, "

@@ -394,6 +394,22 @@ def test_a_registered_rule_may_return_one_tensor_as_tf1_allows_a_straight_throug
     np.testing.assert_array_equal(values[1], [1.0, 2.0, 3.0])  # sign's own rule would give zeros
 
 
+def test_a_rule_returning_the_wrong_number_of_gradients_is_refused_naming_the_op():
+    @RegisterGradient("TestTwoForOne")
+    def _two(op, g):
+        return g, g
+
+    try:
+        with gf.Graph().as_default() as graph:
+            x = gf.placeholder(gf.float64, [3])
+            with graph.gradient_override_map({"Exp": "TestTwoForOne"}):
+                y = gf.exp(x, name="e")
+            with pytest.raises(ValueError, match=r"^the gradient rule for Exp 'e' returned 2 gradients for 1 inputs$"):
+                gf.gradients(gf.reduce_sum(y), x)
+    finally:
+        GRADIENTS.pop("TestTwoForOne", None)
+
+
 def test_registering_a_gradient_twice_is_an_error(custom_square_gradient):
     with pytest.raises(KeyError, match="TestTripleSquare"):
         RegisterGradient(custom_square_gradient)(lambda op, g: (g,))
