@@ -46,7 +46,14 @@ MODULES: dict[str, tuple[list[str], list[str]]] = {
     ),
     "plan": (
         ["graphflow/plan/*"],
-        ["tests/test_plan.py", "tests/test_session.py", "tests/test_control_flow.py", "tests/test_fused_updates.py"],
+        [
+            "tests/test_plan.py",
+            "tests/test_session.py",
+            "tests/test_control_flow.py",
+            "tests/test_fused_updates.py",
+            "tests/test_reliability.py",
+            "tests/test_errors.py",
+        ],
     ),
     "train": (
         [f"graphflow/train/{name}.py" for name in ("optimizer", "adam", "rmsprop", "momentum", "adagrad")]

@@ -4,6 +4,7 @@ fetches), who owns each array a run returns, and the package's structure (no imp
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import numpy as np
@@ -50,6 +51,46 @@ def test_a_printed_plan_shows_each_step_with_its_slots_and_where_it_writes():
     for i, step in enumerate(plan.steps):  # one line per step, numbered, naming its op
         (line,) = [line for line in lines if line.startswith(f"  {i:>4}  ")]
         assert step.op.op_name in line
+
+
+def test_a_printed_plan_lists_inputs_steps_notes_fetches_and_commits_line_by_line():
+    with gf.Graph().as_default():
+        x = gf.placeholder(gf.float64, [None, 3], name="x")
+        p = gf.placeholder(gf.bool, [], name="p")
+        w = gf.Variable(np.ones(3), name="w")
+        y = gf.reduce_sum(x * w, name="y")
+        r = gf.cond(p, lambda: y * 2.0, lambda: y - 1.0, name="r")
+        train = gf.train.AdamOptimizer(0.1).minimize(y, name="train")
+        with gf.Session() as sess:
+            feed = {x: np.ones((2, 3)), p: True}
+            assert sess.run([r, train], feed) == [12.0, None]
+            plan = sess.plan_for([r, train], feed)
+    lines = str(plan).splitlines()
+    assert lines[0] == f"Plan: 2 fetches, 2 feeds, {len(plan.steps)} steps"
+    inputs = {line.split()[0]: line.split()[1:] for line in lines[1:] if re.match(r"^  s\d+ ", line)}
+    slot = {node.op_name: s for s, node in enumerate(plan.nodes)}
+    assert inputs[f"s{slot['x']}"] == ["fed", "x"] and inputs[f"s{slot['p']}"] == ["fed", "p"]
+    assert inputs[f"s{slot['w']}"] == ["variable", "w"] and inputs[f"s{slot['w/Adam']}"] == ["variable", "w/Adam"]
+    assert inputs[f"s{slot['r/Const']}"] == ["constant", "r/Const"]
+    steps = [line for line in lines if re.match(r"^ +\d+  s", line)]
+    assert len(steps) == len(plan.steps)
+    for i, (line, step) in enumerate(zip(steps, plan.steps, strict=True)):
+        outputs = ",".join(
+            f"s{s}"
+            for s in (range(step.output.start, step.output.stop) if type(step.output) is slice else [step.output])
+        )
+        assert line.startswith(f"  {i:>4}  {outputs} = "), line
+        assert f"({', '.join(f's{s}' for s in step.inputs)})" in line and step.op.op_name in line
+        assert ("skipped if an input is dead" in line) == (step.guards is not None), line
+        assert ("recycles" in line) == step.recycle, line
+        frees = " ".join(f"s{s}" for s in step.frees)
+        assert (f"frees {frees}" in line) if step.frees else ("frees" not in line), line
+    (adam,) = [line for line in steps if "apply_adam(" in line]
+    assert re.search(r"  s(\d+),s(\d+),s(\d+) = apply_adam\(", adam) and "train/ApplyAdam" in adam
+    assert [line for line in lines if line.startswith("  fetch")] == [f"  fetch  s{s}" for s in plan.fetch_slots]
+    commits = [line for line in lines if line.startswith("  commit")]
+    assert commits == [f"  commit {var.op_name} = s{s}" for var, s in plan.commits]
+    assert {c.split()[1] for c in commits} == {"w", "w/Adam", "w/Adam_1", "beta1_power", "beta2_power"}
 
 
 # --------------------------------------------------------------------------------------------------------------------
