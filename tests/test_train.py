@@ -594,3 +594,112 @@ def test_piecewise_constant_keeps_the_dtype_of_its_values():
         ints = gf.train.piecewise_constant(step, [3, 10], [1, 2, 3])
         with gf.Session() as sess:
             assert ints.dtype == np.int32 and [int(sess.run(ints, {step: s})) for s in (0, 3, 4, 11)] == [1, 1, 2, 3]
+
+
+@pytest.mark.parametrize(
+    "make, name, op",
+    [
+        (lambda **k: gf.train.GradientDescentOptimizer(0.1, **k), "GradientDescent", "ApplyGradientDescent"),
+        (lambda **k: gf.train.MomentumOptimizer(0.1, 0.9, **k), "Momentum", "ApplyMomentum"),
+        (lambda **k: gf.train.AdamOptimizer(**k), "Adam", "ApplyAdam"),
+        (lambda **k: gf.train.RMSPropOptimizer(0.1, **k), "RMSProp", "ApplyRMSProp"),
+        (lambda **k: gf.train.AdagradOptimizer(0.1, **k), "Adagrad", "ApplyAdagrad"),
+    ],
+    ids=["GradientDescent", "Momentum", "Adam", "RMSProp", "Adagrad"],
+)
+def test_an_optimizer_names_its_update_ops_after_itself_as_tf1_does(make, name, op):
+    with gf.Graph().as_default() as graph:
+        W = gf.Variable(np.ones(2), name="W")
+        train = make().minimize(gf.reduce_sum(W * W))
+        mine = make(name="mine").minimize(gf.reduce_sum(W * W))
+        assert train.name == f"{name}/update" and mine.name == "mine/update"
+        updates = sorted(n.name for n in graph.nodes if n.type == op)
+        assert updates == [f"{name}/{op}:0", f"mine/{op}:0"]
+
+
+def test_adam_default_learning_rate_is_tf1s_0_001():
+    with gf.Graph().as_default():
+        W = gf.Variable(np.array([1.0, -2.0]), name="W")
+        train = gf.train.AdamOptimizer().minimize(gf.reduce_sum(W * W))
+        with gf.Session() as sess:
+            sess.run(train)
+            # The first Adam step moves each weight by lr (m / sqrt(v) is the gradient's sign).
+            np.testing.assert_allclose(sess.run(W), [1.0 - 0.001, -2.0 + 0.001], rtol=1e-7)
+
+
+def test_adagrad_refuses_an_initial_accumulator_that_is_not_positive():
+    for bad in (0.0, -0.1):
+        with pytest.raises(ValueError, match=rf"^initial_accumulator_value must be positive, got {bad}$"):
+            gf.train.AdagradOptimizer(0.1, initial_accumulator_value=bad)
+
+
+SCHEDULE_NAMES = {
+    "exponential_decay": ("ExponentialDecay", lambda s, **k: gf.train.exponential_decay(0.1, s, 10, 0.96, **k)),
+    "inverse_time_decay": ("InverseTimeDecay", lambda s, **k: gf.train.inverse_time_decay(0.1, s, 10, 0.96, **k)),
+    "natural_exp_decay": ("NaturalExpDecay", lambda s, **k: gf.train.natural_exp_decay(0.1, s, 10, 0.96, **k)),
+    "polynomial_decay": ("PolynomialDecay", lambda s, **k: gf.train.polynomial_decay(0.1, s, 10, 0.01, **k)),
+    "piecewise_constant": ("PiecewiseConstant", lambda s, **k: gf.train.piecewise_constant(s, [5], [0.1, 0.01], **k)),
+}
+
+
+@pytest.mark.parametrize("kind", SCHEDULE_NAMES)
+def test_a_schedule_builds_under_its_tf1_name_or_the_one_given(kind):
+    scope, build = SCHEDULE_NAMES[kind]
+    with gf.Graph().as_default():
+        step = gf.train.get_or_create_global_step()
+        assert build(step).name.startswith(f"{scope}/")
+        assert build(step, name="mine").name.startswith("mine/")
+    if kind != "piecewise_constant":
+        with gf.Graph().as_default(), pytest.raises(ValueError, match=f"^{kind} needs a global_step"):
+            build(None)
+
+
+def _f32(value: float) -> float:
+    """A Python number as TF-1 casts it to the rate's dtype: made a float32 tensor first."""
+    return float(np.float32(value))
+
+
+# TF-1 (TensorFlow 2.21's compat.v1) at steps 0, 1, 3, 10, 69, 71, 150 with the rate a float64 constant 0.1: the
+# schedule computes in float64, with the Python hyper-parameters rounded to float32 first, as TF-1's cast does.
+# (TF-1 itself fails on a float64 rate with cycle=True; that case is checked against the formula, as is one below.)
+FLOAT64_STEPS = np.array([0, 1, 3, 10, 69, 71, 150])
+FLOAT64_SCHEDULES = {
+    "exponential": (
+        lambda r, s: gf.train.exponential_decay(r, s, 7, 0.96),
+        [0.1, 0.09941852547568834, 0.09826570014535008, 0.0943350700309829, 0.06687209292320666,
+         0.06609666558463224, 0.041696311914170496],
+    ),
+    "inverse time": (
+        lambda r, s: gf.train.inverse_time_decay(r, s, 7, 0.3),
+        [0.1, 0.0958904108023147, 0.08860759453558804, 0.069999999165535, 0.0252707573723353,
+         0.02473498159239078, 0.013461537998632584],
+    ),
+    # TF 2.21's compat.v1 computes exp(-0.3) in float32 before raising it to the power (2.7e-7 off the float64
+    # formula); graphflow keeps the product in float64, so it is checked against the formula.
+    "natural exp": (
+        lambda r, s: gf.train.natural_exp_decay(r, s, 7, 0.3),
+        0.1 * np.exp(-_f32(0.3) * FLOAT64_STEPS / 7),
+    ),
+    "polynomial": (
+        lambda r, s: gf.train.polynomial_decay(r, s, 70, 0.01, power=0.3),
+        [0.1, 0.0996123413621224, 0.09882506582562378, 0.09593270280754229, 0.03516014111873331,
+         0.009999999776482582, 0.009999999776482582],
+    ),
+    "polynomial cycle": (
+        lambda r, s: gf.train.polynomial_decay(r, s, 70, 0.01, power=0.3, cycle=True),
+        (0.1 - _f32(0.01)) * (1 - FLOAT64_STEPS / (70 * np.maximum(np.ceil(FLOAT64_STEPS / 70), 1))) ** _f32(0.3)
+        + _f32(0.01),
+    ),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("kind", FLOAT64_SCHEDULES)
+def test_a_schedule_of_a_float64_rate_computes_in_float64(kind):
+    build, expected = FLOAT64_SCHEDULES[kind]
+    with gf.Graph().as_default():
+        step = gf.placeholder(gf.int64, [])
+        rate = build(gf.constant(0.1, dtype=gf.float64), step)
+        assert rate.dtype == np.float64
+        with gf.Session() as sess:
+            values = np.array([sess.run(rate, {step: s}) for s in FLOAT64_STEPS])
+    np.testing.assert_allclose(values, expected, rtol=1e-14)
