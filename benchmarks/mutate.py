@@ -237,6 +237,9 @@ def main() -> int:
     parser.add_argument("--survivors", action="store_true", help="print the last run's survivors and their diffs")
     parser.add_argument("--fresh", action="store_true", help="forget earlier results (default: mutmut reuses them)")
     parser.add_argument("--report", action="store_true", help="write the table from the last runs, running nothing")
+    parser.add_argument(
+        "--rerun-survivors", action="store_true", help="after writing tests: run the last run's survivors again"
+    )
     args = parser.parse_args()
     unknown = set(args.modules) - set(MODULES)
     if unknown:
@@ -256,7 +259,11 @@ def main() -> int:
     rows = {}
     for module in modules:
         work = WORK / module
-        if not args.report:
+        if args.rerun_survivors:
+            survivors = [name for name, status in results(work).items() if status == "survived"]
+            if survivors:
+                run_mutmut(prepare(module, fresh=False), survivors, args.max_children)
+        elif not args.report:
             start = time.perf_counter()
             work = prepare(module, args.fresh)
             run_mutmut(work, [], args.max_children)

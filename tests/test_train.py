@@ -703,3 +703,27 @@ def test_a_schedule_of_a_float64_rate_computes_in_float64(kind):
         with gf.Session() as sess:
             values = np.array([sess.run(rate, {step: s}) for s in FLOAT64_STEPS])
     np.testing.assert_allclose(values, expected, rtol=1e-14)
+
+
+def test_optimizer_arguments_are_checked_with_messages_that_say_what_to_pass():
+    with pytest.raises(TypeError, match=r"^learning_rate must be a number or a scalar node, got 'fast'$"):
+        gf.train.GradientDescentOptimizer("fast")
+    with pytest.raises(TypeError, match=r"^loss must be a graph node, got float$"):
+        gf.train.GradientDescentOptimizer(0.1).minimize(3.0)
+    with gf.Graph().as_default():
+        with pytest.raises(
+            ValueError, match=r"^No variables to optimize: create gf.Variable\(...\)s or pass var_list$"
+        ):
+            gf.train.GradientDescentOptimizer(0.1).minimize(gf.constant(1.0))
+        W = gf.Variable(1.0, name="W")
+        with pytest.raises(TypeError, match=r"^var_list must hold gf.Variable objects, got 3$"):
+            gf.train.GradientDescentOptimizer(0.1).minimize(W * 2.0, var_list=[W, 3])
+
+        class Mine(gf.train.Optimizer):
+            pass
+
+        assert Mine(0.1)._name == "Optimizer"  # TF-1's base class name, the scope of a subclass that gives none
+        with pytest.raises(NotImplementedError, match=r"^Mine must define its update rule, _apply_dense$"):
+            Mine(0.1).minimize(W * W)
+        named = gf.train.GradientDescentOptimizer(0.1).minimize(W * W, name="step")
+        assert named.name == "step/update"
