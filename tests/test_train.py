@@ -183,18 +183,6 @@ TF_FLOAT32_STEP2 = {
 }
 
 
-@pytest.mark.parametrize("name", list(TF_FLOAT32_STEP2))
-def test_float32_second_step_agrees_with_tensorflow(name):
-    with gf.Graph().as_default():
-        W = gf.Variable(W0.astype(np.float32), name="W")
-        train = OPTIMIZERS[name][0]().minimize(gf.reduce_sum(gf.constant(C.astype(np.float32)) * W * W))
-        with gf.Session() as sess:
-            sess.run(train)
-            sess.run(train)
-            got = sess.run(W)
-    np.testing.assert_allclose(got, np.float32(TF_FLOAT32_STEP2[name]), rtol=2.5e-7, atol=0)
-
-
 # What TensorFlow 2.21's tf.compat.v1 optimizers give after three float32 steps with the hyper-parameters above.
 TF_FLOAT32_STEP3_NON_DEFAULT = {
     "GradientDescent-lr0.05": [0.85737497, -1.458, 1.536],
@@ -211,17 +199,21 @@ TF_FLOAT32_STEP3_NON_DEFAULT = {
 }
 
 
-@pytest.mark.parametrize("name", list(TF_FLOAT32_STEP3_NON_DEFAULT))
-def test_float32_third_step_with_non_default_hyper_parameters_agrees_with_tensorflow(name):
+TF_FLOAT32 = [(name, 2, w) for name, w in TF_FLOAT32_STEP2.items()]
+TF_FLOAT32 += [(name, 3, w) for name, w in TF_FLOAT32_STEP3_NON_DEFAULT.items()]
+
+
+@pytest.mark.parametrize("name, steps, expected", TF_FLOAT32, ids=[f"{n}-step{k}" for n, k, _ in TF_FLOAT32])
+def test_float32_steps_agree_with_tensorflow(name, steps, expected):
     assert set(TF_FLOAT32_STEP3_NON_DEFAULT) == set(NON_DEFAULT)
     with gf.Graph().as_default():
         W = gf.Variable(W0.astype(np.float32), name="W")
-        train = NON_DEFAULT[name][0]().minimize(gf.reduce_sum(gf.constant(C.astype(np.float32)) * W * W))
+        train = OPTIMIZERS[name][0]().minimize(gf.reduce_sum(gf.constant(C.astype(np.float32)) * W * W))
         with gf.Session() as sess:
-            for _ in range(3):
+            for _ in range(steps):
                 sess.run(train)
             got = sess.run(W)
-    np.testing.assert_allclose(got, np.float32(TF_FLOAT32_STEP3_NON_DEFAULT[name]), rtol=5e-7, atol=1e-7)
+    np.testing.assert_allclose(got, np.float32(expected), rtol=5e-7, atol=1e-7)
 
 
 def test_slot_names_and_lookup():
