@@ -129,3 +129,68 @@ def test_variance_scaling_refuses_bad_arguments_naming_them():
         init.VarianceScaling(1.0, "fan_sum")
     with pytest.raises(ValueError, match=r"distribution must be .* got 'cauchy'"):
         init.VarianceScaling(1.0, "fan_in", "cauchy")
+
+
+def test_defaults_are_tf1s():
+    _assert_moments(_draw(gf.random_normal_initializer()), 0.0, 1.0)
+    _assert_moments(_draw(gf.truncated_normal_initializer()), 0.0, TRUNCATED_STD)
+    x = _draw(gf.random_uniform_initializer())
+    assert x.min() >= 0.0 and x.max() < 1.0 and x.min() < 0.001 and x.max() > 0.999
+    _assert_moments(_draw(init.VarianceScaling()), 0.0, math.sqrt(1.0 / 400))  # scale 1, fan_in, truncated
+    np.testing.assert_array_equal(_draw(gf.constant_initializer(), shape=(2, 2)), np.zeros((2, 2)))
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda seed: gf.random_normal_initializer(seed=seed),
+        lambda seed: gf.truncated_normal_initializer(seed=seed),
+        lambda seed: gf.random_uniform_initializer(seed=seed),
+        lambda seed: init.glorot_uniform(seed=seed),
+        lambda seed: init.glorot_normal(seed=seed),
+        lambda seed: init.he_normal(seed=seed),
+        lambda seed: init.he_uniform(seed=seed),
+    ],
+    ids=["normal", "truncated", "uniform", "glorot_uniform", "glorot_normal", "he_normal", "he_uniform"],
+)
+def test_an_initializer_draws_from_its_own_seed(make):
+    first, again, other = (_draw(make(seed), shape=(3, 4)) for seed in (5, 5, 6))
+    np.testing.assert_array_equal(first, again)
+    assert not np.array_equal(first, other)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda dt: gf.constant_initializer(2.0, dtype=dt),
+        lambda dt: gf.zeros_initializer(dtype=dt),
+        lambda dt: gf.ones_initializer(dtype=dt),
+        lambda dt: gf.random_normal_initializer(dtype=dt),
+        lambda dt: gf.truncated_normal_initializer(dtype=dt),
+        lambda dt: gf.random_uniform_initializer(dtype=dt),
+        lambda dt: init.VarianceScaling(dtype=dt),
+        lambda dt: init.glorot_uniform(dtype=dt),
+        lambda dt: init.glorot_normal(dtype=dt),
+        lambda dt: init.he_normal(dtype=dt),
+        lambda dt: init.he_uniform(dtype=dt),
+    ],
+)
+def test_an_initializer_called_without_a_dtype_uses_its_own(make):
+    with gf.Graph().as_default():
+        value = make(gf.float64)((2, 3))
+        assert value.dtype == np.float64
+        with gf.Session() as sess:
+            assert sess.run(value).dtype == np.float64
+        assert make(gf.float16)((2, 3)).dtype == np.float16
+
+
+@pytest.mark.parametrize(
+    "shape, fan_in, fan_out", [((), 1, 1), ((7,), 7, 7), ((5, 3), 5, 3), ((2, 5, 3), 10, 6), ((3, 3, 4, 8), 36, 72)]
+)
+def test_fans_of_every_rank(shape, fan_in, fan_out):
+    assert init._fans(shape) == (fan_in, fan_out)
+
+
+def test_a_constant_initializer_is_named_const_as_in_tf1():
+    with gf.Graph().as_default():
+        assert gf.constant_initializer(1.0)((2,)).name == "Const:0"
