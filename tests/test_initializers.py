@@ -140,48 +140,39 @@ def test_defaults_are_tf1s():
     np.testing.assert_array_equal(_draw(gf.constant_initializer(), shape=(2, 2)), np.zeros((2, 2)))
 
 
-@pytest.mark.parametrize(
-    "make",
-    [
-        lambda seed: gf.random_normal_initializer(seed=seed),
-        lambda seed: gf.truncated_normal_initializer(seed=seed),
-        lambda seed: gf.random_uniform_initializer(seed=seed),
-        lambda seed: init.glorot_uniform(seed=seed),
-        lambda seed: init.glorot_normal(seed=seed),
-        lambda seed: init.he_normal(seed=seed),
-        lambda seed: init.he_uniform(seed=seed),
-    ],
-    ids=["normal", "truncated", "uniform", "glorot_uniform", "glorot_normal", "he_normal", "he_uniform"],
-)
-def test_an_initializer_draws_from_its_own_seed(make):
-    first, again, other = (_draw(make(seed), shape=(3, 4)) for seed in (5, 5, 6))
+RANDOM = {  # each random initializer, made with keyword arguments (seed, dtype)
+    "normal": gf.random_normal_initializer,
+    "truncated": gf.truncated_normal_initializer,
+    "uniform": gf.random_uniform_initializer,
+    "variance_scaling": init.VarianceScaling,
+    "glorot_uniform": init.glorot_uniform,
+    "glorot_normal": init.glorot_normal,
+    "he_normal": init.he_normal,
+    "he_uniform": init.he_uniform,
+}
+CONSTANT = {
+    "constant": lambda **k: gf.constant_initializer(2.0, **k),
+    "zeros": gf.zeros_initializer,
+    "ones": gf.ones_initializer,
+}
+
+
+@pytest.mark.parametrize("name", RANDOM)
+def test_an_initializer_draws_from_its_own_seed(name):
+    first, again, other = (_draw(RANDOM[name](seed=seed), shape=(3, 4)) for seed in (5, 5, 6))
     np.testing.assert_array_equal(first, again)
     assert not np.array_equal(first, other)
 
 
-@pytest.mark.parametrize(
-    "make",
-    [
-        lambda dt: gf.constant_initializer(2.0, dtype=dt),
-        lambda dt: gf.zeros_initializer(dtype=dt),
-        lambda dt: gf.ones_initializer(dtype=dt),
-        lambda dt: gf.random_normal_initializer(dtype=dt),
-        lambda dt: gf.truncated_normal_initializer(dtype=dt),
-        lambda dt: gf.random_uniform_initializer(dtype=dt),
-        lambda dt: init.VarianceScaling(dtype=dt),
-        lambda dt: init.glorot_uniform(dtype=dt),
-        lambda dt: init.glorot_normal(dtype=dt),
-        lambda dt: init.he_normal(dtype=dt),
-        lambda dt: init.he_uniform(dtype=dt),
-    ],
-)
-def test_an_initializer_called_without_a_dtype_uses_its_own(make):
+@pytest.mark.parametrize("name", [*RANDOM, *CONSTANT])
+def test_an_initializer_called_without_a_dtype_uses_its_own(name):
+    make = {**RANDOM, **CONSTANT}[name]
     with gf.Graph().as_default():
-        value = make(gf.float64)((2, 3))
+        value = make(dtype=gf.float64)((2, 3))
         assert value.dtype == np.float64
         with gf.Session() as sess:
             assert sess.run(value).dtype == np.float64
-        assert make(gf.float16)((2, 3)).dtype == np.float16
+        assert make(dtype=gf.float16)((2, 3)).dtype == np.float16
 
 
 @pytest.mark.parametrize(
