@@ -232,6 +232,65 @@ def test_grad_ys_and_several_ys():
         np.testing.assert_allclose(_run(g, {x: v}), np.array([2.0, 20.0]) + 2 * v)
 
 
+def test_a_y_that_feeds_another_y_is_processed_after_it():
+    # a = x², ys = [a, 2a]: d(a + 2a)/dx = 6x. Starting the walk at a before 2a has sent a its part gives 2x.
+    with gf.Graph().as_default():
+        x = gf.placeholder(gf.float64, [2])
+        a = x * x
+        (g,) = gf.gradients([a, 2.0 * a], x)
+        (h,) = gf.gradients([2.0 * a, a], x)  # the order of ys does not matter
+        (seeded,) = gf.gradients([a, 2.0 * a], x, grad_ys=[gf.constant(np.array([1.0, 0.5])), None])
+        v = np.array([1.0, 2.0])
+        np.testing.assert_array_equal(_run(g, {x: v}), [6.0, 12.0])
+        np.testing.assert_array_equal(_run(h, {x: v}), [6.0, 12.0])
+        np.testing.assert_array_equal(_run(seeded, {x: v}), (np.array([1.0, 0.5]) + 2.0) * 2 * v)
+
+
+def test_gradient_nodes_are_named_under_the_scope_and_each_rule_under_its_op():
+    with gf.Graph().as_default():
+        x = gf.placeholder(gf.float64, [2], name="x")
+        loss = gf.reduce_sum(gf.square(x, name="sq"), name="loss")
+        (g,) = gf.gradients(loss, x)
+        (mine,) = gf.gradients(gf.square(x, name="sq2"), x, name="mine")
+        assert g.name == "gradients/sq_grad/Mul_1:0"
+        assert {i.name for i in g.op.inputs} == {"gradients/loss_grad/BroadcastLike:0", "gradients/sq_grad/Mul:0"}
+        assert mine.name == "mine/sq2_grad/Mul_1:0"
+        assert {i.name for i in mine.op.inputs} == {"mine/grad_ys:0", "mine/sq2_grad/Mul:0"}
+        seed = [n for n in topo_order([g]) if n.name.startswith("gradients/grad_ys")]
+        assert [n.name for n in seed] == ["gradients/grad_ys:0"] and seed[0].dtype == np.float64
+        assert all(n.name.startswith(("gradients/", "x", "sq", "loss")) for n in topo_order([g]))
+
+
+def test_grad_ys_may_be_one_node_or_python_values_in_the_dtype_of_y():
+    with gf.Graph().as_default():
+        x = gf.placeholder(gf.float64, [2], name="x")
+        loss = gf.reduce_sum(x * x)
+        (one,) = gf.gradients(loss, x, grad_ys=gf.constant(3.0, dtype=gf.float64))
+        (number,) = gf.gradients(loss, x, grad_ys=2.0)
+        (listed,) = gf.gradients(x * x, x, grad_ys=np.array([1, 2]))  # integers, as y's dtype
+        assert number.dtype == listed.dtype == np.float64
+        v = np.array([1.0, 2.0])
+        np.testing.assert_array_equal(_run(one, {x: v}), 6 * v)
+        np.testing.assert_array_equal(_run(number, {x: v}), 4 * v)
+        np.testing.assert_array_equal(_run(listed, {x: v}), [2.0, 8.0])
+
+
+def test_gradients_refuses_bad_arguments_naming_them():
+    with gf.Graph().as_default():
+        x = gf.placeholder(gf.float64, [2], name="x")
+        y = gf.reduce_sum(x * x, name="loss")
+        with pytest.raises(TypeError, match=r"^gradients: ys must be graph nodes, got int: 3$"):
+            gf.gradients(3, x)
+        with pytest.raises(TypeError, match=r"^gradients: xs must be graph nodes, got str: 'w'$"):
+            gf.gradients(y, [x, "w"])
+        with pytest.raises(ValueError, match=r"^gradients: got 1 grad_ys for 2 ys$"):
+            gf.gradients([y, y], x, grad_ys=[None])
+    with gf.Graph().as_default():
+        z = gf.placeholder(gf.float64, [2], name="z")
+    with pytest.raises(ValueError, match=r"^gradients: 'loss' belongs to .* but 'z' belongs to"):
+        gf.gradients(y, z)
+
+
 # --------------------------------------------------------------------------------------------------------------------
 # Higher order
 
@@ -333,6 +392,22 @@ def test_a_registered_rule_may_return_one_tensor_as_tf1_allows_a_straight_throug
         GRADIENTS.pop("TestStraightThrough", None)
     np.testing.assert_array_equal(values[0], [-1.0, 1.0, 1.0])
     np.testing.assert_array_equal(values[1], [1.0, 2.0, 3.0])  # sign's own rule would give zeros
+
+
+def test_a_rule_returning_the_wrong_number_of_gradients_is_refused_naming_the_op():
+    @RegisterGradient("TestTwoForOne")
+    def _two(op, g):
+        return g, g
+
+    try:
+        with gf.Graph().as_default() as graph:
+            x = gf.placeholder(gf.float64, [3])
+            with graph.gradient_override_map({"Exp": "TestTwoForOne"}):
+                y = gf.exp(x, name="e")
+            with pytest.raises(ValueError, match=r"^the gradient rule for Exp 'e' returned 2 gradients for 1 inputs$"):
+                gf.gradients(gf.reduce_sum(y), x)
+    finally:
+        GRADIENTS.pop("TestTwoForOne", None)
 
 
 def test_registering_a_gradient_twice_is_an_error(custom_square_gradient):

@@ -1,9 +1,10 @@
 """The fused optimizer updates (graphflow/ops/training.py) and the plan steps that run ops changing several variables.
 
-The compiled loops are checked against their numpy equations in tests/test_kernels.py; here each op's use of them
-(buffers, float16, broadcast gradients, shapes) and each of the plan's promises for updates (new values handed on in
-order, buffers recycled, nothing changed by a failed run, errors naming the op) is checked for an op that changes
-three variables at once.
+The compiled loops are checked against the kernels' numpy references in tests/test_kernels.py; here every update op
+is checked against TF-1's equations written out in this file (`tf1_update`, `adam_reference`), independently of
+those references, and each op's use of the loops (buffers, float16, broadcast gradients, shapes) and each of the
+plan's promises for updates (new values handed on in order, buffers recycled, nothing changed by a failed run, errors
+naming the op) is checked for an op that changes three variables at once.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ import numpy as np
 import pytest
 
 import graphflow as gf
-from graphflow.kernels import KERNELS
 from graphflow.ops import training
 from graphflow.ops.training import apply_adam
 
@@ -20,10 +20,13 @@ BETA1, BETA2, EPSILON = 0.9, 0.999, 1e-8
 
 
 def adam_reference(var, m, v, lr_t, grad, dtype):
-    """TF-1's ApplyAdam in numpy, one operation at a time in `dtype` (the reference its compiled loop is checked
-    against in tests/test_kernels.py)."""
+    """TF-1's ApplyAdam (training_ops.cc) in numpy, one operation at a time in `dtype`, written here rather than
+    taken from graphflow/kernels, so that the library's own reference is checked too."""
     var, m, v, grad = (np.asarray(a, dtype) for a in (var, m, v, grad))
-    return KERNELS["adam"].reference(var, m, v, dtype.type(lr_t), grad, BETA1, BETA2, EPSILON)
+    c = dtype.type
+    m = m + (grad - m) * (c(1) - c(BETA1))
+    v = v + (grad * grad - v) * (c(1) - c(BETA2))
+    return var - c(lr_t) * m / (np.sqrt(v) + c(EPSILON)), m, v
 
 
 def random_state(shape, dtype, seed=0):
@@ -106,6 +109,58 @@ def test_every_fused_update_refuses_a_gradient_that_cannot_broadcast_to_its_vari
         build(state, lr, gf.placeholder(gf.float32, [2], name="row"))  # broadcasts to the variable: accepted
         with pytest.raises(ValueError, match=r"gradient of shape \(3, 3\) cannot update a variable of shape \(3, 2\)"):
             build(state, lr, gf.placeholder(gf.float32, [3, 3], name="wrong"))
+
+
+def tf1_update(name, state, lr, g):
+    """TF-1's update kernels in float64 numpy, from their documentation, with the hyper-parameters of BUILDERS.
+    Returns the new state, variable first."""
+    if name == "gd":
+        (var,) = state
+        return (var - lr * g,)
+    if name == "momentum":
+        var, accum = state
+        accum = accum * 0.9 + g
+        return var - lr * accum, accum
+    if name == "adagrad":
+        var, accum = state
+        accum = accum + g * g
+        return var - lr * g / np.sqrt(accum), accum
+    if name == "adam":
+        var, m, v = state
+        m = m + (g - m) * (1 - BETA1)
+        v = v + (g * g - v) * (1 - BETA2)
+        return var - lr * m / (np.sqrt(v) + EPSILON), m, v
+    if name == "rmsprop":
+        var, ms, mom = state
+        ms = ms + (g * g - ms) * (1 - RMS["decay"])
+        mom = mom * RMS["momentum"] + lr * g / np.sqrt(ms + RMS["epsilon"])
+        return var - mom, ms, mom
+    var, ms, mg, mom = state  # centered RMSProp: the variance, ms - mg², in place of ms
+    ms = ms + (g * g - ms) * (1 - RMS["decay"])
+    mg = mg + (g - mg) * (1 - RMS["decay"])
+    mom = mom * RMS["momentum"] + lr * g / np.sqrt(ms - mg * mg + RMS["epsilon"])
+    return var - mom, ms, mg, mom
+
+
+@pytest.mark.parametrize("name", BUILDERS)
+def test_every_fused_update_op_follows_the_tf1_equations_over_three_steps(name):
+    build, count = BUILDERS[name]
+    rng = np.random.default_rng(5)
+    state = [rng.standard_normal((4, 3))] + [rng.random((4, 3)) + 0.5 for _ in range(count - 1)]
+    if name == "centered":
+        state[2] = state[2] - 1.0  # the mean gradient, small enough beside the mean square
+    with gf.Graph().as_default():
+        variables = [gf.Variable(a.copy(), name=f"s{k}") for k, a in enumerate(state)]
+        g = gf.placeholder(gf.float64, [4, 3], name="g")
+        step = build(variables, gf.constant(0.05, gf.float64), g)
+        with gf.Session() as sess:
+            for _ in range(3):
+                grad = rng.standard_normal((4, 3))
+                sess.run(step, {g: grad})
+                state = tf1_update(name, state, 0.05, grad)
+                for k, (got, want) in enumerate(zip(sess.run(variables), state, strict=True)):
+                    assert np.isfinite(want).all()
+                    np.testing.assert_allclose(got, want, rtol=1e-14, atol=1e-15, err_msg=f"{name} state {k}")
 
 
 def _adam_graph(dtype=gf.float32):

@@ -20,11 +20,14 @@ examples with a fresh random seed each time (CI uses the derandomized "ci" profi
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pytest
 from fuzzing import PROFILE, CaseCounter, fuzz_settings
 from hypothesis import given, note, settings
 from hypothesis import strategies as st
@@ -642,3 +645,21 @@ def test_the_generator_reaches_every_instruction():
     collect()
     missing = set(UNARY + BINARY + OTHER + ("input", "const")) - set(seen)
     assert not missing, f"never generated: {sorted(missing)}"
+
+
+def test_the_counts_reliability_md_states_are_the_counts_of_this_run():
+    """docs/reliability.md quotes this module's counts for the derandomized profile: run after the two properties
+    above (pytest keeps a module's order), the counts they made must be within 5% of those. They are not exact:
+    hypothesis's choices vary a little with how long examples take (7,631 and 7,794 forward ops have been seen)."""
+    done = COUNTS["test_random_program_matches_the_numpy_interpreter: examples"] == 600
+    done = done and COUNTS["test_random_program_gradients_match_central_differences: examples"] == 400
+    if PROFILE != "ci" or not done:
+        pytest.skip("the figures are those of a full run of this module with the ci profile")
+    text = (Path(__file__).resolve().parent.parent / "docs" / "reliability.md").read_text().replace(",", "")
+    forward = re.search(r"about (\d+) ops and (\d+) values compared per run", text)
+    gradient = re.search(r"about (\d+) gradient entries of programs of (\d+) ops checked", text)
+    stated = [int(n) for n in forward.groups() + gradient.groups()]
+    keys = ("forward: ops", "forward: values compared", "gradient: entries checked", "gradient: ops")
+    counted = [COUNTS[k] for k in keys]
+    for s, c in zip(stated, counted, strict=True):
+        assert abs(c - s) <= 0.05 * s, f"docs/reliability.md states {stated}, this run counted {counted}"

@@ -314,6 +314,20 @@ def test_own_data_in_mnist_layout_is_not_checksummed(tmp_path, shipped):
     assert x_train.shape == (20, 32, 32) and (x_train == 7).all()
 
 
+def test_original_count_in_other_dimensions_is_not_checksummed(tmp_path, shipped):
+    # MNIST padded to 32 x 32 keeps the original count (60,000) and labels: the user's own data, not a damaged copy.
+    (_, y_train), _ = shipped
+    write_small(
+        tmp_path,
+        shipped,
+        train_images_idx3_ubyte=idx_bytes(np.full((60000, 32, 32), 3, np.uint8)),
+        train_labels_idx1_ubyte=idx_bytes(y_train),
+    )
+    (x_train, labels), _ = mnist.load_data(tmp_path)
+    assert x_train.shape == (60000, 32, 32) and x_train[-1, -1, -1] == 3
+    np.testing.assert_array_equal(labels, y_train)
+
+
 # --- crafted files: refused at the cost of about 1 MiB, however far they would inflate ----------------------------
 
 ZEROS_MIB = 300  # each bomb below is about 300 KB of gzip that would inflate to 300 MiB and more

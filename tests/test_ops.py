@@ -88,6 +88,7 @@ class Case:
     atol: float = 1e-7
     eps: float = 1e-6
     label: str = ""
+    static_shape: tuple | None = None  # the build-time shape when the op declares less than the run-time one
 
     @property
     def id(self) -> str:
@@ -298,6 +299,7 @@ CASES: list[Case] = [
         lambda x: x,
         ((3, 4),),
         label="not fed: its default",
+        static_shape=(None, 4),  # the declared shape: a feed may have any number of rows
     ),
     Case("CheckNumerics", lambda x: gf.check_numerics(x, "finite"), lambda x: x, ((3, 4),)),
     Case("ZerosLike", lambda x: gf.zeros_like(x) + x, lambda x: x, ((3, 4),), label="zeros_like(x) + x"),
@@ -652,7 +654,9 @@ def test_each_case_builds_the_op_it_names():
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
 def test_forward(case):
-    check_forward(case.build, case.ref, case.shapes, domain=case.domain, extra=case.extra)
+    check_forward(
+        case.build, case.ref, case.shapes, domain=case.domain, extra=case.extra, static_shape=case.static_shape
+    )
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
@@ -794,6 +798,10 @@ def test_array_ops_check_shapes_when_built_and_name_the_op():
         assert len(gf.unstack(x, axis=1)) == 3 and len(gf.unstack(x, num=2)) == 2
         with pytest.raises(ValueError, match=r"Tile 'Tile'.*multiples has 1 entries.*rank 2"):
             gf.tile(x, [2])
+        tiled = gf.tile(x, [2, 3])
+        assert tiled.shape == (None, 9)
+        with pytest.raises(ValueError, match=r"MatMul 'after_tile'.*dimensions must be equal, but are 9 and 4"):
+            gf.matmul(tiled, gf.zeros([4, 2]), name="after_tile")
         with pytest.raises(ValueError, match=r"Squeeze 'Squeeze'.*cannot squeeze axis 1: it has size 3"):
             gf.squeeze(x, axis=1)
         with pytest.raises(TypeError, match=r"GatherV2.*indices must be integers"):

@@ -4,6 +4,7 @@ fetches), who owns each array a run returns, and the package's structure (no imp
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import numpy as np
@@ -50,6 +51,46 @@ def test_a_printed_plan_shows_each_step_with_its_slots_and_where_it_writes():
     for i, step in enumerate(plan.steps):  # one line per step, numbered, naming its op
         (line,) = [line for line in lines if line.startswith(f"  {i:>4}  ")]
         assert step.op.op_name in line
+
+
+def test_a_printed_plan_lists_inputs_steps_notes_fetches_and_commits_line_by_line():
+    with gf.Graph().as_default():
+        x = gf.placeholder(gf.float64, [None, 3], name="x")
+        p = gf.placeholder(gf.bool, [], name="p")
+        w = gf.Variable(np.ones(3), name="w")
+        y = gf.reduce_sum(x * w, name="y")
+        r = gf.cond(p, lambda: y * 2.0, lambda: y - 1.0, name="r")
+        train = gf.train.AdamOptimizer(0.1).minimize(y, name="train")
+        with gf.Session() as sess:
+            feed = {x: np.ones((2, 3)), p: True}
+            assert sess.run([r, train], feed) == [12.0, None]
+            plan = sess.plan_for([r, train], feed)
+    lines = str(plan).splitlines()
+    assert lines[0] == f"Plan: 2 fetches, 2 feeds, {len(plan.steps)} steps"
+    inputs = {line.split()[0]: line.split()[1:] for line in lines[1:] if re.match(r"^  s\d+ ", line)}
+    slot = {node.op_name: s for s, node in enumerate(plan.nodes)}
+    assert inputs[f"s{slot['x']}"] == ["fed", "x"] and inputs[f"s{slot['p']}"] == ["fed", "p"]
+    assert inputs[f"s{slot['w']}"] == ["variable", "w"] and inputs[f"s{slot['w/Adam']}"] == ["variable", "w/Adam"]
+    assert inputs[f"s{slot['r/Const']}"] == ["constant", "r/Const"]
+    steps = [line for line in lines if re.match(r"^ +\d+  s", line)]
+    assert len(steps) == len(plan.steps)
+    for i, (line, step) in enumerate(zip(steps, plan.steps, strict=True)):
+        outputs = ",".join(
+            f"s{s}"
+            for s in (range(step.output.start, step.output.stop) if type(step.output) is slice else [step.output])
+        )
+        assert line.startswith(f"  {i:>4}  {outputs} = "), line
+        assert f"({', '.join(f's{s}' for s in step.inputs)})" in line and step.op.op_name in line
+        assert ("skipped if an input is dead" in line) == (step.guards is not None), line
+        assert ("recycles" in line) == step.recycle, line
+        frees = " ".join(f"s{s}" for s in step.frees)
+        assert (f"frees {frees}" in line) if step.frees else ("frees" not in line), line
+    (adam,) = [line for line in steps if "apply_adam(" in line]
+    assert re.search(r"  s(\d+),s(\d+),s(\d+) = apply_adam\(", adam) and "train/ApplyAdam" in adam
+    assert [line for line in lines if line.startswith("  fetch")] == [f"  fetch  s{s}" for s in plan.fetch_slots]
+    commits = [line for line in lines if line.startswith("  commit")]
+    assert commits == [f"  commit {var.op_name} = s{s}" for var, s in plan.commits]
+    assert {c.split()[1] for c in commits} == {"w", "w/Adam", "w/Adam_1", "beta1_power", "beta2_power"}
 
 
 # --------------------------------------------------------------------------------------------------------------------
@@ -117,6 +158,45 @@ def test_escaping_slots_follow_views_and_writes_into_inputs_back_from_the_fetche
     escaping = passes.escaping_slots(plan.steps, plan.outlive())
     assert {slot["a"], slot["b"], slot["c"]} <= escaping and slot["scratch"] not in escaping
     assert by_name["scratch"].recycle and not by_name["a"].recycle  # a's array is fetched (through b and c)
+
+
+def test_an_array_a_view_reads_is_not_written_in_place():
+    # b = a + 1 is a's last reader and could write into a's array, but reshape(a) is a view of that array.
+    with gf.Graph().as_default():
+        x = gf.placeholder(gf.float64, [None, 4096], name="x")  # 32 KiB rows: large enough to plan in place
+        a = gf.exp(x, name="a")
+        view, b = gf.reshape(a, [-1]), a + 1.0
+        with gf.Session() as sess:
+            got_view, got_b = sess.run([view, b], {x: np.zeros((1, 4096))})
+            plan = plan_for(sess, [view, b])
+    np.testing.assert_array_equal(got_view, np.ones(4096))
+    np.testing.assert_array_equal(got_b, np.full((1, 4096), 2.0))
+    assert all(step.into is None for step in plan.steps if step.op is b.op)
+
+
+def test_a_guard_slot_is_kept_until_the_last_step_it_guards():
+    # Each branch reads the pivot (p, switched) as an input first, then runs an op on constants that only the pivot,
+    # as a guard, ties to the branch. Freeing the pivot after its last reader as an input would let that op run in
+    # the branch not taken, and its value would reach the cond's output.
+    with gf.Graph().as_default():
+        p = gf.placeholder(gf.bool, [], name="p")
+
+        def branch(k):
+            def fn():
+                first = gf.cast(p, gf.float64) + float(k)
+                with gf.control_dependencies([first]):
+                    last = gf.constant(float(k), dtype=gf.float64) * 2.0
+                return first, last
+
+            return fn
+
+        out = gf.cond(p, branch(1), branch(10))
+        with gf.Session() as sess:
+            assert sess.run(out, {p: True}) == (2.0, 2.0)
+            assert sess.run(out, {p: False}) == (10.0, 20.0)
+            plan = plan_for(sess, list(out))
+    guarded = [step for step in plan.steps if step.guards]
+    assert guarded and all(set(step.guards) <= set(step.reads()) for step in guarded)
 
 
 # --------------------------------------------------------------------------------------------------------------------

@@ -1,10 +1,12 @@
-"""Long runs and big graphs: flat memory and time over 20,000 steps, a 100,000-node graph, deterministic training."""
+"""Long runs and big graphs: flat memory over 20,000 steps, a 100,000-node graph, deterministic training.
+
+Whether the step time stays flat is a timing, measured by benchmarks/long_run.py rather than asserted here.
+"""
 
 from __future__ import annotations
 
 import os
 import sys
-import time
 
 import numpy as np
 import pytest
@@ -21,7 +23,7 @@ def current_rss_bytes() -> int:
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc/self/statm")
-def test_a_20000_step_training_loop_keeps_memory_and_step_time_flat():
+def test_a_20000_step_training_loop_keeps_memory_flat_and_compiles_once():
     with gf.Graph().as_default():
         gf.set_random_seed(0)
         x = gf.placeholder(gf.float32, [None, 8])
@@ -33,21 +35,17 @@ def test_a_20000_step_training_loop_keeps_memory_and_step_time_flat():
         rng = np.random.default_rng(0)
         feed = {x: rng.standard_normal((32, 8)).astype(np.float32), y: rng.integers(0, 3, 32)}
         with gf.Session() as sess:
-            rss, seconds, started = {}, {}, time.perf_counter()
+            rss = {}
             for step in range(1, STEPS + 1):
                 sess.run(train, feed)
                 if step == 1:
                     plans = len(sess._plans)
                 if step in (1_000, STEPS):
-                    rss[step], seconds[step] = current_rss_bytes(), time.perf_counter() - started
-                    started = time.perf_counter()
+                    rss[step] = current_rss_bytes()
             assert len(sess._plans) == plans  # the train op's plan is compiled once and replayed
             assert sess.run(gf.train.get_global_step()) == STEPS
     growth = rss[STEPS] - rss[1_000]
     assert growth < 8 * 2**20, f"resident memory grew by {growth / 2**20:.1f} MiB from step 1,000 to {STEPS}"
-    per_step_early = seconds[1_000] / 1_000
-    per_step_late = seconds[STEPS] / (STEPS - 1_000)
-    assert per_step_late < 3 * per_step_early, (per_step_early, per_step_late)
 
 
 def test_a_100000_node_graph_builds_compiles_runs_and_differentiates():

@@ -8,8 +8,6 @@ arithmetic in the variable's dtype, so float64 runs are compared with float64 ar
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import pytest
 
@@ -31,11 +29,11 @@ def _grad(w, dt):
 # Reference updates: state is a dict of slot arrays, `h(x)` is a hyper-parameter rounded once into the dtype.
 
 
-def _gd(dt, **_):
+def _gd(dt, lr=LR):
     h = dt
 
     def step(w, s):
-        return w - h(LR) * _grad(w, dt)
+        return w - h(lr) * _grad(w, dt)
 
     return {}, step
 
@@ -113,6 +111,38 @@ OPTIMIZERS = {
     "RMSProp-centered": (lambda: gf.train.RMSPropOptimizer(LR, centered=True), _rmsprop, {"centered": True}),
     "Adagrad": (lambda: gf.train.AdagradOptimizer(LR), _adagrad, {}),
 }
+# Every hyper-parameter away from its default, one at a time and all together: an optimizer that ignored one (and
+# used the default) would pass every case above.
+NON_DEFAULT = {
+    "GradientDescent-lr0.05": (lambda: gf.train.GradientDescentOptimizer(0.05), _gd, {"lr": 0.05}),
+    "Momentum-0.5": (lambda: gf.train.MomentumOptimizer(LR, 0.5), _momentum, {"momentum": 0.5}),
+    "Nesterov-0.5": (
+        lambda: gf.train.MomentumOptimizer(LR, 0.5, use_nesterov=True),
+        _momentum,
+        {"momentum": 0.5, "use_nesterov": True},
+    ),
+    "Adam-beta1-0.5": (lambda: gf.train.AdamOptimizer(LR, beta1=0.5), _adam, {"beta1": 0.5}),
+    "Adam-beta2-0.9": (lambda: gf.train.AdamOptimizer(LR, beta2=0.9), _adam, {"beta2": 0.9}),
+    "Adam-epsilon-0.1": (lambda: gf.train.AdamOptimizer(LR, epsilon=0.1), _adam, {"epsilon": 0.1}),
+    "RMSProp-decay0.5": (lambda: gf.train.RMSPropOptimizer(LR, decay=0.5), _rmsprop, {"decay": 0.5}),
+    "RMSProp-epsilon0.1": (lambda: gf.train.RMSPropOptimizer(LR, epsilon=0.1), _rmsprop, {"epsilon": 0.1}),
+    "RMSProp-all": (
+        lambda: gf.train.RMSPropOptimizer(LR, decay=0.5, momentum=0.3, epsilon=0.1),
+        _rmsprop,
+        {"decay": 0.5, "momentum": 0.3, "epsilon": 0.1},
+    ),
+    "RMSProp-centered-all": (
+        lambda: gf.train.RMSPropOptimizer(LR, decay=0.5, momentum=0.3, epsilon=0.1, centered=True),
+        _rmsprop,
+        {"decay": 0.5, "momentum": 0.3, "epsilon": 0.1, "centered": True},
+    ),
+    "Adagrad-initial2": (
+        lambda: gf.train.AdagradOptimizer(LR, initial_accumulator_value=2.0),
+        _adagrad,
+        {"initial_accumulator_value": 2.0},
+    ),
+}
+OPTIMIZERS.update(NON_DEFAULT)
 
 
 @pytest.mark.parametrize("dt", [np.float32, np.float64], ids=["float32", "float64"])
@@ -153,16 +183,37 @@ TF_FLOAT32_STEP2 = {
 }
 
 
-@pytest.mark.parametrize("name", list(TF_FLOAT32_STEP2))
-def test_float32_second_step_agrees_with_tensorflow(name):
+# What TensorFlow 2.21's tf.compat.v1 optimizers give after three float32 steps with the hyper-parameters above.
+TF_FLOAT32_STEP3_NON_DEFAULT = {
+    "GradientDescent-lr0.05": [0.85737497, -1.458, 1.536],
+    "Momentum-0.5": [0.61399996, -0.604, -0.37200004],
+    "Nesterov-0.5": [0.559125, -0.496, -0.19800001],
+    "Adam-beta1-0.5": [0.70697236, -1.703217, 2.702089],
+    "Adam-beta2-0.9": [0.7005511, -1.7001252, 2.7000542],
+    "Adam-epsilon-0.1": [0.91065586, -1.8125441, 2.7505243],
+    "RMSProp-decay0.5": [0.71401525, -1.6491523, 2.6414526],
+    "RMSProp-epsilon0.1": [0.7378999, -1.4140066, 2.3074489],
+    "RMSProp-all": [0.66581637, -1.5655392, 2.5534523],
+    "RMSProp-centered-all": [0.5549023, -1.222365, 2.1558905],
+    "Adagrad-initial2": [0.853165, -1.7846953, 2.7754157],
+}
+
+
+TF_FLOAT32 = [(name, 2, w) for name, w in TF_FLOAT32_STEP2.items()]
+TF_FLOAT32 += [(name, 3, w) for name, w in TF_FLOAT32_STEP3_NON_DEFAULT.items()]
+
+
+@pytest.mark.parametrize("name, steps, expected", TF_FLOAT32, ids=[f"{n}-step{k}" for n, k, _ in TF_FLOAT32])
+def test_float32_steps_agree_with_tensorflow(name, steps, expected):
+    assert set(TF_FLOAT32_STEP3_NON_DEFAULT) == set(NON_DEFAULT)
     with gf.Graph().as_default():
         W = gf.Variable(W0.astype(np.float32), name="W")
         train = OPTIMIZERS[name][0]().minimize(gf.reduce_sum(gf.constant(C.astype(np.float32)) * W * W))
         with gf.Session() as sess:
-            sess.run(train)
-            sess.run(train)
+            for _ in range(steps):
+                sess.run(train)
             got = sess.run(W)
-    np.testing.assert_allclose(got, np.float32(TF_FLOAT32_STEP2[name]), rtol=2.5e-7, atol=0)
+    np.testing.assert_allclose(got, np.float32(expected), rtol=5e-7, atol=1e-7)
 
 
 def test_slot_names_and_lookup():
@@ -299,6 +350,21 @@ def test_apply_gradients_with_modified_gradients():
             np.testing.assert_allclose(sess.run(W), [0.9, -0.9], rtol=1e-15)
 
 
+def test_grad_loss_scales_the_gradient_of_the_loss():
+    # d loss / dW = 2 C W = [1, -4, 12]; grad_loss is the gradient arriving at the loss, so it multiplies that.
+    with gf.Graph().as_default():
+        W = gf.Variable(W0.copy(), name="W")
+        loss = gf.reduce_sum(gf.constant(C) * W * W)
+        opt = gf.train.GradientDescentOptimizer(0.01)
+        ((grad, var),) = opt.compute_gradients(loss, grad_loss=gf.constant(10.0, dtype=gf.float64))
+        train = opt.minimize(loss, grad_loss=gf.constant(10.0, dtype=gf.float64))
+        with gf.Session() as sess:
+            assert var is W
+            np.testing.assert_array_equal(sess.run(grad), [10.0, -40.0, 120.0])
+            sess.run(train)
+            np.testing.assert_allclose(sess.run(W), W0 - 0.01 * np.array([10.0, -40.0, 120.0]), rtol=1e-15)
+
+
 def test_minimize_with_no_gradients_raises_naming_the_variables():
     with gf.Graph().as_default():
         W = gf.Variable(np.array([1.0, 2.0]), name="W")
@@ -412,7 +478,6 @@ def test_softmax_cross_entropy_gradient_is_softmax_minus_labels_over_batch():
 def test_xor_with_dense_layers_trains_below_0_05():
     points = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
     labels = np.array([0, 1, 1, 0], np.int32)
-    start = time.perf_counter()
     with gf.Graph().as_default():
         gf.set_random_seed(0)
         x = gf.placeholder(gf.float64, [None, 2], name="x")
@@ -428,11 +493,9 @@ def test_xor_with_dense_layers_trains_below_0_05():
             for _ in range(300):
                 sess.run(train, feed)
             final, acc = sess.run([loss, accuracy], feed)
-    elapsed = time.perf_counter() - start
     assert first > 0.5
     assert final < 0.05, final
     assert acc == 1.0
-    assert elapsed < 2.0, f"XOR training took {elapsed:.2f} s"
 
 
 # --------------------------------------------------------------------------------------------------------------------
@@ -447,7 +510,7 @@ def _schedule_values(build, steps):
             return rate.dtype, np.array([sess.run(rate, {step: s}) for s in steps])
 
 
-STEPS = np.array([0, 1, 50, 99, 100, 150, 200, 250, 1000])
+STEPS = np.array([0, 1, 15, 50, 99, 100, 150, 200, 250, 1000])
 SCHEDULES = {
     "exponential": (
         lambda s: gf.train.exponential_decay(0.1, s, 100, 0.96),
@@ -458,9 +521,21 @@ SCHEDULES = {
         lambda s: 0.1 * 0.96 ** np.floor(s / 100),
     ),
     "inverse time": (lambda s: gf.train.inverse_time_decay(0.5, s, 10, 0.5), lambda s: 0.5 / (1 + 0.5 * s / 10)),
+    "inverse time staircase": (
+        lambda s: gf.train.inverse_time_decay(0.5, s, 10, 0.5, staircase=True),
+        lambda s: 0.5 / (1 + 0.5 * np.floor(s / 10)),
+    ),
+    "natural exp": (
+        lambda s: gf.train.natural_exp_decay(0.5, s, 10, 0.5),
+        lambda s: 0.5 * np.exp(-0.5 * s / 10),
+    ),
     "natural exp staircase": (
         lambda s: gf.train.natural_exp_decay(0.5, s, 10, 0.5, staircase=True),
         lambda s: 0.5 * np.exp(-0.5 * np.floor(s / 10)),
+    ),
+    "polynomial linear": (
+        lambda s: gf.train.polynomial_decay(0.1, s, 100),
+        lambda s: (0.1 - 0.0001) * (1 - np.minimum(s, 100) / 100) + 0.0001,
     ),
     "polynomial": (
         lambda s: gf.train.polynomial_decay(0.1, s, 100, 0.01, power=0.5),
@@ -469,6 +544,10 @@ SCHEDULES = {
     "polynomial cycle": (
         lambda s: gf.train.polynomial_decay(0.1, s, 100, 0.01, cycle=True),
         lambda s: 0.09 * (1 - s / (100 * np.maximum(np.ceil(s / 100), 1))) + 0.01,
+    ),
+    "polynomial cycle power": (
+        lambda s: gf.train.polynomial_decay(0.1, s, 100, 0.01, power=2.0, cycle=True),
+        lambda s: 0.09 * (1 - s / (100 * np.maximum(np.ceil(s / 100), 1))) ** 2 + 0.01,
     ),
     "piecewise": (
         lambda s: gf.train.piecewise_constant(s, [100, 200], [1.0, 0.5, 0.1]),
@@ -507,3 +586,136 @@ def test_piecewise_constant_keeps_the_dtype_of_its_values():
         ints = gf.train.piecewise_constant(step, [3, 10], [1, 2, 3])
         with gf.Session() as sess:
             assert ints.dtype == np.int32 and [int(sess.run(ints, {step: s})) for s in (0, 3, 4, 11)] == [1, 1, 2, 3]
+
+
+@pytest.mark.parametrize(
+    "make, name, op",
+    [
+        (lambda **k: gf.train.GradientDescentOptimizer(0.1, **k), "GradientDescent", "ApplyGradientDescent"),
+        (lambda **k: gf.train.MomentumOptimizer(0.1, 0.9, **k), "Momentum", "ApplyMomentum"),
+        (lambda **k: gf.train.AdamOptimizer(**k), "Adam", "ApplyAdam"),
+        (lambda **k: gf.train.RMSPropOptimizer(0.1, **k), "RMSProp", "ApplyRMSProp"),
+        (lambda **k: gf.train.AdagradOptimizer(0.1, **k), "Adagrad", "ApplyAdagrad"),
+    ],
+    ids=["GradientDescent", "Momentum", "Adam", "RMSProp", "Adagrad"],
+)
+def test_an_optimizer_names_its_update_ops_after_itself_as_tf1_does(make, name, op):
+    with gf.Graph().as_default() as graph:
+        W = gf.Variable(np.ones(2), name="W")
+        train = make().minimize(gf.reduce_sum(W * W))
+        mine = make(name="mine").minimize(gf.reduce_sum(W * W))
+        assert train.name == f"{name}/update" and mine.name == "mine/update"
+        updates = sorted(n.name for n in graph.nodes if n.type == op)
+        assert updates == [f"{name}/{op}:0", f"mine/{op}:0"]
+
+
+def test_adam_default_learning_rate_is_tf1s_0_001():
+    with gf.Graph().as_default():
+        W = gf.Variable(np.array([1.0, -2.0]), name="W")
+        train = gf.train.AdamOptimizer().minimize(gf.reduce_sum(W * W))
+        with gf.Session() as sess:
+            sess.run(train)
+            # The first Adam step moves each weight by lr (m / sqrt(v) is the gradient's sign).
+            np.testing.assert_allclose(sess.run(W), [1.0 - 0.001, -2.0 + 0.001], rtol=1e-7)
+
+
+def test_adagrad_refuses_an_initial_accumulator_that_is_not_positive():
+    for bad in (0.0, -0.1):
+        with pytest.raises(ValueError, match=rf"^initial_accumulator_value must be positive, got {bad}$"):
+            gf.train.AdagradOptimizer(0.1, initial_accumulator_value=bad)
+
+
+SCHEDULE_NAMES = {
+    "exponential_decay": ("ExponentialDecay", lambda s, **k: gf.train.exponential_decay(0.1, s, 10, 0.96, **k)),
+    "inverse_time_decay": ("InverseTimeDecay", lambda s, **k: gf.train.inverse_time_decay(0.1, s, 10, 0.96, **k)),
+    "natural_exp_decay": ("NaturalExpDecay", lambda s, **k: gf.train.natural_exp_decay(0.1, s, 10, 0.96, **k)),
+    "polynomial_decay": ("PolynomialDecay", lambda s, **k: gf.train.polynomial_decay(0.1, s, 10, 0.01, **k)),
+    "piecewise_constant": ("PiecewiseConstant", lambda s, **k: gf.train.piecewise_constant(s, [5], [0.1, 0.01], **k)),
+}
+
+
+@pytest.mark.parametrize("kind", SCHEDULE_NAMES)
+def test_a_schedule_builds_under_its_tf1_name_or_the_one_given(kind):
+    scope, build = SCHEDULE_NAMES[kind]
+    with gf.Graph().as_default():
+        step = gf.train.get_or_create_global_step()
+        assert build(step).name.startswith(f"{scope}/")
+        assert build(step, name="mine").name.startswith("mine/")
+    if kind != "piecewise_constant":
+        with gf.Graph().as_default(), pytest.raises(ValueError, match=f"^{kind} needs a global_step"):
+            build(None)
+
+
+def _f32(value: float) -> float:
+    """A Python number as TF-1 casts it to the rate's dtype: made a float32 tensor first."""
+    return float(np.float32(value))
+
+
+# TF-1 (TensorFlow 2.21's compat.v1) at steps 0, 1, 3, 10, 69, 71, 150 with the rate a float64 constant 0.1: the
+# schedule computes in float64, with the Python hyper-parameters rounded to float32 first, as TF-1's cast does.
+# (TF-1 itself fails on a float64 rate with cycle=True; that case is checked against the formula, as is one below.)
+FLOAT64_STEPS = np.array([0, 1, 3, 10, 69, 71, 150])
+FLOAT64_SCHEDULES = {
+    "exponential": (
+        lambda r, s: gf.train.exponential_decay(r, s, 7, 0.96),
+        [0.1, 0.09941852547568834, 0.09826570014535008, 0.0943350700309829, 0.06687209292320666,
+         0.06609666558463224, 0.041696311914170496],
+    ),
+    "inverse time": (
+        lambda r, s: gf.train.inverse_time_decay(r, s, 7, 0.3),
+        [0.1, 0.0958904108023147, 0.08860759453558804, 0.069999999165535, 0.0252707573723353,
+         0.02473498159239078, 0.013461537998632584],
+    ),
+    # TF 2.21's compat.v1 computes exp(-0.3) in float32 before raising it to the power (2.7e-7 off the float64
+    # formula); graphflow keeps the product in float64, so it is checked against the formula.
+    "natural exp": (
+        lambda r, s: gf.train.natural_exp_decay(r, s, 7, 0.3),
+        0.1 * np.exp(-_f32(0.3) * FLOAT64_STEPS / 7),
+    ),
+    "polynomial": (
+        lambda r, s: gf.train.polynomial_decay(r, s, 70, 0.01, power=0.3),
+        [0.1, 0.0996123413621224, 0.09882506582562378, 0.09593270280754229, 0.03516014111873331,
+         0.009999999776482582, 0.009999999776482582],
+    ),
+    "polynomial cycle": (
+        lambda r, s: gf.train.polynomial_decay(r, s, 70, 0.01, power=0.3, cycle=True),
+        (0.1 - _f32(0.01)) * (1 - FLOAT64_STEPS / (70 * np.maximum(np.ceil(FLOAT64_STEPS / 70), 1))) ** _f32(0.3)
+        + _f32(0.01),
+    ),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("kind", FLOAT64_SCHEDULES)
+def test_a_schedule_of_a_float64_rate_computes_in_float64(kind):
+    build, expected = FLOAT64_SCHEDULES[kind]
+    with gf.Graph().as_default():
+        step = gf.placeholder(gf.int64, [])
+        rate = build(gf.constant(0.1, dtype=gf.float64), step)
+        assert rate.dtype == np.float64
+        with gf.Session() as sess:
+            values = np.array([sess.run(rate, {step: s}) for s in FLOAT64_STEPS])
+    np.testing.assert_allclose(values, expected, rtol=1e-14)
+
+
+def test_optimizer_arguments_are_checked_with_messages_that_say_what_to_pass():
+    with pytest.raises(TypeError, match=r"^learning_rate must be a number or a scalar node, got 'fast'$"):
+        gf.train.GradientDescentOptimizer("fast")
+    with pytest.raises(TypeError, match=r"^loss must be a graph node, got float$"):
+        gf.train.GradientDescentOptimizer(0.1).minimize(3.0)
+    with gf.Graph().as_default():
+        with pytest.raises(
+            ValueError, match=r"^No variables to optimize: create gf.Variable\(...\)s or pass var_list$"
+        ):
+            gf.train.GradientDescentOptimizer(0.1).minimize(gf.constant(1.0))
+        W = gf.Variable(1.0, name="W")
+        with pytest.raises(TypeError, match=r"^var_list must hold gf.Variable objects, got 3$"):
+            gf.train.GradientDescentOptimizer(0.1).minimize(W * 2.0, var_list=[W, 3])
+
+        class Mine(gf.train.Optimizer):
+            pass
+
+        assert Mine(0.1)._name == "Optimizer"  # TF-1's base class name, the scope of a subclass that gives none
+        with pytest.raises(NotImplementedError, match=r"^Mine must define its update rule, _apply_dense$"):
+            Mine(0.1).minimize(W * W)
+        named = gf.train.GradientDescentOptimizer(0.1).minimize(W * W, name="step")
+        assert named.name == "step/update"
