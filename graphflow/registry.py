@@ -207,7 +207,10 @@ def constant(value: Any, dtype: Any = None, shape: Any = None, name: str | None 
         shape: if given, the value (a scalar or a matching array) is broadcast to it.
     """
     dtype = dtypes.as_dtype(dtype)
-    array = to_array(value, dtype if dtype is not None else dtypes.default_dtype(value), "constant")
+    if _is_text(value) and dtype in (None, dtypes.string):
+        array = _bytes_array(value)  # TF-1's string tensors hold bytes: sess.run gives b'Hello'
+    else:
+        array = to_array(value, dtype if dtype is not None else dtypes.default_dtype(value), "constant")
     if shape is not None:
         try:
             array = np.array(np.broadcast_to(array, tuple(shape)))
@@ -232,6 +235,21 @@ def to_array(value: Any, dtype: np.dtype, what: str) -> Array:
     if array.dtype.kind == "f" and dtype.kind in "biu":
         raise TypeError(f"{what}: expected {dtype}, got {_describe(value)} of type {array.dtype}")
     return array.astype(dtype, copy=False)
+
+
+def _is_text(value: Any) -> bool:
+    return isinstance(value, str | bytes) or (
+        isinstance(value, list | tuple | np.ndarray) and np.asarray(value).dtype.kind in "US"
+    )
+
+
+def _bytes_array(value: Any) -> Array:
+    text = np.asarray(value)
+    encoded = np.empty(text.shape, dtype=object)
+    for i in np.ndindex(text.shape):
+        item = text[i].item()
+        encoded[i] = item.encode() if isinstance(item, str) else item
+    return encoded
 
 
 def _describe(value: Any) -> str:

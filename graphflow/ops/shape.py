@@ -46,8 +46,40 @@ def _reshape_like_grad(op, g):
     return reshape_like(g, op.inputs[0]), None
 
 
+def _reshape_dynamic_shape(x, dims):
+    return None if dims is None or len(dims) != 1 or dims[0] is None else (None,) * dims[0]
+
+
+@defop("ReshapeDynamic", shape=_reshape_dynamic_shape, dtype=lambda x, dims: x, views=True)
+def reshape_dynamic(x, dims):
+    """Reshapes `x` to the dimensions `dims` (a 1-d int array; one entry may be -1), known only at run time."""
+    return np.reshape(x, tuple(int(d) for d in np.asarray(dims).reshape(-1)))
+
+
+@reshape_dynamic.defgrad
+def _reshape_dynamic_grad(op, g):
+    return reshape_like(g, op.inputs[0]), None  # d reshape(x) = reshape(g) back to x's shape; none for the shape
+
+
 def reshape(tensor: Any, shape: Any, name: str | None = None) -> Node:
-    """TF-1 `reshape`: `shape` is a list of ints; one entry may be -1 (inferred)."""
+    """Gives `tensor` a new shape with the same elements, in row-major order (TF-1 `reshape`).
+
+    Args:
+        tensor: a tensor of any shape.
+        shape: a list of ints, one of which may be -1 (inferred from the number of elements); or a 1-d int tensor
+            such as `gf.shape(y)`, or a list holding tensors, for a shape known only at run time.
+        name: the op's name.
+
+    Returns:
+        `tensor`'s elements in `shape`. Gradient: d reshape(x) = reshape(g, shape(x)).
+
+    Example:
+        images = gf.reshape(x, [-1, 28, 28, 1])
+    """
+    if isinstance(shape, Node) or (isinstance(shape, list | tuple) and any(isinstance(d, Node) for d in shape)):
+        from graphflow.ops.array import dims_input  # array builds on this module, so it is imported when used
+
+        return reshape_dynamic(tensor, dims_input(shape, "reshape"), name=name)
     dims = tuple(-1 if d is None else int(d) for d in shape)
     if dims.count(-1) > 1:
         raise ValueError(f"reshape: at most one dimension may be -1, got {list(shape)}")
@@ -72,6 +104,37 @@ def _cast_grad(op, g):
 def cast(x: Any, dtype: Any, name: str | None = None) -> Node:
     """Converts `x` to `dtype`. Gradients flow between float types only (none through integers or booleans)."""
     return cast_op(x, dtype=dtypes.as_dtype(dtype), name=name)
+
+
+def to_float(x: Any, name: str = "ToFloat") -> Node:
+    """`cast(x, float32)` (TF-1 `to_float`).
+
+    Args:
+        x: a tensor of any numeric or bool dtype.
+        name: the op's name.
+
+    Returns:
+        x as float32. Gradient: g cast back to x's dtype when it is a float.
+
+    Example:
+        accuracy = gf.reduce_mean(gf.to_float(gf.equal(predicted, labels)))
+    """
+    return cast(x, dtypes.float32, name=name)
+
+
+def to_double(x: Any, name: str = "ToDouble") -> Node:
+    """`cast(x, float64)` (TF-1 `to_double`); see `to_float`."""
+    return cast(x, dtypes.float64, name=name)
+
+
+def to_int32(x: Any, name: str = "ToInt32") -> Node:
+    """`cast(x, int32)` (TF-1 `to_int32`): floats are truncated toward zero; no gradient flows."""
+    return cast(x, dtypes.int32, name=name)
+
+
+def to_int64(x: Any, name: str = "ToInt64") -> Node:
+    """`cast(x, int64)` (TF-1 `to_int64`): floats are truncated toward zero; no gradient flows."""
+    return cast(x, dtypes.int64, name=name)
 
 
 def _one_hot_shape(indices, *, depth, axis, **_):
@@ -175,10 +238,44 @@ def _like_grad(op, g):
 
 
 def zeros(shape: Any, dtype: Any = dtypes.float32, name: str | None = None) -> Node:
-    """A constant of zeros (TF-1 `zeros`)."""
-    return constant(np.zeros(tuple(as_shape(shape)), dtypes.as_dtype(dtype)), name=name or "zeros")
+    """A tensor of zeros (TF-1 `zeros`).
+
+    Args:
+        shape: a list of ints, or a 1-d int tensor such as `gf.shape(x)` (or a list holding tensors).
+        dtype: the elements' dtype.
+        name: the node's name.
+
+    Returns:
+        A constant, or for a run-time shape a `Fill` op. No gradient flows to the shape.
+
+    Example:
+        b = gf.Variable(gf.zeros([10]))
+    """
+    return _filled(shape, 0, dtype, name or "zeros")
 
 
 def ones(shape: Any, dtype: Any = dtypes.float32, name: str | None = None) -> Node:
-    """A constant of ones (TF-1 `ones`)."""
-    return constant(np.ones(tuple(as_shape(shape)), dtypes.as_dtype(dtype)), name=name or "ones")
+    """A tensor of ones (TF-1 `ones`).
+
+    Args:
+        shape: a list of ints, or a 1-d int tensor such as `gf.shape(x)` (or a list holding tensors).
+        dtype: the elements' dtype.
+        name: the node's name.
+
+    Returns:
+        A constant, or for a run-time shape a `Fill` op.
+
+    Example:
+        mask = gf.ones(gf.shape(x))
+    """
+    return _filled(shape, 1, dtype, name or "ones")
+
+
+def _filled(shape: Any, value: int, dtype: Any, name: str) -> Node:
+    dtype = dtypes.as_dtype(dtype)
+    if isinstance(shape, Node) or (isinstance(shape, list | tuple) and any(isinstance(d, Node) for d in shape)):
+        from graphflow.ops.array import dims_input  # array and dims build on this module
+        from graphflow.ops.dims import fill
+
+        return fill(dims_input(shape, name), np.array(value, dtype), name=name)
+    return constant(np.full(tuple(as_shape(shape)), value, dtype), name=name)
