@@ -1,6 +1,6 @@
 """The conformance corpus (tests/conformance/) under graphflow and under TensorFlow's `compat.v1` as the reference.
 
-Each script runs through tests/conformance/run.py, which changes only its import lines (for TensorFlow,
+Each script runs through tests/conformance/runner.py, which changes only its import lines (for TensorFlow,
 `import tensorflow.compat.v1 as tf; tf.disable_v2_behavior()`, with tf_keras behind `tf.layers`) and, unless
 `--full`, shortens the step or epoch constants declared for it; both frameworks read the same bundled MNIST through
 graphflow's `input_data`. The runs alternate graphflow, TensorFlow, script by script, each in its own process, and
@@ -20,13 +20,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "conformance"))
 import corpus
-import run
+import runner
 
 # How far apart two final figures may be and still count as the same ending (training noise of unseeded runs).
 TOLERANCE = {"accuracy": 0.03, "other": 0.25}
 
 
-def verdict(name: str, gf: run.Outcome, tf: run.Outcome) -> str:
+def verdict(name: str, gf: runner.Outcome, tf: runner.Outcome) -> str:
     if gf.ok and tf.ok:
         try:
             a, b = float(gf.metric), float(tf.metric)
@@ -55,14 +55,14 @@ def main(argv: list[str] | None = None) -> int:
     print("| script | graphflow | TensorFlow 2.21 compat.v1 | verdict |")
     print("|---|---|---|---|")
     for name in args.names or list(corpus.SOURCES):
-        gf = run.run(name, "graphflow", full=args.full, timeout=args.timeout)
-        tf = run.run(name, "tensorflow", full=args.full, timeout=args.timeout, python=args.tf_python)
+        gf = runner.run(name, "graphflow", full=args.full, timeout=args.timeout)
+        tf = runner.run(name, "tensorflow", full=args.full, timeout=args.timeout, python=args.tf_python)
         cells = [cell(o) for o in (gf, tf)]
         print(f"| {name} | {cells[0]} | {cells[1]} | {verdict(name, gf, tf)} |", flush=True)
     return 0
 
 
-def cell(outcome: run.Outcome) -> str:
+def cell(outcome: runner.Outcome) -> str:
     text = outcome.describe().replace("|", "\\|")
     return (text[:140] + "...") if len(text) > 143 else text
 

@@ -75,8 +75,7 @@ def Copy(oldpath: str, newpath: str, overwrite: bool = False) -> None:
     Raises:
         FileExistsError: `newpath` exists and `overwrite` is False.
     """
-    if not overwrite and os.path.exists(newpath):
-        raise FileExistsError(f"{newpath} exists; pass overwrite=True to replace it")
+    _check_overwrite(newpath, overwrite)
     shutil.copyfile(oldpath, newpath)
 
 
@@ -86,9 +85,13 @@ def Rename(oldname: str, newname: str, overwrite: bool = False) -> None:
     Raises:
         FileExistsError: `newname` exists and `overwrite` is False.
     """
-    if not overwrite and os.path.exists(newname):
-        raise FileExistsError(f"{newname} exists; pass overwrite=True to replace it")
+    _check_overwrite(newname, overwrite)
     os.replace(oldname, newname)
+
+
+def _check_overwrite(path: str, overwrite: bool) -> None:
+    if not overwrite and os.path.exists(path):
+        raise FileExistsError(f"{path} exists; pass overwrite=True to replace it")
 
 
 def Walk(top: str, in_order: bool = True) -> Iterator[tuple[str, list[str], list[str]]]:

@@ -1,6 +1,6 @@
 """The conformance corpus (tests/conformance/): public TF-1 scripts run under graphflow with only their imports changed.
 
-Each covered script runs in its own process through tests/conformance/run.py, shortened as corpus.SHORTEN declares
+Each covered script runs in its own process through tests/conformance/runner.py, shortened as corpus.SHORTEN declares
 (one epoch, or a few hundred steps), and must end as it ends under TensorFlow 2.21's compat.v1 with the same
 shortening: the thresholds below sit under the figures both frameworks reach (tests/conformance/README.md) and far
 from what an untrained or broken model gives. The scripts draw unseeded weights and batches, so the figures vary
@@ -16,7 +16,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "conformance"))
 import corpus
-import run
+import runner
 
 # script -> (check on the final figure, what TF 2.21 compat.v1 ended with in the shortened run)
 ENDS = {
@@ -53,7 +53,7 @@ STOPS = {
     "aymericdamien/bidirectional_rnn": "SyntaxError",
     "aymericdamien/tensorflow_dataset_api": "contrib",
     "tf_tutorials/mnist_softmax_xla": "graphflow.python",
-    "tf_tutorials/fully_connected_feed": "flags",
+    "tf_tutorials/fully_connected_feed": "concat",
     "tf_tutorials/mnist_with_summaries": "image_summary",
     "tf_tutorials/mnist_softmax": "named arguments",  # TF-1.0 and later refuse its positional call too
 }
@@ -69,7 +69,7 @@ def test_the_runner_changes_only_import_lines():
     for name in corpus.SOURCES:
         source = corpus.path(name).read_text()
         for framework in ("graphflow", "tensorflow"):
-            changed = run.rewrite(source, framework).splitlines()
+            changed = runner.rewrite(source, framework).splitlines()
             original = source.splitlines()
             assert len(changed) == len(original)
             for before, after in zip(original, changed, strict=True):
@@ -90,13 +90,13 @@ def test_mnist_script_ends_as_under_tensorflow(name):
 @pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(STOPS))
 def test_script_outside_the_subset_names_what_is_missing(name):
-    outcome = run.run(name, "graphflow", timeout=300)
+    outcome = runner.run(name, "graphflow", timeout=300)
     assert not outcome.ok
     assert STOPS[name] in outcome.error, outcome.error
 
 
 def _check(name: str) -> None:
-    outcome = run.run(name, "graphflow", timeout=300)
+    outcome = runner.run(name, "graphflow", timeout=300)
     assert outcome.ok, f"{name} {outcome.describe()}\n{outcome.output[-2000:]}"
     check, under_tensorflow = ENDS[name]
     assert check(outcome.metric), f"{name} ended with {outcome.metric}; under TensorFlow: {under_tensorflow}"

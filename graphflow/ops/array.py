@@ -86,7 +86,10 @@ def concat(values: Sequence[Any], axis: int, name: str = "concat") -> Node:
 
 def _value_list(values: Any, what: str) -> tuple[Node, ...]:
     if isinstance(values, Node) or not isinstance(values, list | tuple) or not values:
-        raise TypeError(f"{what} expects a non-empty list of tensors, got {values!r}")
+        hint = ""
+        if isinstance(values, int):  # concat(1, [a, b]): TF-0.x's order, changed in TF-1.0
+            hint = f"; TF-1 takes the tensors first ({what}(values, axis)), where TF-0.x took the axis first"
+        raise TypeError(f"{what} expects a non-empty list of tensors, got {values!r}{hint}")
     return convert_inputs(tuple(values), what)
 
 
@@ -357,6 +360,11 @@ def split(value, num_or_size_splits, axis=0, num=None, name="split"):
     Example:
         first, second = gf.split(x, 2, axis=1)
     """
+    if isinstance(value, int) or isinstance(axis, Node):
+        raise TypeError(
+            "split(value, num_or_size_splits, axis) takes the tensor first and an int axis; TF-0.x's "
+            "split(axis, num_split, value) order changed in TF-1.0"
+        )
     value = as_node(value)
     if value.shape is None:
         raise ValueError("split needs the input's rank to be known when the graph is built")

@@ -7,8 +7,8 @@ declared shortening of its step or epoch constants (corpus.SHORTEN) unless `full
 timeout, the folder as its working directory and matplotlib's windows switched off (plt.show and
 waitforbuttonpress return at once). The outcome is the figure the script ends with, or its error.
 
-    python tests/conformance/run.py                       # every script under graphflow, shortened
-    python tests/conformance/run.py --framework tensorflow aymericdamien/gan
+    python tests/conformance/runner.py                       # every script under graphflow, shortened
+    python tests/conformance/runner.py --framework tensorflow aymericdamien/gan
 """
 
 from __future__ import annotations
