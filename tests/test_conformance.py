@@ -29,14 +29,17 @@ ENDS = {
     "aymericdamien/multilayer_perceptron": (lambda m: float(m) > 0.75, "accuracy 0.86"),
     "aymericdamien/neural_network": (lambda m: float(m) > 0.8, "accuracy 0.88"),
     "aymericdamien/MP_with_TB": (lambda m: float(m) > 0.7, "accuracy 0.8"),
-    "aymericdamien/autoencoder": (lambda m: float(m) < 0.12, "cost 0.08"),
-    "aymericdamien/autoencoder_raw": (lambda m: float(m) < 0.12, "cost 0.08"),
+    "aymericdamien/autoencoder": (lambda m: float(m) < 0.26, "cost 0.187"),
+    "aymericdamien/autoencoder_raw": (lambda m: float(m) < 0.26, "cost 0.19"),
     "aymericdamien/variational_autoencoder": (lambda m: float(m) < 300, "loss 170-200 after 1000 steps"),
-    "aymericdamien/gan": (lambda m: float(m) > 0, "generator loss 2-4 after 1000 steps"),
+    "aymericdamien/gan": (lambda m: float(m) > 0, "generator loss 2-4 after 1000 steps, then the same error"),
     "aymericdamien/save_restore_model": (lambda m: float(m) > 0.8, "accuracy 0.88 after the restored epoch"),
     "aymericdamien/tensorboard_basic": (lambda m: float(m) > 0.8, "accuracy 0.85"),
     "aymericdamien/tensorboard_advanced": (lambda m: float(m) > 0.7, "accuracy 0.8"),
 }
+# Scripts that train, then stop in their own plotting code under both frameworks: numpy 2 removed the `newshape=`
+# keyword their `np.reshape` calls pass.
+STOP_AFTER_TRAINING = {"aymericdamien/gan": "newshape"}
 FAST = {"aymericdamien/helloworld", "aymericdamien/basic_operations", "aymericdamien/linear_regression",
         "aymericdamien/nearest_neighbor", "aymericdamien/multigpu_basics"}  # fmt: skip
 
@@ -97,6 +100,9 @@ def test_script_outside_the_subset_names_what_is_missing(name):
 
 def _check(name: str) -> None:
     outcome = runner.run(name, "graphflow", timeout=300)
-    assert outcome.ok, f"{name} {outcome.describe()}\n{outcome.output[-2000:]}"
+    if name in STOP_AFTER_TRAINING:
+        assert STOP_AFTER_TRAINING[name] in outcome.error and outcome.metric is not None, outcome.describe()
+    else:
+        assert outcome.ok, f"{name} {outcome.describe()}\n{outcome.output[-2000:]}"
     check, under_tensorflow = ENDS[name]
     assert check(outcome.metric), f"{name} ended with {outcome.metric}; under TensorFlow: {under_tensorflow}"
