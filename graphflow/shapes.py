@@ -24,8 +24,7 @@ class Dimension(int):
     def value(self) -> int:
         return int(self)
 
-    def __repr__(self) -> str:
-        return f"Dimension({int(self)})"
+    __repr__ = int.__repr__  # shapes in messages read [100, 784], not [Dimension(100), ...]
 
 
 class TensorShape(tuple):

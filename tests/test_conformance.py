@@ -35,7 +35,7 @@ ENDS = {
     "aymericdamien/gan": (lambda m: float(m) > 0, "generator loss 2-4 after 1000 steps, then the same error"),
     "aymericdamien/save_restore_model": (lambda m: float(m) > 0.8, "accuracy 0.88 after the restored epoch"),
     "aymericdamien/tensorboard_basic": (lambda m: float(m) > 0.8, "accuracy 0.85"),
-    "aymericdamien/tensorboard_advanced": (lambda m: float(m) > 0.7, "accuracy 0.8"),
+    "aymericdamien/tensorboard_advanced": (lambda m: float(m) > 0.5, "accuracy 0.6 in the CI run (55 steps)"),
 }
 # Scripts that train, then stop in their own plotting code under both frameworks: numpy 2 removed the `newshape=`
 # keyword their `np.reshape` calls pass.
@@ -99,7 +99,7 @@ def test_script_outside_the_subset_names_what_is_missing(name):
 
 
 def _check(name: str) -> None:
-    outcome = runner.run(name, "graphflow", timeout=300)
+    outcome = runner.run(name, "graphflow", ci=True, timeout=300)
     if name in STOP_AFTER_TRAINING:
         assert STOP_AFTER_TRAINING[name] in outcome.error and outcome.metric is not None, outcome.describe()
     else:

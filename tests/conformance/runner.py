@@ -65,10 +65,10 @@ def rewrite(source: str, framework: str) -> str:
     return "".join(lines)
 
 
-def shorten(name: str, source: str) -> str:
-    for pattern, replacement in corpus.SHORTEN.get(name, []):
-        source, count = re.subn(pattern, replacement, source, count=1)
-        if count != 1:
+def shorten(name: str, source: str, ci: bool = False) -> str:
+    for pattern, replacement in corpus.SHORTEN.get(name, []) + (corpus.CI_SHORTEN.get(name, []) if ci else []):
+        source, count = re.subn(pattern, replacement, source)
+        if not count:
             raise ValueError(f"{name}: the shortening {pattern!r} matches nothing")
     return source
 
@@ -89,12 +89,15 @@ class Outcome:
         return f"stopped: {self.error}"
 
 
-def run(name: str, framework: str = "graphflow", *, full: bool = False, timeout: float = 600.0,
+def run(name: str, framework: str = "graphflow", *, full: bool = False, ci: bool = False, timeout: float = 600.0,
         python: str = sys.executable) -> Outcome:  # fmt: skip
-    """Runs corpus script `name` under `framework` and returns what became of it."""
+    """Runs corpus script `name` under `framework` and returns what became of it.
+
+    `full` keeps the script's own constants; `ci` adds corpus.CI_SHORTEN to the usual shortening.
+    """
     source = rewrite(corpus.path(name).read_text(), framework)
     if not full:
-        source = shorten(name, source)
+        source = shorten(name, source, ci)
     with tempfile.TemporaryDirectory(prefix="conformance-") as tmp:
         folder = Path(tmp)
         script = folder / Path(name).name
@@ -136,10 +139,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("names", nargs="*", help="corpus names (default: all), e.g. aymericdamien/gan")
     parser.add_argument("--framework", choices=["graphflow", "tensorflow"], default="graphflow")
     parser.add_argument("--full", action="store_true", help="the scripts' own step and epoch constants")
+    parser.add_argument("--ci", action="store_true", help="also the shorter CI runs of corpus.CI_SHORTEN")
     parser.add_argument("--timeout", type=float, default=600.0)
     args = parser.parse_args(argv)
     for name in args.names or list(corpus.SOURCES):
-        outcome = run(name, args.framework, full=args.full, timeout=args.timeout)
+        outcome = run(name, args.framework, full=args.full, ci=args.ci, timeout=args.timeout)
         print(f"{name:45s} {outcome.seconds:6.1f} s  {outcome.describe()}", flush=True)
     return 0
 
