@@ -74,6 +74,11 @@ SHORTEN: dict[str, list[tuple[str, str]]] = {
     "aymericdamien/nearest_neighbor": [(r"next_batch\(200\)", "next_batch(50)")],
     # the only size constant shortened: ten products of 10000x10000 matrices take minutes on any CPU
     "aymericdamien/multigpu_basics": [(r"10000", "100")],
+    "aymericdamien/convolutional_network_raw": [(r"training_iters = 200000", "training_iters = 2560")],
+    "aymericdamien/convolutional_network": [(r"training_iters = 200000", "training_iters = 2560")],
+    "aymericdamien/recurrent_network": [(r"training_steps = 10000", "training_steps = 200")],
+    "aymericdamien/dynamic_rnn": [(r"training_iters = 1000000", "training_iters = 12800")],
+    "aymericdamien/tensorflow_dataset_api": [(r"num_steps = 2000", "num_steps = 100")],
     "tf_tutorials/mnist_softmax": [(r"range\(1000\)", "range(300)")],
     "tf_tutorials/mnist_softmax_xla": [(r"train_loops = 1000", "train_loops = 300")],
     "tf_tutorials/fully_connected_feed": [(r"'max_steps', 2000", "'max_steps', 300")],
