@@ -10,13 +10,11 @@ from typing import Any
 
 import numpy as np
 
-from graphflow import dtypes
 from graphflow.nodes import Node
 from graphflow.ops._util import resolve_axes
-from graphflow.ops.shape import cast, identity, zeros_like
+from graphflow.ops.shape import identity, zeros_like
 from graphflow.ops.slicing import strided_slice_op
 from graphflow.registry import as_node, convert_inputs, defop
-from graphflow.shapes import as_shape
 
 Shape = tuple | None
 
@@ -256,19 +254,6 @@ def gather(
     if batch_dims:
         raise ValueError("gather: batch_dims other than 0 is not supported")
     return gather_op(as_node(params), as_node(indices), axis=0 if axis is None else int(axis), name=name)
-
-
-def dims_input(shape: Any, what: str) -> tuple[int, ...] | Node:
-    """A shape argument as TF-1 takes it: a list of ints, or a 1-d int tensor (`gf.shape(x)`) or a list holding
-    tensors, which are stacked into one. Returns the ints, or the tensor of dimensions."""
-    if isinstance(shape, Node):
-        return shape
-    if isinstance(shape, list | tuple) and any(isinstance(d, Node) for d in shape):
-        return stack([cast(d, dtypes.int32) if isinstance(d, Node) else int(d) for d in shape])
-    dims = as_shape(shape)
-    if dims is None or not dims.is_fully_defined():
-        raise ValueError(f"{what} need a fully known shape, got {shape!r}")
-    return tuple(dims)
 
 
 def _pad_shape(x, *, paddings, constant_values):

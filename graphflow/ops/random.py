@@ -12,9 +12,8 @@ import numpy as np
 from graphflow import dtypes
 from graphflow.graph import get_default_graph
 from graphflow.nodes import Node
-from graphflow.ops.array import dims_input
 from graphflow.ops.elementwise import add, multiply, subtract
-from graphflow.ops.shape import cast
+from graphflow.ops.shape import cast, dims_input
 from graphflow.registry import defop
 
 DEFAULT_GRAPH_SEED = 87654321  # TF-1's graph seed when only an op seed is given

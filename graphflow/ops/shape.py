@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from graphflow import dtypes
-from graphflow.nodes import Node
+from graphflow.nodes import OPS, Node
 from graphflow.ops._util import compatible, same_shape
 from graphflow.registry import constant, defop
 from graphflow.shapes import as_shape, format_shape
@@ -77,8 +77,6 @@ def reshape(tensor: Any, shape: Any, name: str | None = None) -> Node:
         images = gf.reshape(x, [-1, 28, 28, 1])
     """
     if isinstance(shape, Node) or (isinstance(shape, list | tuple) and any(isinstance(d, Node) for d in shape)):
-        from graphflow.ops.array import dims_input  # array builds on this module, so it is imported when used
-
         return reshape_dynamic(tensor, dims_input(shape, "reshape"), name=name)
     dims = tuple(-1 if d is None else int(d) for d in shape)
     if dims.count(-1) > 1:
@@ -274,8 +272,20 @@ def ones(shape: Any, dtype: Any = dtypes.float32, name: str | None = None) -> No
 def _filled(shape: Any, value: int, dtype: Any, name: str) -> Node:
     dtype = dtypes.as_dtype(dtype)
     if isinstance(shape, Node) or (isinstance(shape, list | tuple) and any(isinstance(d, Node) for d in shape)):
-        from graphflow.ops.array import dims_input  # array and dims build on this module
-        from graphflow.ops.dims import fill
-
-        return fill(dims_input(shape, name), np.array(value, dtype), name=name)
+        # Fill (`gf.fill`) is looked up when called: ops/dims.py builds on this module
+        return OPS["Fill"](dims_input(shape, name), constant(np.array(value, dtype)), known=None, name=name)
     return constant(np.full(tuple(as_shape(shape)), value, dtype), name=name)
+
+
+def dims_input(shape: Any, what: str) -> tuple[int, ...] | Node:
+    """A shape argument as TF-1 takes it: a list of ints, or a 1-d int tensor (`gf.shape(x)`) or a list holding
+    tensors, which are stacked into one. Returns the ints, or the tensor of dimensions."""
+    if isinstance(shape, Node):
+        return shape
+    if isinstance(shape, list | tuple) and any(isinstance(d, Node) for d in shape):
+        # Pack (`gf.stack`) is looked up when called: ops/array.py builds on this module
+        return OPS["Pack"](*[cast(d, dtypes.int32) if isinstance(d, Node) else int(d) for d in shape], axis=0)
+    dims = as_shape(shape)
+    if dims is None or not dims.is_fully_defined():
+        raise ValueError(f"{what} need a fully known shape, got {shape!r}")
+    return tuple(dims)
