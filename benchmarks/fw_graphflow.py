@@ -26,7 +26,7 @@ def versions() -> dict[str, str]:
         ).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         rev, dirty = "", ""
-    version = gf.__version__ + (f" ({rev}{' + local changes' if dirty else ''})" if rev else "")
+    version = gf.GRAPHFLOW_VERSION + (f" ({rev}{' + local changes' if dirty else ''})" if rev else "")
     return {"graphflow": version, "numpy": np.__version__}
 
 

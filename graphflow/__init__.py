@@ -9,13 +9,29 @@
 Every public function shows TF-1's signature and documents itself: `help(gf.matmul)`, `inspect.signature(gf.matmul)`.
 """
 
-from graphflow import app, data, debugging, dtypes, errors, initializers, layers, losses, nn, summary, train
+from graphflow import (
+    app,
+    config,
+    data,
+    debugging,
+    dtypes,
+    errors,
+    gfile,
+    initializers,
+    layers,
+    losses,
+    math,
+    metrics,
+    nn,
+    summary,
+    train,
+)
 from graphflow import tf_logging as logging
-from graphflow.config import ConfigProto, GPUOptions
+from graphflow.config import ConfigProto, GPUOptions, device
 from graphflow.control_flow import cond, while_loop
 from graphflow.debugging import check_numerics
 from graphflow.dtypes import as_dtype, bool_, float16, float32, float64, int8, int16, int32, int64, uint8
-from graphflow.gradients import UnconnectedGradients, gradients
+from graphflow.gradients import UnconnectedGradients, gradients, hessians
 from graphflow.graph import Graph, control_dependencies, get_default_graph, name_scope, reset_default_graph, topo_order
 from graphflow.initializers import (
     constant_initializer,
@@ -30,6 +46,7 @@ from graphflow.initializers import (
 )
 from graphflow.nodes import Constant, Node, Operation, Placeholder
 from graphflow.ops import (
+    Print,
     absolute,
     add,
     add_n,
@@ -41,7 +58,9 @@ from graphflow.ops import (
     cast,
     clip_by_value,
     concat,
+    cos,
     count_nonzero,
+    div,
     divide,
     equal,
     exp,
@@ -74,8 +93,10 @@ from graphflow.ops import (
     one_hot,
     ones,
     ones_like,
+    pad,
     placeholder_with_default,
     power,
+    print_v2,
     random_normal,
     random_uniform,
     rank,
@@ -94,8 +115,10 @@ from graphflow.ops import (
     shape,
     sigmoid,
     sign,
+    sin,
     size,
     softmax,
+    split,
     sqrt,
     square,
     squared_difference,
@@ -106,6 +129,10 @@ from graphflow.ops import (
     subtract,
     tanh,
     tile,
+    to_double,
+    to_float,
+    to_int32,
+    to_int64,
     transpose,
     truncated_normal,
     unstack,
@@ -122,7 +149,7 @@ from graphflow.shapes import TensorShape
 from graphflow.shapes import as_shape as _as_shape
 from graphflow.variable_scope import AUTO_REUSE, VariableScope, get_variable, get_variable_scope, variable_scope
 from graphflow.variables import Variable
-from graphflow.version import __version__
+from graphflow.version import GRAPHFLOW_VERSION, VERSION, __version__
 
 # TF-1's names that would shadow Python's built-ins in a module that does `from graphflow import *` are attributes
 # only (gf.range, gf.abs, ...), as are `logging` (the standard library's name) and the namespaces loaded on first use.
@@ -293,6 +320,8 @@ pow = power
 mod = floormod
 truediv = realdiv = divide
 convert_to_tensor = as_node
+print = print_v2  # TF-1.13+'s tf.print
+arg_max, arg_min = argmax, argmin  # TF-1's older names
 Tensor = Node
 
 
@@ -306,6 +335,8 @@ class GraphKeys:
     UPDATE_OPS = "update_ops"
     MOVING_AVERAGE_VARIABLES = "moving_average_variables"
     GLOBAL_STEP = "global_step"
+    LOCAL_VARIABLES = metrics.LOCAL_VARIABLES
+    METRIC_VARIABLES = metrics.METRIC_VARIABLES
     SUMMARIES = summary.summaries.SUMMARIES
 
 
@@ -408,6 +439,21 @@ def global_variables_initializer() -> Operation:
     return variables_initializer(global_variables())
 
 
+def initialize_all_variables() -> Operation:
+    """TF-1's older name for `global_variables_initializer()`."""
+    return global_variables_initializer()
+
+
+def local_variables(scope: str | None = None) -> list[Variable]:
+    """The local variables of the default graph (the running totals of `gf.metrics`), in creation order."""
+    return _scoped(get_default_graph().get_collection(GraphKeys.LOCAL_VARIABLES), scope)
+
+
+def local_variables_initializer() -> Operation:
+    """An op that resets every local variable (the totals of `gf.metrics`) to its initial value (TF-1)."""
+    return variables_initializer(local_variables(), name="init_1")
+
+
 def get_collection(key: str, scope: str | None = None) -> list:
     """The values in the default graph's collection `key` (TF-1 `get_collection`), e.g. `gf.GraphKeys.LOSSES`.
 
@@ -450,13 +496,15 @@ def __getattr__(name: str):
         import importlib
 
         return importlib.import_module(f"graphflow.{name}")
+    if name in config.PROTOS:  # TF-1's session configuration messages, from tensorboard, loaded when first used
+        return config.proto(name)
     raise AttributeError(f"module 'graphflow' has no attribute {name!r}")
 
 
 def __dir__() -> list[str]:
     # What `dir(gf)`, `help(gf)` and tab completion show: the public API, without the internal modules (registry,
     # plan, kernels, ...) that importing the package binds here.
-    return sorted({*__all__, *_NOT_STARRED, "__version__"})
+    return sorted({*__all__, *_NOT_STARRED, "__version__", *config.PROTOS})
 
 
 def _show_graphs_as_drawings() -> None:

@@ -7,6 +7,7 @@ event file writer, so the files they write are the ones TensorBoard reads. `impo
 from __future__ import annotations
 
 import importlib
+import sys
 from types import ModuleType
 
 
@@ -16,6 +17,10 @@ def module(name: str) -> ModuleType:
     Raises:
         ImportError: tensorboard is not installed; the message says how to install it.
     """
+    # tensorboard imports TensorFlow when it finds a module of that name, and a folder called `tensorflow` in the
+    # working directory is one (an empty namespace package), which then breaks its file writer. graphflow needs
+    # none of TensorFlow, so tensorboard is told to use its own stub, as its `no_tensorflow` build does.
+    sys.modules.setdefault("tensorboard.compat.notf", ModuleType("tensorboard.compat.notf"))
     try:
         return importlib.import_module(f"tensorboard.{name}")
     except ImportError as e:

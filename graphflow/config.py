@@ -1,14 +1,48 @@
-"""`gf.ConfigProto` and `gf.GPUOptions`: TF-1's session options, so `Session(config=...)` lines run unchanged.
+"""Session configuration as TF-1 scripts write it: `gf.ConfigProto`, `gf.GPUOptions`, `gf.device`, `gf.RunOptions`,
+`gf.RunMetadata`.
 
-graphflow reads the thread counts (`intra_op_parallelism_threads`: the threads each matrix product uses, see
-graphflow/threads.py; `inter_op_parallelism_threads`: graphflow runs a plan's ops one after another on the calling
-thread, so it only checks this one). The other fields are kept for TF-1 scripts that set them and have no effect:
-graphflow has no devices to place ops on or GPU memory to reserve.
+graphflow reads the thread counts of a `ConfigProto` (`intra_op_parallelism_threads`: the threads each matrix product
+uses, see graphflow/threads.py; `inter_op_parallelism_threads`: graphflow runs a plan's ops one after another on the
+calling thread, so it only checks this one). The other fields are kept for TF-1 scripts that set them and have no
+effect: graphflow runs every op on the CPU, in the process that calls `Session.run`, so device placement changes
+nothing (`with gf.device("/gpu:0"):` builds its ops as usual). `RunOptions`, `RunMetadata`, `GraphOptions` and
+`OptimizerOptions` are TensorFlow's own protocol buffers, from the tensorboard package (imported on first use), so
+their fields and constants are TF-1's (`gf.RunOptions(trace_level=gf.RunOptions.FULL_TRACE)`); a session accepts
+them and uses none of their settings, and a `RunMetadata` passed to `run` stays empty.
 """
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from typing import Any
+
+from graphflow import _tensorboard
+
+__all__ = ["PROTOS", "ConfigProto", "GPUOptions", "device", "proto"]
+
+# TF-1's names for the messages in tensorflow/core/protobuf/config.proto
+PROTOS = ("GraphOptions", "OptimizerOptions", "RunMetadata", "RunOptions")
+
+
+@contextlib.contextmanager
+def device(device_name_or_function: Any) -> Iterator[None]:
+    """TF-1's `tf.device`: ops built inside would be placed on that device; graphflow runs them all on the CPU.
+
+    Args:
+        device_name_or_function: a device name such as "/cpu:0" or "/gpu:1", or a function of the op; accepted and
+            not used.
+
+    Examples:
+        with gf.device("/cpu:0"):
+            embedding = gf.Variable(gf.random_normal([vocabulary, 128]))
+    """
+    yield
+
+
+def proto(name: str) -> Any:
+    """The protocol buffer class `name` (one of PROTOS) from TensorFlow's config.proto."""
+    return getattr(_tensorboard.proto("config_pb2"), name)
 
 
 class GPUOptions:

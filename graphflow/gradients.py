@@ -14,11 +14,14 @@ from collections import defaultdict, deque
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
+
 from graphflow import dtypes
 from graphflow.graph import common_graph, topo_order
 from graphflow.nodes import Node, Operation
+from graphflow.ops.array import stack
 from graphflow.ops.elementwise import add_n_op
-from graphflow.ops.shape import ones_like, zeros_like
+from graphflow.ops.shape import ones_like, reshape, zeros_like
 from graphflow.registry import as_node, constant, gradient_rule
 
 
@@ -154,3 +157,47 @@ def _apply_rule(op: Operation, g: Node) -> tuple[Node | None, ...]:
             f"{len(op.inputs)} inputs"
         )
     return grads
+
+
+def hessians(
+    ys: Node | Sequence[Node],
+    xs: Node | Sequence[Node],
+    name: str = "hessians",
+    colocate_gradients_with_ops: bool = False,
+    gate_gradients: bool = False,
+    aggregation_method: Any = None,
+) -> list[Node | None]:
+    """Second derivatives of `sum(ys)` with respect to each of `xs` (TF-1 `tf.hessians`).
+
+    Args:
+        ys: a node or list of nodes.
+        xs: a node or list of nodes, each with a shape fully known when the graph is built.
+        name: the name scope of the gradient nodes.
+        colocate_gradients_with_ops, gate_gradients, aggregation_method: accepted for TF-1's signature; unused.
+
+    Returns:
+        For each x of shape s, a node of shape s + s whose entry [i, j] is d^2 sum(ys) / dx_i dx_j; None where x
+        does not reach ys. Built by differentiating each element of the gradient again, so it costs one gradient
+        graph per element of x.
+
+    Raises:
+        ValueError: an x's shape is not fully known.
+
+    Example:
+        h = gf.hessians(gf.reduce_sum(x ** 3), x)[0]  # diag(6 x)
+    """
+    xs = _as_list(xs, "xs")
+    first = gradients(ys, xs, name=name)
+    result: list[Node | None] = []
+    for x, g in zip(xs, first, strict=True):
+        if g is None:
+            result.append(None)
+            continue
+        if x.shape is None or None in x.shape:
+            raise ValueError(f"hessians needs the shape of '{x.op_name}' fully known, got {x.shape}")
+        size = int(np.prod(x.shape, dtype=np.int64))
+        flat = reshape(g, [size])
+        rows = [gradients(flat[i], x, name=name)[0] for i in range(size)]
+        rows = [zeros_like(x) if row is None else row for row in rows]
+        result.append(reshape(stack(rows), [*x.shape, *x.shape]))
+    return result

@@ -8,20 +8,23 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
+
 from graphflow import dtypes, initializers, nn
 from graphflow.control_flow import cond
 from graphflow.graph import get_default_graph
 from graphflow.nodes import Node
-from graphflow.ops.dims import size
+from graphflow.ops.array import stack
+from graphflow.ops.dims import shape, size
 from graphflow.ops.elementwise import add, multiply
-from graphflow.ops.linalg import matmul
+from graphflow.ops.linalg import matmul, transpose
 from graphflow.ops.piecewise import maximum
 from graphflow.ops.shape import cast, identity, reshape
 from graphflow.registry import as_node
 from graphflow.train.moving_averages import assign_moving_average
 from graphflow.variable_scope import get_variable, variable_scope
 
-__all__ = ["batch_normalization", "dense", "dropout"]
+__all__ = ["batch_normalization", "dense", "dropout", "flatten"]
 
 
 def dense(
@@ -251,6 +254,33 @@ def _unbiased(variance: Node, inputs: Node, channels: int) -> Node:
         return multiply(variance, n / max(n - 1.0, 1.0))
     n = cast(size(inputs), variance.dtype) / float(channels)
     return multiply(variance, n / maximum(n - 1.0, 1.0))
+
+
+def flatten(inputs: Any, name: str | None = None, data_format: str = "channels_last") -> Node:
+    """Flattens every axis but the first (TF-1 `layers.flatten`): (batch, d1, d2, ...) becomes (batch, d1*d2*...).
+
+    Args:
+        inputs: a tensor of rank 2 or more; the axes after the first should be known when the graph is built
+            (otherwise the product is taken at run time).
+        name: the op's name.
+        data_format: "channels_last" or "channels_first"; both flatten the same elements in row-major order
+            (TF-1 moves the channels last first for "channels_first").
+
+    Returns:
+        Shape (batch, product of the other dimensions). Gradient: g reshaped back.
+
+    Examples:
+        features = gf.layers.flatten(images)  # (batch, 28, 28, 1) -> (batch, 784)
+    """
+    inputs = as_node(inputs)
+    if data_format not in ("channels_last", "channels_first"):
+        raise ValueError(f"flatten: data_format must be 'channels_last' or 'channels_first', got {data_format!r}")
+    if inputs.shape is not None and len(inputs.shape) >= 2 and data_format == "channels_first":
+        inputs = transpose(inputs, [0, *range(2, len(inputs.shape)), 1])
+    rest = None if inputs.shape is None else inputs.shape[1:]
+    if rest is not None and None not in rest:
+        return reshape(inputs, [-1, int(np.prod(rest, dtype=np.int64))], name=name)
+    return reshape(inputs, stack([shape(inputs)[0], -1]), name=name)
 
 
 def __dir__() -> list[str]:

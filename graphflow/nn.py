@@ -10,7 +10,9 @@ from graphflow.nodes import Node
 from graphflow.ops import random
 from graphflow.ops._util import compatible
 from graphflow.ops.activation import elu, leaky_relu, log_softmax, relu, relu6, sigmoid, softmax, softplus, tanh
+from graphflow.ops.array import gather
 from graphflow.ops.comparison import greater_equal
+from graphflow.ops.comparison import in_top_k as in_top_k_op
 from graphflow.ops.dims import squeeze
 from graphflow.ops.elementwise import (
     add,
@@ -19,19 +21,20 @@ from graphflow.ops.elementwise import (
     multiply,
     rsqrt,
     select,
+    sqrt,
     square,
     squared_difference,
     subtract,
 )
 from graphflow.ops.loss import softmax_xent, sparse_softmax_xent
-from graphflow.ops.piecewise import maximum
+from graphflow.ops.piecewise import maximum, minimum
 from graphflow.ops.reduction import reduce_mean, reduce_sum
-from graphflow.ops.shape import stop_gradient, zeros_like
+from graphflow.ops.shape import identity, ones_like, stop_gradient, zeros_like
 from graphflow.registry import convert_inputs, public
 
 __all__ = [
-    "batch_normalization", "bias_add", "dropout", "elu", "l2_loss", "l2_normalize", "leaky_relu", "log_softmax",
-    "moments", "relu", "relu6",
+    "batch_normalization", "bias_add", "dropout", "elu", "embedding_lookup", "in_top_k", "l2_loss", "l2_normalize",
+    "leaky_relu", "log_softmax", "moments", "relu", "relu6",
     "sigmoid", "sigmoid_cross_entropy_with_logits", "softmax", "softmax_cross_entropy_with_logits",
     "softmax_cross_entropy_with_logits_v2", "softplus", "sparse_softmax_cross_entropy_with_logits", "tanh",
 ]  # fmt: skip
@@ -403,6 +406,63 @@ def dropout(
     with get_default_graph().name_scope(name or "dropout"):
         x, keep_prob = convert_inputs((x, keep_prob), "dropout")
         return random.dropout(x, keep_prob, noise_shape, seed)
+
+
+@public
+def in_top_k(predictions: Any, targets: Any, k: int, name: str | None = None) -> Node:
+    """Whether each target class is among the `k` highest predictions of its row (TF-1 `nn.in_top_k`).
+
+    Args:
+        predictions: shape (batch, classes), float scores.
+        targets: shape (batch,), int32 or int64 class ids.
+        k: how many of the highest scores count.
+        name: the op's name.
+
+    Returns:
+        Shape (batch,), bool. Ties with the k-th score count as in the top k, as in TF-1; a row whose target score is
+        not finite, or a target outside [0, classes), gives False. No gradient.
+
+    Examples:
+        correct = gf.reduce_sum(gf.cast(gf.nn.in_top_k(logits, labels, 1), gf.int32))
+    """
+    return in_top_k_op(predictions, targets, k=int(k), name=name)
+
+
+@public
+def embedding_lookup(
+    params: Any,
+    ids: Any,
+    partition_strategy: str = "mod",
+    name: str | None = None,
+    validate_indices: bool = True,
+    max_norm: float | None = None,
+) -> Node:
+    """The rows of `params` picked by `ids` (TF-1 `nn.embedding_lookup`).
+
+    Args:
+        params: a (vocabulary, dims...) tensor or variable, or a list holding one (TF-1's partitioned tables are
+            not supported beyond one part).
+        ids: int32 or int64 ids of any shape, each in [0, vocabulary).
+        partition_strategy, validate_indices: accepted for TF-1's signature.
+        name: the op's name.
+        max_norm: if given, rows whose L2 norm is larger are scaled down to it.
+
+    Returns:
+        Shape `ids.shape + params.shape[1:]`. Gradient: a scatter-add of g into zeros of params' shape (TF-1 gives
+        the same values as `IndexedSlices`).
+
+    Examples:
+        embedded = gf.nn.embedding_lookup(embeddings, word_ids)
+    """
+    if isinstance(params, list | tuple):
+        if len(params) != 1:
+            raise ValueError(f"embedding_lookup: params split into {len(params)} parts is not supported; pass one")
+        params = params[0]
+    rows = gather(params, ids)
+    if max_norm is None:
+        return identity(rows, name=name) if name is not None else rows
+    norm = sqrt(reduce_sum(square(rows), axis=-1, keepdims=True))
+    return multiply(rows, minimum(ones_like(norm), max_norm / maximum(norm, 1e-30)), name=name)
 
 
 def __dir__() -> list[str]:

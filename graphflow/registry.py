@@ -327,7 +327,10 @@ def constant(
     if verify_shape and shape is not None and np.shape(value) != tuple(shape):
         raise ValueError(f"constant: the value has shape {np.shape(value)}, not the shape {tuple(shape)} given")
     dtype = dtypes.as_dtype(dtype)
-    array = to_array(value, dtype if dtype is not None else dtypes.default_dtype(value), "constant")
+    if _is_text(value) and dtype in (None, dtypes.string):
+        array = _bytes_array(value)  # TF-1's string tensors hold bytes: sess.run gives b'Hello'
+    else:
+        array = to_array(value, dtype if dtype is not None else dtypes.default_dtype(value), "constant")
     if shape is not None:
         try:
             array = np.array(np.broadcast_to(array, tuple(shape)))
@@ -352,6 +355,21 @@ def to_array(value: Any, dtype: np.dtype, what: str) -> Array:
     if array.dtype.kind == "f" and dtype.kind in "biu":
         raise TypeError(f"{what}: expected {dtype}, got {_describe(value)} of type {array.dtype}")
     return array.astype(dtype, copy=False)
+
+
+def _is_text(value: Any) -> bool:
+    return isinstance(value, str | bytes) or (
+        isinstance(value, list | tuple | np.ndarray) and np.asarray(value).dtype.kind in "US"
+    )
+
+
+def _bytes_array(value: Any) -> Array:
+    text = np.asarray(value)
+    encoded = np.empty(text.shape, dtype=object)
+    for i in np.ndindex(text.shape):
+        item = text[i].item()
+        encoded[i] = item.encode() if isinstance(item, str) else item
+    return encoded
 
 
 def _describe(value: Any) -> str:

@@ -13,8 +13,24 @@ from typing import Any
 import numpy as np
 
 
+class Dimension(int):
+    """One known dimension of a static shape: an int that also has TF-1's `.value` (`x.shape[1].value` is 784).
+
+    Indexing a `TensorShape` gives one; a dimension known only at run time is None, as TF-2's shapes give it (TF-1
+    gave a `Dimension` whose value is None). Iterating a shape gives plain ints.
+    """
+
+    @property
+    def value(self) -> int:
+        return int(self)
+
+    __repr__ = int.__repr__  # shapes in messages read [100, 784], not [Dimension(100), ...]
+
+
 class TensorShape(tuple):
     """A static shape: a tuple of ints, with None for a dimension known only at run time (TF-1's `TensorShape`).
+
+    `shape[i]` is a `Dimension` (an int with `.value`) or None; `shape[i:j]` is a `TensorShape`.
 
     Raises:
         TypeError: a dimension is not an int or None (a float, a bool, a string).
@@ -41,6 +57,12 @@ class TensorShape(tuple):
 
     def num_elements(self) -> int | None:
         return int(np.prod(self)) if self.is_fully_defined() else None
+
+    def __getitem__(self, key: Any) -> Any:
+        item = super().__getitem__(key)
+        if isinstance(key, slice):
+            return TensorShape(item)
+        return item if item is None else Dimension(item)
 
     def __repr__(self) -> str:
         return f"TensorShape({list(self)})"

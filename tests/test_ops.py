@@ -21,7 +21,15 @@ import graphflow.distribute as hvd
 from graphflow.distribute.ops import own_rows, pad_rows
 from graphflow.ops import broadcast_like, relu_grad, sum_to
 from graphflow.ops.activation import relu_op
-from graphflow.ops.array import concat_offset, concat_part, concat_part_grad, gather_grad, tile_grad
+from graphflow.ops.array import (
+    concat_offset,
+    concat_part,
+    concat_part_grad,
+    gather_grad,
+    pad_like,
+    slice_like,
+    tile_grad,
+)
 from graphflow.ops.control_flow import undead
 from graphflow.ops.loss import sparse_softmax_xent_grad, sparse_softmax_xent_op
 from graphflow.ops.reduction import reduced_size_op
@@ -556,6 +564,39 @@ CASES: list[Case] = [
         lambda g, x: _scatter(g, x.shape, (slice(1, None), 2)),
         ((2,), (3, 4)),
     ),
+    Case("Sin", gf.sin, np.sin, ((3, 4),)),
+    Case("Cos", gf.cos, np.cos, ((3, 4),)),
+    Case("Sin", lambda x: gf.sin(gf.cos(x)), lambda x: np.sin(np.cos(x)), ((5,),), label="sin(cos(x))"),
+    Case(
+        "ReshapeDynamic",
+        lambda x, y: gf.reshape(x, gf.shape(y)),
+        lambda x, y: x.reshape(y.shape),
+        ((3, 4), (2, 6)),
+        label="reshape(x, shape(y))",
+    ),
+    Case(
+        "ReshapeDynamic",
+        lambda x, y: gf.reshape(x, [gf.shape(y)[0], -1]),
+        lambda x, y: x.reshape(y.shape[0], -1),
+        ((3, 4), (2,)),
+        label="reshape(x, [shape(y)[0], -1])",
+    ),
+    Case("Pad", lambda x: gf.pad(x, [[1, 0], [2, 3]]), lambda x: np.pad(x, [[1, 0], [2, 3]]), ((2, 3),)),
+    Case(
+        "Pad",
+        lambda x: gf.pad(x, [[0, 2]], constant_values=1.5),
+        lambda x: np.pad(x, [[0, 2]], constant_values=1.5),
+        ((3,),),
+        label="constant_values",
+    ),
+    Case("SliceLike", lambda t, like: slice_like(t, like, begin=(1, 0)), lambda t, like: t[1:3, 0:2], ((4, 3), (2, 2))),
+    Case(
+        "PadLike",
+        lambda g, like: pad_like(g, like, begin=(1, 2)),
+        lambda g, like: np.pad(g, [[1, 1], [2, 0]]),
+        ((2, 2), (4, 4)),
+    ),
+    Case("Print", lambda x, y: gf.Print(x, [y], "printed: "), lambda x, y: x, ((2, 3), (2,))),
     Case("ReshapeLike", reshape_like, lambda t, like: t.reshape(like.shape), ((3, 4), (2, 6))),
     Case("ReshapeLike", reshape_like, lambda t, like: t.reshape(like.shape), ((3, 4), (12,))),
     Case("SumTo", sum_to, np_sum_to, ((3, 4), (4,))),
@@ -624,6 +665,7 @@ NONDIFF = {
     "LogicalAnd", "LogicalOr", "LogicalNot", "Any", "All", "ArgMin",
     "While", "TupleGet",  # loops have no gradient (tests/test_control_flow.py checks the error)
     "ScalarSummary", "HistogramSummary", "MergeSummary",  # their values are bytes (tests/test_summary.py)
+    "ImageSummary", "PrintV2", "InTopK",  # tests/test_tf1_names.py
 }  # fmt: skip
 STATEFUL = {
     "ApplyAdagrad", "ApplyAdam", "ApplyCenteredRMSProp", "ApplyGradientDescent", "ApplyMomentum", "ApplyRMSProp",

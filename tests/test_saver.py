@@ -131,7 +131,7 @@ def test_file_is_an_npz_with_a_manifest_and_restore_accepts_prefix_or_file(train
         manifest = json.loads(zf.read("__manifest__.json"))
         assert zf.comment.startswith(b"graphflow-sha256:") and len(zf.comment) == 81
     assert manifest["format_version"] == checkpoint_module.FORMAT_VERSION
-    assert manifest["graphflow_version"] == gf.__version__
+    assert manifest["graphflow_version"] == gf.GRAPHFLOW_VERSION
     assert manifest["global_step"] == 3
     kernel = next(v for v in manifest["variables"] if v["name"] == "layer1/kernel")
     assert kernel["shape"] == [3, 4] and np.dtype(kernel["dtype"]) == np.float64

@@ -137,7 +137,10 @@ def concat(values: Sequence[Any], axis: int, name: str = "concat") -> Node:
 
 def _value_list(values: Any, what: str) -> tuple[Node, ...]:
     if isinstance(values, Node) or not isinstance(values, list | tuple) or not values:
-        raise TypeError(f"{what} expects a non-empty list of tensors, got {values!r}")
+        hint = ""
+        if isinstance(values, int):  # concat(1, [a, b]): TF-0.x's order, changed in TF-1.0
+            hint = f"; TF-1 takes the tensors first ({what}(values, axis)), where TF-0.x took the axis first"
+        raise TypeError(f"{what} expects a non-empty list of tensors, got {values!r}{hint}")
     return convert_inputs(tuple(values), what)
 
 
@@ -376,3 +379,123 @@ def gather(
         array([30., 10.], dtype=float32)
     """
     return gather_op(as_node(params), as_node(indices), axis=0 if axis is None else int(axis), name=name)
+
+
+def _pad_shape(x, *, paddings, constant_values):
+    if x is None:
+        return None
+    if len(paddings) != len(x):
+        raise ValueError(f"pad: paddings need one [before, after] pair per axis of the input, whose shape is {x}")
+    return tuple(None if d is None else d + before + after for d, (before, after) in zip(x, paddings, strict=True))
+
+
+@defop("Pad", shape=_pad_shape)
+def pad_op(x, *, paddings, constant_values):
+    return np.pad(x, paddings, constant_values=constant_values)
+
+
+@pad_op.defgrad
+def _pad_grad(op, g):
+    (x,) = op.inputs
+    begin = [before for before, _ in op.attrs["paddings"]]
+    return (slice_like(g, x, begin=tuple(begin)),)  # d pad(x) = the padded region of g cut away
+
+
+@defop("SliceLike", shape=lambda t, like, **_: like, dtype=lambda t, like, **_: t)
+def slice_like(t, like, *, begin):
+    """The block of `t` starting at `begin` with `like`'s run-time shape (the gradient of a pad)."""
+    return t[tuple(slice(b, b + n) for b, n in zip(begin, like.shape, strict=True))]
+
+
+@slice_like.defgrad
+def _slice_like_grad(op, g):
+    t = op.inputs[0]
+    return pad_like(g, t, begin=op.attrs["begin"]), None  # g back in its place, zeros around it
+
+
+@defop("PadLike", shape=lambda g, like, **_: like, dtype=lambda g, like, **_: g)
+def pad_like(g, like, *, begin):
+    """`g` placed at `begin` in zeros of `like`'s run-time shape (the gradient of `slice_like`)."""
+    out = np.zeros(like.shape, g.dtype)
+    out[tuple(slice(b, b + n) for b, n in zip(begin, g.shape, strict=True))] = g
+    return out
+
+
+@pad_like.defgrad
+def _pad_like_grad(op, g):
+    inner = op.inputs[0]
+    return slice_like(g, inner, begin=op.attrs["begin"]), None
+
+
+def pad(tensor, paddings, mode="CONSTANT", name=None, constant_values=0):
+    """Pads `tensor` with `constant_values` (TF-1 `pad`).
+
+    Args:
+        tensor: a tensor of rank n.
+        paddings: n pairs `[before, after]` of ints: how many values to add before and after each axis.
+        mode: "CONSTANT" (TF-1's "REFLECT" and "SYMMETRIC" are not supported).
+        name: the op's name.
+        constant_values: the value padded with.
+
+    Returns:
+        A tensor whose axis i has `before_i + shape[i] + after_i` entries. Gradient: the middle block of g.
+
+    Example:
+        gf.pad(images, [[0, 0], [2, 2], [2, 2], [0, 0]])  # 28x28 images become 32x32
+    """
+    if str(mode).upper() != "CONSTANT":
+        raise ValueError(f"pad: mode {mode!r} is not supported; graphflow pads with a constant (mode='CONSTANT')")
+    if isinstance(paddings, Node):
+        raise TypeError("pad: paddings must be a list of [before, after] pairs of ints, known when the graph is built")
+    pairs = tuple((int(before), int(after)) for before, after in np.asarray(paddings).reshape(-1, 2))
+    if any(v < 0 for pair in pairs for v in pair):
+        raise ValueError(f"pad: paddings must be >= 0, got {[list(p) for p in pairs]}")
+    return pad_op(tensor, paddings=pairs, constant_values=constant_values, name=name)
+
+
+def split(value, num_or_size_splits, axis=0, num=None, name="split"):
+    """Splits `value` along `axis` into pieces (TF-1 `split`).
+
+    Args:
+        value: the tensor to split.
+        num_or_size_splits: an int n (n equal pieces; the axis length must divide by n) or a list of piece sizes,
+            one of which may be -1 (the rest).
+        axis: the axis to split; its length must be known when the graph is built.
+        num: unused (TF-1 needs it only when the sizes are a tensor).
+        name: the prefix of the pieces' names.
+
+    Returns:
+        A list of tensors, views of consecutive blocks. Gradient: each piece's g in its place, zeros elsewhere.
+
+    Example:
+        first, second = gf.split(x, 2, axis=1)
+    """
+    if isinstance(value, int) or isinstance(axis, Node):
+        raise TypeError(
+            "split(value, num_or_size_splits, axis) takes the tensor first and an int axis; TF-0.x's "
+            "split(axis, num_split, value) order changed in TF-1.0"
+        )
+    value = as_node(value)
+    if value.shape is None:
+        raise ValueError("split needs the input's rank to be known when the graph is built")
+    axis = int(axis) % len(value.shape)
+    length = value.shape[axis]
+    if isinstance(num_or_size_splits, int | np.integer):
+        if length is None or length % int(num_or_size_splits):
+            raise ValueError(
+                f"split: axis {axis} of length {length} cannot be split into {num_or_size_splits} equal pieces"
+            )
+        sizes = [length // int(num_or_size_splits)] * int(num_or_size_splits)
+    else:
+        sizes = [int(s) for s in num_or_size_splits]
+        if sizes.count(-1) == 1 and length is not None:
+            sizes[sizes.index(-1)] = length - (sum(sizes) + 1)
+        if length is None or sum(sizes) != length or any(s < 0 for s in sizes):
+            raise ValueError(f"split: sizes {list(num_or_size_splits)} do not add up to axis {axis}'s length {length}")
+    pieces, start = [], 0
+    for size in sizes:
+        index = [slice(None)] * len(value.shape)
+        index[axis] = slice(start, start + size)
+        pieces.append(value[tuple(index)])
+        start += size
+    return pieces

@@ -265,3 +265,26 @@ def logical_not(x: Any, name: str | None = None) -> Node:
         array([False,  True])
     """
     return logical_not_op(x, name=name)
+
+
+def _in_top_k_shape(predictions, targets, *, k):
+    if predictions is not None and len(predictions) != 2:
+        raise ValueError(f"in_top_k: predictions must be a matrix (batch, classes), got shape {predictions}")
+    return None if predictions is None else (predictions[0],)
+
+
+def _in_top_k_dtype(predictions, targets, *, k):
+    if targets is not None and targets.kind not in "iu":
+        raise TypeError(f"in_top_k: targets must be integer class ids, got {targets}")
+    return dtypes.bool_
+
+
+@defop("InTopK", shape=_in_top_k_shape, dtype=_in_top_k_dtype)
+def in_top_k(predictions, targets, *, k):
+    """For each row, whether the target's prediction is among the `k` largest (ties with the k-th count as in); a
+    row with a non-finite prediction, or a target outside [0, classes), gives False (TF-1)."""
+    rows = np.arange(len(targets))
+    inside = (targets >= 0) & (targets < predictions.shape[1])
+    target_scores = predictions[rows, np.where(inside, targets, 0)]
+    larger = (predictions > target_scores[:, None]).sum(axis=1)
+    return inside & np.isfinite(predictions).all(axis=1) & (larger < k)

@@ -560,3 +560,45 @@ def where(condition: Any, x: Any = None, y: Any = None, name: str | None = None)
         raise ValueError("where(condition) without x and y (returning indices) is not supported; pass x and y")
     x, y = convert_inputs((x, y), "where")
     return select(condition, x, y, name=name)
+
+
+@defop("Sin", shape=same_shape, ufunc=np.sin)
+def sin(x):
+    """sin(x) elementwise, x in radians (TF-1 `sin`, also `gf.math.sin`).
+
+    Args:
+        x: a float tensor of any shape.
+
+    Returns:
+        A tensor of x's shape and dtype. Gradient: d sin(x) = cos(x) dx.
+
+    Example:
+        y = gf.sin(x); d4 = gf.gradients(gf.gradients(gf.gradients(gf.gradients(y, x), x), x), x)  # sin again
+    """
+    return np.sin(x)
+
+
+@sin.defgrad
+def _sin_grad(op, g):
+    return (g * cos(op.inputs[0]),)  # d sin = cos
+
+
+@defop("Cos", shape=same_shape, ufunc=np.cos)
+def cos(x):
+    """cos(x) elementwise, x in radians (TF-1 `cos`, also `gf.math.cos`).
+
+    Args:
+        x: a float tensor of any shape.
+
+    Returns:
+        A tensor of x's shape and dtype. Gradient: d cos(x) = -sin(x) dx.
+
+    Example:
+        y = gf.cos(gf.constant(0.0))  # 1.0
+    """
+    return np.cos(x)
+
+
+@cos.defgrad
+def _cos_grad(op, g):
+    return (-g * sin(op.inputs[0]),)  # d cos = -sin

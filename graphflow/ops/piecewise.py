@@ -16,7 +16,7 @@ from graphflow.ops.comparison import greater_equal, less_equal
 from graphflow.ops.elementwise import where
 from graphflow.ops.reduction import sum_to
 from graphflow.ops.shape import zeros_like
-from graphflow.registry import convert_inputs, defop, public
+from graphflow.registry import convert_inputs, defop, public, same_dtype
 
 
 @defop("Floor", shape=same_shape, ufunc=np.floor)
@@ -313,3 +313,24 @@ def _route(x_wins: Node, g: Node, x: Node, y: Node) -> tuple[Node, Node]:
     """Sends g to x where `x_wins`, to y elsewhere, each summed down to its operand's shape."""
     zero = zeros_like(g)
     return sum_to(where(x_wins, g, zero), x, (x, y)), sum_to(where(x_wins, zero, g), y, (x, y))
+
+
+@public
+def div(x: Any, y: Any, name: str | None = None) -> Node:
+    """x / y with Python 2's rule (TF-1 `div`): floor division for integers, true division for floats.
+
+    Args:
+        x, y: tensors or numbers of the same dtype, broadcast together.
+        name: the op's name.
+
+    Returns:
+        `floordiv(x, y)` for integer dtypes, else `divide(x, y)`. Gradient: that of the op chosen.
+
+    Examples:
+        gf.div(gf.constant(7), gf.constant(2))  # 3; gf.div(1., 4.) is 0.25
+    """
+    x, y = convert_inputs((x, y), "div")
+    dtype = same_dtype(x.dtype, y.dtype)
+    if dtype is not None and dtype.kind in "iub":
+        return floordiv(x, y, name=name)
+    return divide(x, y, name=name)

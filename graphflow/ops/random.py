@@ -12,6 +12,8 @@ import numpy as np
 from graphflow import dtypes
 from graphflow.graph import get_default_graph
 from graphflow.nodes import Node
+from graphflow.ops.elementwise import add, multiply, subtract
+from graphflow.ops.shape import cast, dims_input
 from graphflow.registry import defop, public
 from graphflow.shapes import full_shape
 
@@ -48,16 +50,27 @@ def op_seed(seed: int | None) -> tuple[int, int] | None:
     return None
 
 
-def _attrs(what: str, shape: Any, dtype: Any, seed: int | None) -> dict[str, Any]:
-    dims = full_shape(shape, f"{what}(shape=...)")
-    return {"shape": dims, "dtype": dtypes.as_dtype(dtype), "seed": op_seed(seed)}
+def _attrs(what: str, shape: Any, dtype: Any, seed: int | None) -> tuple[tuple[Node, ...], dict[str, Any]]:
+    """The op's inputs (a 1-d int tensor of dimensions, when the shape is only known at run time) and attributes."""
+    attrs = {"dtype": dtypes.as_dtype(dtype), "seed": op_seed(seed)}
+    dims = dims_input(shape, f"{what}(shape=...)")
+    if isinstance(dims, Node):
+        return (dims,), {**attrs, "shape": None}
+    return (), {**attrs, "shape": full_shape(dims, f"{what}(shape=...)")}
 
 
-def _static_shape(*, shape, **_):
-    return shape
+def _static_shape(*dims, shape, **_):
+    if shape is not None:
+        return shape
+    length = dims[0][0] if dims and dims[0] is not None and len(dims[0]) == 1 else None
+    return None if length is None else (None,) * length
 
 
-def _attr_dtype(*, dtype, **_):
+def _run_shape(dims: tuple, shape: tuple | None) -> tuple:
+    return shape if shape is not None else tuple(int(d) for d in np.asarray(dims[0]).reshape(-1))
+
+
+def _attr_dtype(*_dims, dtype, **__):
     return dtype
 
 
@@ -67,12 +80,14 @@ def _standard_normal(rng: np.random.Generator, shape: tuple, dtype: np.dtype) ->
 
 
 @defop("RandomStandardNormal", shape=_static_shape, dtype=_attr_dtype, needs_rng=True)
-def random_normal_op(*, shape, dtype, mean, stddev, rng):
+def random_normal_op(*dims, shape, dtype, mean, stddev, rng):
+    shape = _run_shape(dims, shape)
     return (_standard_normal(rng, shape, dtype) * stddev + mean).astype(dtype, copy=False)
 
 
 @defop("TruncatedNormal", shape=_static_shape, dtype=_attr_dtype, needs_rng=True)
-def truncated_normal_op(*, shape, dtype, mean, stddev, rng):
+def truncated_normal_op(*dims, shape, dtype, mean, stddev, rng):
+    shape = _run_shape(dims, shape)
     z = _standard_normal(rng, shape, dtype)
     outside = np.abs(z) > 2.0
     while outside.any():  # redraw values beyond two standard deviations, as TF-1 does
@@ -82,7 +97,8 @@ def truncated_normal_op(*, shape, dtype, mean, stddev, rng):
 
 
 @defop("RandomUniform", shape=_static_shape, dtype=_attr_dtype, needs_rng=True)
-def random_uniform_op(*, shape, dtype, minval, maxval, rng):
+def random_uniform_op(*dims, shape, dtype, minval, maxval, rng):
+    shape = _run_shape(dims, shape)
     if dtype.kind in "iu":
         return rng.integers(minval, maxval, size=shape, dtype=dtype)
     return (rng.random(shape) * (maxval - minval) + minval).astype(dtype, copy=False)
@@ -93,9 +109,10 @@ def random_normal(shape, mean=0.0, stddev=1.0, dtype=dtypes.float32, seed=None, 
     """Samples from the normal distribution N(mean, stddev²) (TF-1 `random_normal`), drawn afresh in every run.
 
     Args:
-        shape: a list of ints (the result's shape).
-        mean: the mean.
-        stddev: the standard deviation.
+        shape: a list of ints (the result's shape), or a 1-d int tensor such as `gf.shape(x)` (or a list holding
+            tensors) for a shape known only at run time.
+        mean: the mean: a number, or a tensor broadcast against the sample.
+        stddev: the standard deviation: a number, or a tensor (e.g. `1. / gf.sqrt(fan_in / 2.)`).
         dtype: a float dtype (float32 by default).
         seed: the op seed; with the graph seed (`gf.set_random_seed`) it makes the draws reproducible.
         name: the node's name.
@@ -110,9 +127,7 @@ def random_normal(shape, mean=0.0, stddev=1.0, dtype=dtypes.float32, seed=None, 
         >>> gf.Session().run(gf.random_normal([2])).shape
         (2,)
     """
-    return random_normal_op(
-        mean=float(mean), stddev=float(stddev), name=name, **_attrs("random_normal", shape, dtype, seed)
-    )
+    return _scaled(random_normal_op, "random_normal", shape, mean, stddev, dtype, seed, name)
 
 
 @public
@@ -120,9 +135,10 @@ def truncated_normal(shape, mean=0.0, stddev=1.0, dtype=dtypes.float32, seed=Non
     """Samples from N(mean, stddev²), redrawing values over 2 stddev from the mean (TF-1 `truncated_normal`).
 
     Args:
-        shape: a list of ints (the result's shape).
-        mean: the mean.
-        stddev: the standard deviation before truncation.
+        shape: a list of ints (the result's shape), or a 1-d int tensor such as `gf.shape(x)` (or a list holding
+            tensors) for a shape known only at run time.
+        mean: the mean: a number or a tensor.
+        stddev: the standard deviation before truncation: a number or a tensor.
         dtype: a float dtype (float32 by default).
         seed: the op seed; with the graph seed (`gf.set_random_seed`) it makes the draws reproducible.
         name: the node's name.
@@ -137,9 +153,16 @@ def truncated_normal(shape, mean=0.0, stddev=1.0, dtype=dtypes.float32, seed=Non
         >>> gf.Session().run(gf.truncated_normal([2])).shape
         (2,)
     """
-    return truncated_normal_op(
-        mean=float(mean), stddev=float(stddev), name=name, **_attrs("truncated_normal", shape, dtype, seed)
-    )
+    return _scaled(truncated_normal_op, "truncated_normal", shape, mean, stddev, dtype, seed, name)
+
+
+def _scaled(op: Any, what: str, shape: Any, mean: Any, stddev: Any, dtype: Any, seed: Any, name: Any) -> Node:
+    inputs, attrs = _attrs(what, shape, dtype, seed)
+    if not isinstance(mean, Node) and not isinstance(stddev, Node):
+        return op(*inputs, mean=float(mean), stddev=float(stddev), name=name, **attrs)
+    # As TF-1 builds it: a standard draw, scaled and shifted by graph ops, so the moments may be tensors.
+    z = op(*inputs, mean=0.0, stddev=1.0, **attrs)
+    return add(multiply(z, cast(stddev, attrs["dtype"])), cast(mean, attrs["dtype"]), name=name)
 
 
 @public
@@ -147,9 +170,10 @@ def random_uniform(shape, minval=0, maxval=None, dtype=dtypes.float32, seed=None
     """Samples uniformly from [minval, maxval) (TF-1 `random_uniform`), drawn afresh in every run.
 
     Args:
-        shape: a list of ints (the result's shape).
-        minval: the lower bound, included.
-        maxval: the upper bound, excluded; 1 for float dtypes when None.
+        shape: a list of ints (the result's shape), or a 1-d int tensor such as `gf.shape(x)` (or a list holding
+            tensors) for a shape known only at run time.
+        minval: the lower bound, included; for floats a number or a tensor.
+        maxval: the upper bound, excluded; 1 for float dtypes when None; for floats a number or a tensor.
         dtype: a float dtype (float32 by default), or an integer dtype (then `maxval` is required).
         seed: the op seed; with the graph seed (`gf.set_random_seed`) it makes the draws reproducible.
         name: the node's name.
@@ -164,12 +188,18 @@ def random_uniform(shape, minval=0, maxval=None, dtype=dtypes.float32, seed=None
         >>> gf.Session().run(gf.random_uniform([2])).shape
         (2,)
     """
-    attrs = _attrs("random_uniform", shape, dtype, seed)
+    inputs, attrs = _attrs("random_uniform", shape, dtype, seed)
     if maxval is None:
         if attrs["dtype"].kind in "iu":
             raise ValueError("random_uniform with an integer dtype needs maxval")
         maxval = 1.0
-    return random_uniform_op(minval=minval, maxval=maxval, name=name, **attrs)
+    if isinstance(minval, Node) or isinstance(maxval, Node):
+        if attrs["dtype"].kind in "iu":
+            raise TypeError("random_uniform of an integer dtype takes Python numbers as minval and maxval")
+        low, high = cast(minval, attrs["dtype"]), cast(maxval, attrs["dtype"])
+        u = random_uniform_op(*inputs, minval=0.0, maxval=1.0, **attrs)
+        return add(multiply(u, subtract(high, low)), low, name=name)
+    return random_uniform_op(*inputs, minval=minval, maxval=maxval, name=name, **attrs)
 
 
 def _mask_shape(x, keep_prob, *, noise_shape, **_):

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from graphflow import dtypes
-from graphflow.nodes import Node
+from graphflow.nodes import OPS, Node
 from graphflow.ops._util import compatible, same_shape
 from graphflow.registry import constant, defop, public
 from graphflow.shapes import as_shape, format_shape, full_shape, size
@@ -46,13 +46,29 @@ def _reshape_like_grad(op, g):
     return reshape_like(g, op.inputs[0]), None
 
 
+def _reshape_dynamic_shape(x, dims):
+    return None if dims is None or len(dims) != 1 or dims[0] is None else (None,) * dims[0]
+
+
+@defop("ReshapeDynamic", shape=_reshape_dynamic_shape, dtype=lambda x, dims: x, views=True)
+def reshape_dynamic(x, dims):
+    """Reshapes `x` to the dimensions `dims` (a 1-d int array; one entry may be -1), known only at run time."""
+    return np.reshape(x, tuple(int(d) for d in np.asarray(dims).reshape(-1)))
+
+
+@reshape_dynamic.defgrad
+def _reshape_dynamic_grad(op, g):
+    return reshape_like(g, op.inputs[0]), None  # d reshape(x) = reshape(g) back to x's shape; none for the shape
+
+
 @public
 def reshape(tensor: Any, shape: Any, name: str | None = None) -> Node:
     """The values of `tensor` in a new shape (TF-1 `reshape`), row-major as numpy reads them.
 
     Args:
         tensor: a tensor of any shape.
-        shape: a list of ints whose product is `tensor`'s size; one entry may be -1 (or None): inferred.
+        shape: a list of ints whose product is `tensor`'s size; one entry may be -1 (or None): inferred. Or a 1-d
+            int tensor such as `gf.shape(y)`, or a list holding tensors, for a shape known only at run time.
         name: the node's name.
 
     Returns:
@@ -68,6 +84,8 @@ def reshape(tensor: Any, shape: Any, name: str | None = None) -> Node:
         >>> r.shape
         TensorShape([6])
     """
+    if isinstance(shape, Node) or (isinstance(shape, list | tuple) and any(isinstance(d, Node) for d in shape)):
+        return reshape_dynamic(tensor, dims_input(shape, "reshape(shape=...)"), name=name)
     dims = tuple(-1 if d is None else size(d, shape, "reshape(shape=...)", unknown="-1") for d in shape)
     if dims.count(-1) > 1:
         raise ValueError(f"reshape(shape=...) got {shape!r}: at most one dimension may be -1 (or None)")
@@ -109,6 +127,37 @@ def cast(x: Any, dtype: Any, name: str | None = None) -> Node:
         array([ 1, -1], dtype=int32)
     """
     return cast_op(x, dtype=dtypes.as_dtype(dtype), name=name)
+
+
+def to_float(x: Any, name: str = "ToFloat") -> Node:
+    """`cast(x, float32)` (TF-1 `to_float`).
+
+    Args:
+        x: a tensor of any numeric or bool dtype.
+        name: the op's name.
+
+    Returns:
+        x as float32. Gradient: g cast back to x's dtype when it is a float.
+
+    Example:
+        accuracy = gf.reduce_mean(gf.to_float(gf.equal(predicted, labels)))
+    """
+    return cast(x, dtypes.float32, name=name)
+
+
+def to_double(x: Any, name: str = "ToDouble") -> Node:
+    """`cast(x, float64)` (TF-1 `to_double`); see `to_float`."""
+    return cast(x, dtypes.float64, name=name)
+
+
+def to_int32(x: Any, name: str = "ToInt32") -> Node:
+    """`cast(x, int32)` (TF-1 `to_int32`): floats are truncated toward zero; no gradient flows."""
+    return cast(x, dtypes.int32, name=name)
+
+
+def to_int64(x: Any, name: str = "ToInt64") -> Node:
+    """`cast(x, int64)` (TF-1 `to_int64`): floats are truncated toward zero; no gradient flows."""
+    return cast(x, dtypes.int64, name=name)
 
 
 def _one_hot_shape(indices, *, depth, axis, **_):
@@ -356,13 +405,13 @@ def zeros(shape: Any, dtype: Any = dtypes.float32, name: str | None = None, layo
     """A constant tensor of shape `shape` with every element 0 (TF-1 `zeros`).
 
     Args:
-        shape: a list of ints.
+        shape: a list of ints, or a 1-d int tensor such as `gf.shape(x)` (or a list holding tensors).
         dtype: the dtype; float32 by default.
         name: the node's name.
         layout: TF's DTensor layout, which graphflow does not have; only None.
 
     Returns:
-        A constant of shape `shape`.
+        A constant of shape `shape`, or for a run-time shape a `Fill` op.
 
     Gradient: none (a constant).
 
@@ -370,7 +419,7 @@ def zeros(shape: Any, dtype: Any = dtypes.float32, name: str | None = None, layo
         >>> gf.Session().run(gf.zeros([2]))
         array([0., 0.], dtype=float32)
     """
-    return constant(np.zeros(full_shape(shape, "zeros(shape=...)"), dtypes.as_dtype(dtype)), name=name or "zeros")
+    return _filled(shape, 0, dtype, name or "zeros")
 
 
 @public(default_only=("layout",))
@@ -378,13 +427,13 @@ def ones(shape: Any, dtype: Any = dtypes.float32, name: str | None = None, layou
     """A constant tensor of shape `shape` with every element 1 (TF-1 `ones`).
 
     Args:
-        shape: a list of ints.
+        shape: a list of ints, or a 1-d int tensor such as `gf.shape(x)` (or a list holding tensors).
         dtype: the dtype; float32 by default.
         name: the node's name.
         layout: TF's DTensor layout, which graphflow does not have; only None.
 
     Returns:
-        A constant of shape `shape`.
+        A constant of shape `shape`, or for a run-time shape a `Fill` op.
 
     Gradient: none (a constant).
 
@@ -392,4 +441,23 @@ def ones(shape: Any, dtype: Any = dtypes.float32, name: str | None = None, layou
         >>> gf.Session().run(gf.ones([2], gf.int32))
         array([1, 1], dtype=int32)
     """
-    return constant(np.ones(full_shape(shape, "ones(shape=...)"), dtypes.as_dtype(dtype)), name=name or "ones")
+    return _filled(shape, 1, dtype, name or "ones")
+
+
+def _filled(shape: Any, value: int, dtype: Any, name: str) -> Node:
+    dtype = dtypes.as_dtype(dtype)
+    if isinstance(shape, Node) or (isinstance(shape, list | tuple) and any(isinstance(d, Node) for d in shape)):
+        # Fill (`gf.fill`) is looked up when called: ops/dims.py builds on this module
+        return OPS["Fill"](dims_input(shape, name), constant(np.array(value, dtype)), known=None, name=name)
+    return constant(np.full(full_shape(shape, f"{name}(shape=...)"), value, dtype), name=name)
+
+
+def dims_input(shape: Any, what: str) -> tuple[int, ...] | Node:
+    """A shape argument as TF-1 takes it: a list of ints, or a 1-d int tensor (`gf.shape(x)`) or a list holding
+    tensors, which are stacked into one. Returns the ints, or the tensor of dimensions."""
+    if isinstance(shape, Node):
+        return shape
+    if isinstance(shape, list | tuple) and any(isinstance(d, Node) for d in shape):
+        # Pack (`gf.stack`) is looked up when called: ops/array.py builds on this module
+        return OPS["Pack"](*[cast(d, dtypes.int32) if isinstance(d, Node) else int(d) for d in shape], axis=0)
+    return full_shape(shape, what)

@@ -117,3 +117,57 @@ def histogram(values, tag: str) -> dict:
         "bucket_limit": limits[keep].tolist(),
         "bucket": counts[keep].tolist(),
     }
+
+
+def _image_shape(shape, *, tag, max_outputs):
+    if shape is not None and (len(shape) != 4 or shape[3] not in (None, 1, 3, 4)):
+        raise ValueError(
+            f"summary.image '{tag}' needs images of shape [batch, height, width, channels] with 1, 3 or 4 channels, "
+            f"got {format_shape(shape)}"
+        )
+    return ()
+
+
+def _image_dtype(dtype, **attrs):
+    if dtype is not None and dtype != dtypes.uint8 and dtype.kind != "f":
+        raise TypeError(f"summary.image '{attrs.get('tag')}' takes uint8 or float images, got {dtype}")
+    return dtypes.string
+
+
+@defop("ImageSummary", shape=_image_shape, dtype=_image_dtype)
+def image_summary(images, *, tag, max_outputs):
+    """A `Summary` with the first `max_outputs` images PNG-encoded, tagged `tag/image` (one) or `tag/image/i`."""
+    import io
+
+    from PIL import Image
+
+    summary_pb2 = _tensorboard.proto("summary_pb2")
+    values = []
+    shown = images[:max_outputs]
+    pixels = shown if shown.dtype == np.uint8 else _to_uint8(shown.astype(np.float64))
+    for i, picture in enumerate(pixels):
+        buffer = io.BytesIO()
+        Image.fromarray(picture[..., 0] if picture.shape[-1] == 1 else picture).save(buffer, format="PNG")
+        height, width, channels = picture.shape
+        image = summary_pb2.Summary.Image(
+            height=height, width=width, colorspace=channels, encoded_image_string=buffer.getvalue()
+        )
+        values.append(summary_pb2.Summary.Value(tag=f"{tag}/image" if max_outputs == 1 else f"{tag}/image/{i}",
+                                                image=image))  # fmt: skip
+    return summary_pb2.Summary(value=values).SerializeToString()
+
+
+def _to_uint8(images: np.ndarray) -> np.ndarray:
+    """TF-1's scaling of float images, each on its own (`summary_image_op.cc`): with no negative value, the largest
+    becomes 255; otherwise 0 becomes 128 and the value of largest magnitude 128 ± 127. Values are then truncated."""
+    out = np.empty(images.shape, np.uint8)
+    for i, image in enumerate(images.astype(np.float32)):
+        finite = image[np.isfinite(image)]
+        low, high = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 0.0)
+        if low < 0:
+            largest = max(-low, abs(high))
+            scale, offset = (np.float32(127.0) / np.float32(largest) if largest > 1e-6 else 0.0), np.float32(128.0)
+        else:
+            scale, offset = (np.float32(255.0) / np.float32(high) if high > 1e-6 else 0.0), np.float32(0.0)
+        out[i] = np.clip(np.nan_to_num(image) * np.float32(scale) + offset, 0, 255).astype(np.uint8)
+    return out

@@ -3,10 +3,10 @@
 tensorboard is imported only when a summary runs or a writer is made, not with graphflow.
 """
 
-from graphflow.summary.summaries import clean_tag, histogram, merge, merge_all, scalar
+from graphflow.summary.summaries import clean_tag, histogram, image, merge, merge_all, scalar
 from graphflow.summary.writer import FileWriter, FileWriterCache
 
-__all__ = ["FileWriter", "FileWriterCache", "clean_tag", "histogram", "merge", "merge_all", "scalar"]
+__all__ = ["FileWriter", "FileWriterCache", "clean_tag", "histogram", "image", "merge", "merge_all", "scalar"]
 
 
 def __dir__() -> list[str]:

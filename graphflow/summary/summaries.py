@@ -16,7 +16,7 @@ from typing import Any
 
 from graphflow.graph import get_default_graph
 from graphflow.nodes import Node, Operation
-from graphflow.ops.summary import histogram_summary, merge_summary, scalar_summary
+from graphflow.ops.summary import histogram_summary, image_summary, merge_summary, scalar_summary
 from graphflow.registry import as_node
 
 SUMMARIES = "summaries"  # `GraphKeys.SUMMARIES`, the collection summaries join unless told otherwise
@@ -84,9 +84,33 @@ def histogram(name: str, values: Any, collections: Iterable[str] | None = None, 
     return _summary(histogram_summary, name, as_node(values), collections, family)
 
 
-def _summary(op: Any, name: str, tensor: Node, collections: Iterable[str] | None, family: str | None) -> Operation:
+def image(name: str, tensor: Any, max_outputs: int = 3, collections: Iterable[str] | None = None,
+          family: str | None = None) -> Node:  # fmt: skip
+    """Up to `max_outputs` images, PNG-encoded, shown in TensorBoard's images tab (TF-1 `tf.summary.image`).
+
+    Args:
+        name: the op's name under the current name scope; the tags are `name/image/0`, `name/image/1`, ... (or
+            `name/image` when `max_outputs` is 1).
+        tensor: shape [batch, height, width, channels] with 1 (grayscale), 3 (RGB) or 4 (RGBA) channels; uint8
+            values are used as they are, floats are scaled as TF-1 does (all >= 0: the largest becomes 255; with
+            negatives, 0 becomes 127).
+        max_outputs: how many images of the batch to write.
+        collections, family: as for `scalar`.
+
+    Returns:
+        A node whose value is the serialized `Summary` (bytes). No gradient.
+
+    Example:
+        gf.summary.image("input", gf.reshape(x, [-1, 28, 28, 1]), 10)
+    """
+    return _summary(image_summary, name, as_node(tensor), collections, family, max_outputs=int(max_outputs))
+
+
+def _summary(
+    op: Any, name: str, tensor: Node, collections: Iterable[str] | None, family: str | None, **attrs: Any
+) -> Operation:
     name, family = clean_tag(name), clean_tag(family)
-    node = op(tensor, tag=name, name=name if family is None else f"{family}/{name}")
+    node = op(tensor, tag=name, name=name if family is None else f"{family}/{name}", **attrs)
     # The tag is the unique name the op was given, which is only known once it is made.
     node.attrs["tag"] = node.op_name if family is None else f"{family}/{node.op_name}"
     _collect(node, [SUMMARIES] if collections is None else collections)

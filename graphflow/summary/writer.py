@@ -60,6 +60,7 @@ class FileWriter:
         }
         self._lock = threading.Lock()
         self._seen_tags: set[str] = set()
+        self._run_metadata_tags: set[str] = set()
         self._writer = self._open()
         self._closed = False
         if graph is not None or graph_def is not None:
@@ -121,6 +122,27 @@ class FileWriter:
             raise TypeError(f"add_graph takes a gf.Graph or a GraphDef, got {type(graph_def).__name__}")
         event = _tensorboard.proto("event_pb2").Event(graph_def=graph_def.SerializeToString())
         self._add_event(event, global_step)
+
+    def add_run_metadata(self, run_metadata: Any, tag: str, global_step: Any = None) -> None:
+        """Writes a run's `RunMetadata` under `tag`, for TensorBoard's graph tab (TF-1).
+
+        Args:
+            run_metadata: the `gf.RunMetadata` given to `Session.run`. graphflow records no device step statistics,
+                so its `step_stats` stay empty; TensorBoard lists the tag without timings.
+            tag: a name for this run, unique per writer.
+            global_step: the step the event is filed under.
+
+        Raises:
+            ValueError: `tag` was used before by this writer.
+        """
+        with self._lock:
+            if tag in self._run_metadata_tags:
+                raise ValueError("The provided tag was already used for this event type")
+            self._run_metadata_tags.add(tag)
+        tagged = _tensorboard.proto("event_pb2").TaggedRunMetadata(
+            tag=tag, run_metadata=run_metadata.SerializeToString()
+        )
+        self._add_event(_tensorboard.proto("event_pb2").Event(tagged_run_metadata=tagged), global_step)
 
     def add_event(self, event: Any) -> None:
         """Writes an `event_pb2.Event` as it is. After `close`, warns and writes nothing (TF-1)."""

@@ -29,7 +29,7 @@ import numpy as np
 
 from graphflow.shapes import format_shape
 from graphflow.train.atomic_file import _atomic_file
-from graphflow.version import __version__
+from graphflow.version import GRAPHFLOW_VERSION
 
 Array = np.ndarray
 
@@ -73,7 +73,7 @@ def _write_checkpoint(path: str, values: dict[str, Array], step: int | None) -> 
     manifest = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
-        "graphflow_version": __version__,
+        "graphflow_version": GRAPHFLOW_VERSION,
         "global_step": step,
         "variables": [{"name": n, "shape": list(a.shape), "dtype": a.dtype.str} for n, a in arrays.items()],
     }

@@ -5,8 +5,8 @@ exactly as TF-1's did: shuffled each epoch, and a batch that crosses an epoch's 
 by the start of the next. The files are read by `graphflow.datasets.mnist.load_data()`. Differences from TF-1:
 nothing is downloaded (a `train_dir` without the files falls back to the bundled copy and logs a warning); shuffling
 draws from each DataSet's own generator, never from the global `np.random` state; `.images` and `.labels` keep their
-original order (TF-1 reordered them in place); options after `train_dir` are keyword-only, since TF-1's second
-positional parameter was `fake_data`, which is not supported.
+original order (TF-1 reordered them in place). `fake_data=True` gives TF-1's fake data for unit tests: every
+image all ones, every label 0, and 10000 examples per split.
 """
 
 from __future__ import annotations
@@ -101,7 +101,7 @@ class DataSet:
         """Number of epochs finished; it counts up when a batch reaches past an epoch's last example."""
         return self._epochs_completed
 
-    def next_batch(self, batch_size: int, *, shuffle: bool = True) -> tuple[Array, Array]:
+    def next_batch(self, batch_size: int, fake_data: bool = False, shuffle: bool = True) -> tuple[Array, Array]:
         """Returns the next `batch_size` examples, as TF-1's `DataSet.next_batch` did.
 
         With `shuffle`, the first call draws a random order and each epoch's end draws a new one. A batch that runs
@@ -110,6 +110,8 @@ class DataSet:
 
         Args:
             batch_size: Number of examples, 1 <= batch_size <= num_examples.
+            fake_data: Whether to return TF-1's fake batch instead: images of ones, labels 0 (one-hot if the
+                labels are one-hot), drawing nothing from the data.
             shuffle: Whether to draw a new order at the start and at each epoch's end; if False from the first call,
                 examples come in their stored order.
 
@@ -119,6 +121,9 @@ class DataSet:
         Raises:
             ValueError: `batch_size` is not an integer in [1, num_examples].
         """
+        if fake_data:
+            return _fake_batch(batch_size, self._images.shape[1:], self._images.dtype, self._labels.shape[1:],
+                               self._labels.dtype)  # fmt: skip
         n = self._num_examples
         if not isinstance(batch_size, Integral) or isinstance(batch_size, bool) or not 1 <= batch_size <= n:
             raise ValueError(f"batch_size must be an integer between 1 and num_examples={n}, got {batch_size!r}")
@@ -154,12 +159,13 @@ class Datasets(NamedTuple):
 
 def read_data_sets(
     train_dir: str | os.PathLike | None = None,
-    *,
+    fake_data: bool = False,
     one_hot: bool = False,
     dtype: DTypeLike = np.float32,
     reshape: bool = True,
     validation_size: int = 5000,
     seed: int | None = None,
+    source_url: str | None = None,
 ) -> Datasets:
     """Loads MNIST as TF-1's `input_data.read_data_sets` did: train, validation and test `DataSet`s.
 
@@ -171,11 +177,14 @@ def read_data_sets(
             for). None reads `$GRAPHFLOW_DATA` or the bundled copy. Tutorials pass a download directory such as
             "MNIST_data/"; since nothing is downloaded, a directory without the files falls back to the default
             location, with a logged warning.
+        fake_data: Whether to return TF-1's fake data sets (for unit tests) instead of reading MNIST: 10000
+            examples each, every image all ones, every label 0.
         one_hot: Whether labels are one-hot rows of 10 (float32, or float64 if `dtype` is float64) instead of uint8.
         dtype: np.float32 (or another floating dtype) scales pixels to [0, 1]; np.uint8 keeps 0..255.
         reshape: Whether images are rows of 784 rather than (28, 28, 1) arrays.
         validation_size: Number of training examples set aside for validation, 0 <= validation_size <= 60000.
         seed: Seed for the three DataSets' shuffling (each gets its own independent stream); None for fresh entropy.
+        source_url: Where TF-1 downloaded from; accepted and not used, since nothing is downloaded.
 
     Returns:
         `Datasets(train, validation, test)`.
@@ -186,6 +195,8 @@ def read_data_sets(
         ValueError: `validation_size` is out of range.
         TypeError: `dtype` is neither uint8 nor floating.
     """
+    if fake_data:
+        return _fake_data_sets(one_hot, np.dtype(dtype), reshape, seed)
     try:
         (train_images, train_labels), (test_images, test_labels) = mnist.load_data(train_dir)
     except FileNotFoundError:
@@ -217,3 +228,25 @@ def read_data_sets(
         validation=DataSet(train_images[:validation_size], train_labels[:validation_size], seed=seeds[1], **options),
         test=DataSet(test_images, test_labels, seed=seeds[2], **options),
     )
+
+
+FAKE_EXAMPLES = 10000  # TF-1's fake DataSet's num_examples
+
+
+def _fake_data_sets(one_hot: bool, dtype: np.dtype, reshape: bool, seed: int | None) -> Datasets:
+    """TF-1's `read_data_sets(fake_data=True)`: three DataSets of all-ones images labelled 0."""
+    images = np.full((FAKE_EXAMPLES, 28, 28), 255, np.uint8)  # scaled to 1.0 by a floating dtype, as TF-1's ones
+    labels = np.zeros(FAKE_EXAMPLES, np.uint8)
+    if one_hot:
+        labels = mnist.one_hot(labels, 10, dtype if dtype.kind == "f" else np.dtype(np.float32))
+    seeds = np.random.SeedSequence(seed).spawn(3)
+    return Datasets(*(DataSet(images, labels, dtype=dtype, reshape=reshape, seed=s) for s in seeds))
+
+
+def _fake_batch(batch_size: int, image_shape: tuple, image_dtype: np.dtype, label_shape: tuple,
+                label_dtype: np.dtype) -> tuple[Array, Array]:  # fmt: skip
+    images = np.full((batch_size, *image_shape), 255 if image_dtype == np.uint8 else 1, image_dtype)
+    labels = np.zeros((batch_size, *label_shape), label_dtype)
+    if label_shape:
+        labels[:, 0] = 1
+    return images, labels
