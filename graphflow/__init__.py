@@ -9,6 +9,8 @@
 Every public function shows TF-1's signature and documents itself: `help(gf.matmul)`, `inspect.signature(gf.matmul)`.
 """
 
+from typing import Any as _Any
+
 from graphflow import (
     app,
     config,
@@ -153,9 +155,11 @@ from graphflow.version import GRAPHFLOW_VERSION, VERSION, __version__
 
 # TF-1's names that would shadow Python's built-ins in a module that does `from graphflow import *` are attributes
 # only (gf.range, gf.abs, ...), as are `logging` (the standard library's name) and the namespaces loaded on first use.
-_NOT_STARRED = ("abs", "bool", "pow", "range", "round", "slice", "logging", "viz", "datasets", "compat")
+_NOT_STARRED = ("abs", "bool", "pow", "print", "range", "round", "slice", "logging", "viz", "datasets", "compat")
 __all__ = [
     "AUTO_REUSE",
+    "GRAPHFLOW_VERSION",
+    "VERSION",
     "ConfigProto",
     "Constant",
     "GPUOptions",
@@ -166,6 +170,7 @@ __all__ = [
     "Node",
     "Operation",
     "Placeholder",
+    "Print",
     "RegisterGradient",
     "Session",
     "Tensor",
@@ -178,6 +183,8 @@ __all__ = [
     "add_n",
     "add_to_collection",
     "app",
+    "arg_max",
+    "arg_min",
     "argmax",
     "argmin",
     "as_dtype",
@@ -195,10 +202,13 @@ __all__ = [
     "constant_initializer",
     "control_dependencies",
     "convert_to_tensor",
+    "cos",
     "count_nonzero",
     "data",
     "debugging",
     "defop",
+    "device",
+    "div",
     "divide",
     "dtypes",
     "equal",
@@ -218,6 +228,7 @@ __all__ = [
     "get_default_session",
     "get_variable",
     "get_variable_scope",
+    "gfile",
     "global_variables",
     "global_variables_initializer",
     "glorot_normal_initializer",
@@ -226,7 +237,9 @@ __all__ = [
     "greater",
     "greater_equal",
     "group",
+    "hessians",
     "identity",
+    "initialize_all_variables",
     "initializers",
     "int8",
     "int16",
@@ -235,6 +248,8 @@ __all__ = [
     "layers",
     "less",
     "less_equal",
+    "local_variables",
+    "local_variables_initializer",
     "log",
     "log1p",
     "log_softmax",
@@ -242,8 +257,10 @@ __all__ = [
     "logical_not",
     "logical_or",
     "losses",
+    "math",
     "matmul",
     "maximum",
+    "metrics",
     "minimum",
     "mod",
     "multiply",
@@ -257,9 +274,11 @@ __all__ = [
     "ones",
     "ones_initializer",
     "ones_like",
+    "pad",
     "placeholder",
     "placeholder_with_default",
     "power",
+    "print_v2",
     "random_normal",
     "random_normal_initializer",
     "random_uniform",
@@ -282,8 +301,10 @@ __all__ = [
     "shape",
     "sigmoid",
     "sign",
+    "sin",
     "size",
     "softmax",
+    "split",
     "sqrt",
     "square",
     "squared_difference",
@@ -295,6 +316,10 @@ __all__ = [
     "summary",
     "tanh",
     "tile",
+    "to_double",
+    "to_float",
+    "to_int32",
+    "to_int64",
     "topo_order",
     "train",
     "trainable_variables",
@@ -321,7 +346,38 @@ mod = floormod
 truediv = realdiv = divide
 convert_to_tensor = as_node
 print = print_v2  # TF-1.13+'s tf.print
-arg_max, arg_min = argmax, argmin  # TF-1's older names
+
+
+def arg_max(input: _Any, dimension: _Any, output_type: _Any = int64, name: str | None = None) -> Node:
+    """TF-1's older name for `argmax`: the index of the largest value along `dimension`.
+
+    Args:
+        input: a tensor.
+        dimension: the axis to reduce.
+        output_type: int64 (the default) or int32.
+        name: the node's name.
+
+    Returns:
+        The indices, with `dimension` removed from the shape.
+    """
+    return argmax(input, axis=dimension, output_type=output_type, name=name)
+
+
+def arg_min(input: _Any, dimension: _Any, output_type: _Any = int64, name: str | None = None) -> Node:
+    """TF-1's older name for `argmin`: the index of the smallest value along `dimension`.
+
+    Args:
+        input: a tensor.
+        dimension: the axis to reduce.
+        output_type: int64 (the default) or int32.
+        name: the node's name.
+
+    Returns:
+        The indices, with `dimension` removed from the shape.
+    """
+    return argmin(input, axis=dimension, output_type=output_type, name=name)
+
+
 Tensor = Node
 
 
@@ -440,17 +496,32 @@ def global_variables_initializer() -> Operation:
 
 
 def initialize_all_variables() -> Operation:
-    """TF-1's older name for `global_variables_initializer()`."""
+    """TF-1's older name for `global_variables_initializer()`: an op that initialises every global variable.
+
+    Returns:
+        The op; running it (`sess.run(init)`) sets each variable to its initial value.
+    """
     return global_variables_initializer()
 
 
 def local_variables(scope: str | None = None) -> list[Variable]:
-    """The local variables of the default graph (the running totals of `gf.metrics`), in creation order."""
+    """The local variables of the default graph (the running totals of `gf.metrics`), in creation order (TF-1).
+
+    Args:
+        scope: if given, only variables whose name starts with it.
+
+    Returns:
+        A list of `gf.Variable`.
+    """
     return _scoped(get_default_graph().get_collection(GraphKeys.LOCAL_VARIABLES), scope)
 
 
 def local_variables_initializer() -> Operation:
-    """An op that resets every local variable (the totals of `gf.metrics`) to its initial value (TF-1)."""
+    """An op that resets every local variable (the totals of `gf.metrics`) to its initial value (TF-1).
+
+    Returns:
+        The op; run it before evaluating a metric, as TF-1 scripts do.
+    """
     return variables_initializer(local_variables(), name="init_1")
 
 
@@ -504,7 +575,7 @@ def __getattr__(name: str):
 def __dir__() -> list[str]:
     # What `dir(gf)`, `help(gf)` and tab completion show: the public API, without the internal modules (registry,
     # plan, kernels, ...) that importing the package binds here.
-    return sorted({*__all__, *_NOT_STARRED, "__version__", *config.PROTOS})
+    return sorted({*__all__, *_NOT_STARRED, "__version__"})
 
 
 def _show_graphs_as_drawings() -> None:

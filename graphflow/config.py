@@ -33,6 +33,9 @@ def device(device_name_or_function: Any) -> Iterator[None]:
         device_name_or_function: a device name such as "/cpu:0" or "/gpu:1", or a function of the op; accepted and
             not used.
 
+    Returns:
+        A context manager; ops built inside it are built as usual.
+
     Examples:
         with gf.device("/cpu:0"):
             embedding = gf.Variable(gf.random_normal([vocabulary, 128]))

@@ -19,22 +19,49 @@ __all__ = [
 
 
 def Exists(filename: str) -> bool:
-    """Whether a file or directory `filename` exists."""
+    """Whether a file or directory `filename` exists (TF-1 `gfile.Exists`).
+
+    Args:
+        filename: a path.
+
+    Returns:
+        True if something is there.
+    """
     return os.path.exists(filename)
 
 
 def IsDirectory(dirname: str) -> bool:
-    """Whether `dirname` is a directory."""
+    """Whether `dirname` is a directory (TF-1 `gfile.IsDirectory`).
+
+    Args:
+        dirname: a path.
+
+    Returns:
+        True for a directory, False for a file or nothing.
+    """
     return os.path.isdir(dirname)
 
 
 def MakeDirs(dirname: str) -> None:
-    """Creates `dirname` and any missing parents; an existing directory is fine."""
+    """Creates `dirname` and any missing parents; an existing directory is fine (TF-1 `gfile.MakeDirs`).
+
+    Args:
+        dirname: the directory to create.
+
+    Returns:
+        None.
+    """
     os.makedirs(dirname, exist_ok=True)
 
 
 def MkDir(dirname: str) -> None:
     """Creates the directory `dirname`, whose parent must exist.
+
+    Args:
+        dirname: the directory to create; its parent must exist.
+
+    Returns:
+        None.
 
     Raises:
         FileExistsError: it exists already.
@@ -44,6 +71,12 @@ def MkDir(dirname: str) -> None:
 
 def DeleteRecursively(dirname: str) -> None:
     """Deletes `dirname` and everything in it (or the file `dirname`).
+
+    Args:
+        dirname: a directory (or a file) to delete.
+
+    Returns:
+        None.
 
     Raises:
         FileNotFoundError: nothing is there.
@@ -55,22 +88,51 @@ def DeleteRecursively(dirname: str) -> None:
 
 
 def Remove(filename: str) -> None:
-    """Deletes the file `filename`."""
+    """Deletes the file `filename` (TF-1 `gfile.Remove`).
+
+    Args:
+        filename: the file to delete.
+
+    Returns:
+        None.
+    """
     os.remove(filename)
 
 
 def ListDirectory(dirname: str) -> list[str]:
-    """The names of the entries in `dirname`, without '.' and '..'."""
+    """The names of the entries in `dirname`, without '.' and '..' (TF-1 `gfile.ListDirectory`).
+
+    Args:
+        dirname: a directory.
+
+    Returns:
+        A list of names (not paths), in no particular order.
+    """
     return os.listdir(dirname)
 
 
 def Glob(filename: str) -> list[str]:
-    """The paths matching the pattern `filename` (`*`, `?`, `[...]`)."""
+    """The paths matching the pattern `filename` with `*`, `?` and `[...]` (TF-1 `gfile.Glob`).
+
+    Args:
+        filename: a path pattern.
+
+    Returns:
+        A list of matching paths.
+    """
     return _glob.glob(filename)
 
 
 def Copy(oldpath: str, newpath: str, overwrite: bool = False) -> None:
     """Copies the file `oldpath` to `newpath`.
+
+    Args:
+        oldpath: the file to copy.
+        newpath: where to write the copy.
+        overwrite: replace `newpath` if it exists.
+
+    Returns:
+        None.
 
     Raises:
         FileExistsError: `newpath` exists and `overwrite` is False.
@@ -81,6 +143,14 @@ def Copy(oldpath: str, newpath: str, overwrite: bool = False) -> None:
 
 def Rename(oldname: str, newname: str, overwrite: bool = False) -> None:
     """Moves `oldname` to `newname`.
+
+    Args:
+        oldname: the file or directory to move.
+        newname: its new path.
+        overwrite: replace `newname` if it exists.
+
+    Returns:
+        None.
 
     Raises:
         FileExistsError: `newname` exists and `overwrite` is False.
@@ -95,13 +165,33 @@ def _check_overwrite(path: str, overwrite: bool) -> None:
 
 
 def Walk(top: str, in_order: bool = True) -> Iterator[tuple[str, list[str], list[str]]]:
-    """`(dirname, subdirectories, files)` for `top` and every directory under it, as `os.walk` gives them."""
+    """Every directory under `top`, as `os.walk` gives them (TF-1 `gfile.Walk`).
+
+    Args:
+        top: the directory to start from.
+        in_order: parents before their subdirectories (top-down) when True.
+
+    Yields:
+        `(dirname, subdirectories, files)` for `top` and each directory below it.
+    """
     return os.walk(top, topdown=in_order)
 
 
 def GFile(name: str, mode: str = "r") -> IO[Any]:
-    """The file `name` opened in `mode` (TF-1's `GFile` and `Open`: a file object with `read`, `write`, `with`)."""
+    """The file `name` opened in `mode` (TF-1 `gfile.GFile`, `Open`, `FastGFile`): a file object, with `with`.
+
+    Args:
+        name: a path.
+        mode: as for `open`: "r", "w", "rb", "a", ...
+
+    Returns:
+        The open file object.
+    """
     return open(name, mode)
 
 
 Open = FastGFile = GFile
+
+
+def __dir__() -> list[str]:
+    return list(__all__)  # dir() and tab completion show the public API, not this module's imports

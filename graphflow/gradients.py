@@ -183,7 +183,7 @@ def hessians(
     Raises:
         ValueError: an x's shape is not fully known.
 
-    Example:
+    Examples:
         h = gf.hessians(gf.reduce_sum(x ** 3), x)[0]  # diag(6 x)
     """
     xs = _as_list(xs, "xs")

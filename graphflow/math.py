@@ -62,11 +62,17 @@ round = round_
 mod = floormod
 truediv = divide
 
+# Out of the star import, which would shadow Python's own abs, pow and round; gf.math.abs and the rest still work.
+_NOT_STARRED = ("abs", "pow", "round")
 __all__ = [
-    "abs", "add", "add_n", "argmax", "argmin", "cos", "count_nonzero", "divide", "equal", "exp", "floor",
+    "add", "add_n", "argmax", "argmin", "cos", "count_nonzero", "divide", "equal", "exp", "floor",
     "floordiv", "floormod", "greater", "greater_equal", "in_top_k", "less", "less_equal", "log", "log1p",
     "log_softmax", "logical_and", "logical_not", "logical_or", "maximum", "minimum", "mod", "multiply", "negative",
-    "not_equal", "pow", "reciprocal", "reduce_all", "reduce_any", "reduce_max", "reduce_mean", "reduce_min",
-    "reduce_prod", "reduce_sum", "round", "rsqrt", "sigmoid", "sign", "sin", "softmax", "softplus", "sqrt", "square",
+    "not_equal", "reciprocal", "reduce_all", "reduce_any", "reduce_max", "reduce_mean", "reduce_min",
+    "reduce_prod", "reduce_sum", "rsqrt", "sigmoid", "sign", "sin", "softmax", "softplus", "sqrt", "square",
     "squared_difference", "subtract", "tanh", "truediv",
 ]  # fmt: skip
+
+
+def __dir__() -> list[str]:
+    return sorted([*__all__, *_NOT_STARRED])  # the public API, not this module's imports

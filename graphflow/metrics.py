@@ -47,7 +47,7 @@ def mean(
         `(mean, update_op)`: `total / count` from local variables `total` and `count`, and the op that adds this
         batch and gives the updated mean. Both are 0 before any update. No gradient.
 
-    Example:
+    Examples:
         loss_avg, update = gf.metrics.mean(loss)
     """
     graph = get_default_graph()
@@ -92,7 +92,7 @@ def accuracy(
         `(accuracy, update_op)`: local variables `accuracy/total` and `accuracy/count` hold the sums over every
         batch `update_op` saw; `accuracy` is total / count (0 before any update). No gradient.
 
-    Example:
+    Examples:
         acc, acc_update = gf.metrics.accuracy(labels, gf.argmax(logits, 1))
         sess.run(acc_update, feed); print(sess.run(acc))
     """
@@ -113,3 +113,7 @@ def _safe_div(numerator: Node, denominator: Node, name: str) -> Node:
     positive = greater(denominator, zeros_like(denominator))
     return where(positive, divide(numerator, where(positive, denominator, ones_like(denominator))),
                  zeros_like(numerator), name=name)  # fmt: skip
+
+
+def __dir__() -> list[str]:
+    return list(__all__)  # dir() and tab completion show the public API, not this module's imports

@@ -22,7 +22,8 @@ from graphflow.registry import OpDef
 
 PUBLIC = [
     gf, gf.nn, gf.train, gf.layers, gf.losses, gf.initializers, gf.summary, gf.data, gf.datasets, gf.datasets.mnist,
-    gf.datasets.xor, gf.viz, gf.debugging, gf.dtypes, gf.errors, gf.logging, gf.app, graphflow.compat.v1,
+    gf.datasets.xor, gf.viz, gf.debugging, gf.dtypes, gf.errors, gf.logging, gf.app, gf.gfile, gf.math, gf.metrics,
+    graphflow.compat.v1,
 ]  # fmt: skip
 PUBLIC_MODULES = {m.__name__ for m in PUBLIC} | {"graphflow.compat"}
 
@@ -316,6 +317,23 @@ TF1_PARAMETERS = {
     "logging.warn": ("msg", "args", "kwargs"),
     "logging.warning": ("msg", "args", "kwargs"),
     "debugging.check_numerics": ("tensor", "message", "name"),
+    "Print": ("input_", "data", "message", "first_n", "summarize", "name"),
+    "arg_max": ("input", "dimension", "output_type", "name"),
+    "arg_min": ("input", "dimension", "output_type", "name"),
+    "cos": ("x", "name"),
+    "device": ("device_name_or_function",),
+    "div": ("x", "y", "name"),
+    "hessians": ("ys", "xs", "name", "colocate_gradients_with_ops", "gate_gradients", "aggregation_method"),
+    "initialize_all_variables": (),
+    "local_variables": ("scope",),
+    "local_variables_initializer": (),
+    "pad": ("tensor", "paddings", "mode", "name", "constant_values"),
+    "sin": ("x", "name"),
+    "split": ("value", "num_or_size_splits", "axis", "num", "name"),
+    "to_double": ("x", "name"),
+    "to_float": ("x", "name"),
+    "to_int32": ("x", "name"),
+    "to_int64": ("x", "name"),
 }
 # Parameters graphflow adds after TF-1's own (checked against TF-1 with these left out).
 GRAPHFLOW_ONLY = {"Session": {"debug_nans"}, "initializers.he_normal": {"dtype"}, "initializers.he_uniform": {"dtype"}}
@@ -358,7 +376,7 @@ def test_signatures_are_tf1s_where_tensorflow_is_installed():
 
 def test_the_table_covers_every_op_of_the_top_namespace():
     ops = {n for n in gf.__all__ if inspect.isfunction(getattr(gf, n))}
-    not_in_tf1 = {"absolute", "power", "relu", "softmax", "log_softmax", "topo_order", "defop", "as_node"}
+    not_in_tf1 = {"absolute", "power", "relu", "softmax", "log_softmax", "topo_order", "defop", "as_node", "print_v2"}
     assert ops - not_in_tf1 - set(TF1_PARAMETERS) == set()
 
 

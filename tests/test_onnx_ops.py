@@ -61,6 +61,8 @@ CASES = [  # op type, build(*placeholders), input specs
     ("RealDiv", lambda x, y: x / y, [F("n", 3), F(3, lo=0.5)]),
     ("Neg", lambda x: -x, [F("n", 3)]),
     ("Exp", gf.exp, [F("n", 3)]),
+    ("Sin", gf.sin, [F("n", 3)]),
+    ("Cos", gf.cos, [F("n", 3)]),
     ("Log", gf.log, [F("n", 3, lo=0.1)]),
     ("Sqrt", gf.sqrt, [F("n", 3, lo=0.0)]),
     ("Pow", gf.pow, [F("n", 3, lo=0.1), F(3)]),

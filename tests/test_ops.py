@@ -573,6 +573,7 @@ CASES: list[Case] = [
         lambda x, y: x.reshape(y.shape),
         ((3, 4), (2, 6)),
         label="reshape(x, shape(y))",
+        static_shape=(None, None),  # the rank is known from shape(y); the sizes only when the graph runs
     ),
     Case(
         "ReshapeDynamic",
@@ -580,6 +581,7 @@ CASES: list[Case] = [
         lambda x, y: x.reshape(y.shape[0], -1),
         ((3, 4), (2,)),
         label="reshape(x, [shape(y)[0], -1])",
+        static_shape=(None, None),  # the rank is known from the list's length; the sizes only when the graph runs
     ),
     Case("Pad", lambda x: gf.pad(x, [[1, 0], [2, 3]]), lambda x: np.pad(x, [[1, 0], [2, 3]]), ((2, 3),)),
     Case(
@@ -651,7 +653,7 @@ CASES: list[Case] = [
     Case("Undead", undead, lambda g, like: g, ((3,), (3,)), label="a live gradient"),
     Case("HorovodAllreduce", hvd.allreduce, lambda x: x, ((3, 4),), label="average"),
     Case("HorovodAllreduce", lambda x: hvd.allreduce(x, op=hvd.Sum), lambda x: x, ((3, 4),), label="sum"),
-    Case("HorovodAllgather", hvd.allgather, lambda x: x, ((3, 2),)),
+    Case("HorovodAllgather", hvd.allgather, lambda x: x, ((3, 2),), static_shape=(None, 2)),  # rows: every rank's
     Case("HorovodBroadcast", lambda x: hvd.broadcast(x, 0), lambda x: x, ((3, 2),)),
     Case("HorovodOwnRows", own_rows, lambda t, x: t, ((3, 2), (3, 2))),
     Case("HorovodPadRows", pad_rows, lambda g, t: g, ((3, 2), (3, 2))),

@@ -277,6 +277,10 @@ def test_math_namespace_and_string_constants():
     # TF 2.21 compat.v1: 0.47942555, 3.0; a string constant runs to bytes
     np.testing.assert_allclose(run([tf.math.sin(0.5), tf.math.reduce_sum([1.0, 2.0])]), [0.47942555, 3.0], rtol=1e-6)
     assert run(tf.constant("Hello, TensorFlow!")) == b"Hello, TensorFlow!"
-    assert tf.arg_min is tf.argmin and tf.arg_max is tf.argmax
+    # TF-1's older names take `dimension` where argmax takes `axis`
+    with tf.Graph().as_default(), tf.Session() as sess:
+        m = tf.constant([[1.0, 3.0, 2.0], [4.0, 0.0, 5.0]])
+        assert sess.run(tf.arg_max(m, 1)).tolist() == [1, 2]
+        assert sess.run(tf.arg_min(m, dimension=0)).tolist() == [0, 1, 0]
     with tf.device("/gpu:0"):
         assert run(tf.constant(2) * 3) == 6

@@ -136,7 +136,7 @@ def allreduce(
     Returns:
         A node of `tensor`'s shape and dtype. Its gradient is the same allreduce of the incoming gradient.
 
-    Example:
+    Examples:
         >>> hvd.init()
         >>> mean_loss = hvd.allreduce(loss)          # the mean of every rank's loss
     """

@@ -36,7 +36,7 @@ class DistributedOptimizer(Optimizer):
         TypeError: `optimizer` is not a graphflow optimizer.
         ValueError: an option graphflow does not have (compression, backward_passes_per_step > 1, another op).
 
-    Example:
+    Examples:
         >>> opt = hvd.DistributedOptimizer(gf.train.AdamOptimizer(1e-3 * hvd.size()))
         >>> train_op = opt.minimize(loss)
     """

@@ -12,7 +12,7 @@ SAME = {  # graphflow type: ONNX type, for ops that are one ONNX op on the same 
     "Add": "Add", "Sub": "Sub", "Mul": "Mul", "RealDiv": "Div", "Neg": "Neg", "Exp": "Exp", "Log": "Log",
     "Sqrt": "Sqrt", "Pow": "Pow", "Abs": "Abs", "Sign": "Sign", "Floor": "Floor", "Round": "Round",
     "Reciprocal": "Reciprocal", "Maximum": "Max", "Minimum": "Min", "AddN": "Sum", "Select": "Where",
-    "Sigmoid": "Sigmoid", "Tanh": "Tanh", "Relu": "Relu", "Softplus": "Softplus",
+    "Sigmoid": "Sigmoid", "Tanh": "Tanh", "Sin": "Sin", "Cos": "Cos", "Relu": "Relu", "Softplus": "Softplus",
     "Equal": "Equal", "Greater": "Greater", "GreaterEqual": "GreaterOrEqual", "Less": "Less",
     "LessEqual": "LessOrEqual", "LogicalAnd": "And", "LogicalOr": "Or", "LogicalNot": "Not",
     "Identity": "Identity", "StopGradient": "Identity", "CheckNumerics": "Identity",

@@ -84,4 +84,13 @@ REFUSED = {
     "FloorDiv": "ONNX's Div truncates integers towards zero where floordiv rounds down; write floor(x / y) for floats",
     "FloorMod": "ONNX's Mod takes the sign of the dividend for floats, where floormod takes the divisor's",
     "NoOp": "it has no value to compute (a group of ops or a train op)",
+    "ImageSummary": _SUMMARY,
+    "Print": "it prints while the graph runs, which an ONNX model cannot; fetch the values instead",
+    "PrintV2": "it prints while the graph runs, which an ONNX model cannot; fetch the values instead",
+    **dict.fromkeys(["HorovodAllgather", "HorovodAllreduce", "HorovodBroadcast", "HorovodOwnRows", "HorovodPadRows"],
+                    "it exchanges values between MPI processes; export the model from one process, without them"),
+    "InTopK": "no conversion to ONNX is written yet; export the logits and compare them with the labels outside",
+    "Pad": "no conversion to ONNX is written yet; export the model before the padding or pad its input",
+    "ReshapeDynamic": "its shape is only known at run time; give `reshape` a list of ints for export",
+    **dict.fromkeys(["PadLike", "SliceLike"], _GRADIENT),
 }  # fmt: skip

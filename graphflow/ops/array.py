@@ -440,7 +440,7 @@ def pad(tensor, paddings, mode="CONSTANT", name=None, constant_values=0):
     Returns:
         A tensor whose axis i has `before_i + shape[i] + after_i` entries. Gradient: the middle block of g.
 
-    Example:
+    Examples:
         gf.pad(images, [[0, 0], [2, 2], [2, 2], [0, 0]])  # 28x28 images become 32x32
     """
     if str(mode).upper() != "CONSTANT":
@@ -467,7 +467,7 @@ def split(value, num_or_size_splits, axis=0, num=None, name="split"):
     Returns:
         A list of tensors, views of consecutive blocks. Gradient: each piece's g in its place, zeros elsewhere.
 
-    Example:
+    Examples:
         first, second = gf.split(x, 2, axis=1)
     """
     if isinstance(value, int) or isinstance(axis, Node):

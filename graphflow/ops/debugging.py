@@ -68,7 +68,7 @@ def Print(input_, data, message=None, first_n=None, summarize=None, name=None):
     Returns:
         A tensor equal to `input_`. Gradient: d Print(x) = dx.
 
-    Example:
+    Examples:
         loss = gf.Print(loss, [loss, step], "loss and step: ")
     """
     return print_op(
@@ -119,7 +119,7 @@ def print_v2(*inputs, output_stream=sys.stderr, summarize=3, sep=" ", end="\n", 
     Returns:
         An op with no value (fetching it gives None).
 
-    Example:
+    Examples:
         with gf.control_dependencies([gf.print("loss:", loss)]): train = optimizer.minimize(loss)
     """
     if output_stream not in (sys.stdout, sys.stderr):

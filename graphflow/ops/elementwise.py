@@ -563,7 +563,7 @@ def where(condition: Any, x: Any = None, y: Any = None, name: str | None = None)
 
 
 @defop("Sin", shape=same_shape, ufunc=np.sin)
-def sin(x):
+def sin_op(x):
     """sin(x) elementwise, x in radians (TF-1 `sin`, also `gf.math.sin`).
 
     Args:
@@ -572,19 +572,19 @@ def sin(x):
     Returns:
         A tensor of x's shape and dtype. Gradient: d sin(x) = cos(x) dx.
 
-    Example:
+    Examples:
         y = gf.sin(x); d4 = gf.gradients(gf.gradients(gf.gradients(gf.gradients(y, x), x), x), x)  # sin again
     """
     return np.sin(x)
 
 
-@sin.defgrad
+@sin_op.defgrad
 def _sin_grad(op, g):
     return (g * cos(op.inputs[0]),)  # d sin = cos
 
 
 @defop("Cos", shape=same_shape, ufunc=np.cos)
-def cos(x):
+def cos_op(x):
     """cos(x) elementwise, x in radians (TF-1 `cos`, also `gf.math.cos`).
 
     Args:
@@ -593,12 +593,52 @@ def cos(x):
     Returns:
         A tensor of x's shape and dtype. Gradient: d cos(x) = -sin(x) dx.
 
-    Example:
+    Examples:
         y = gf.cos(gf.constant(0.0))  # 1.0
     """
     return np.cos(x)
 
 
-@cos.defgrad
+@cos_op.defgrad
 def _cos_grad(op, g):
     return (-g * sin(op.inputs[0]),)  # d cos = -sin
+
+
+@public
+def sin(x: Any, name: str | None = None) -> Node:
+    """sin(x) elementwise, x in radians (TF-1 `sin`, also `gf.math.sin`).
+
+    Args:
+        x: a float tensor of any shape.
+        name: the node's name.
+
+    Returns:
+        A tensor of x's shape and dtype.
+
+    Gradient: d sin(x) = cos(x) dx.
+
+    Examples:
+        >>> gf.Session().run(gf.sin(gf.constant([0.0])))
+        array([0.], dtype=float32)
+    """
+    return sin_op(x, name=name)
+
+
+@public
+def cos(x: Any, name: str | None = None) -> Node:
+    """cos(x) elementwise, x in radians (TF-1 `cos`, also `gf.math.cos`).
+
+    Args:
+        x: a float tensor of any shape.
+        name: the node's name.
+
+    Returns:
+        A tensor of x's shape and dtype.
+
+    Gradient: d cos(x) = -sin(x) dx.
+
+    Examples:
+        >>> gf.Session().run(gf.cos(gf.constant([0.0])))
+        array([1.], dtype=float32)
+    """
+    return cos_op(x, name=name)

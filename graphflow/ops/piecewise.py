@@ -13,7 +13,7 @@ import numpy as np
 from graphflow.nodes import Node
 from graphflow.ops._util import broadcast_shape, same_shape
 from graphflow.ops.comparison import greater_equal, less_equal
-from graphflow.ops.elementwise import where
+from graphflow.ops.elementwise import divide, where
 from graphflow.ops.reduction import sum_to
 from graphflow.ops.shape import zeros_like
 from graphflow.registry import convert_inputs, defop, public, same_dtype

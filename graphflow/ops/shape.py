@@ -139,24 +139,48 @@ def to_float(x: Any, name: str = "ToFloat") -> Node:
     Returns:
         x as float32. Gradient: g cast back to x's dtype when it is a float.
 
-    Example:
+    Examples:
         accuracy = gf.reduce_mean(gf.to_float(gf.equal(predicted, labels)))
     """
     return cast(x, dtypes.float32, name=name)
 
 
 def to_double(x: Any, name: str = "ToDouble") -> Node:
-    """`cast(x, float64)` (TF-1 `to_double`); see `to_float`."""
+    """`cast(x, float64)` (TF-1 `to_double`).
+
+    Args:
+        x: a tensor of any numeric or bool dtype.
+        name: the op's name.
+
+    Returns:
+        x as float64. Gradient: g cast back to x's dtype when it is a float.
+    """
     return cast(x, dtypes.float64, name=name)
 
 
 def to_int32(x: Any, name: str = "ToInt32") -> Node:
-    """`cast(x, int32)` (TF-1 `to_int32`): floats are truncated toward zero; no gradient flows."""
+    """`cast(x, int32)` (TF-1 `to_int32`).
+
+    Args:
+        x: a tensor of any numeric or bool dtype.
+        name: the op's name.
+
+    Returns:
+        x as int32. Floats are truncated toward zero; no gradient flows.
+    """
     return cast(x, dtypes.int32, name=name)
 
 
 def to_int64(x: Any, name: str = "ToInt64") -> Node:
-    """`cast(x, int64)` (TF-1 `to_int64`): floats are truncated toward zero; no gradient flows."""
+    """`cast(x, int64)` (TF-1 `to_int64`).
+
+    Args:
+        x: a tensor of any numeric or bool dtype.
+        name: the op's name.
+
+    Returns:
+        x as int64. Floats are truncated toward zero; no gradient flows.
+    """
     return cast(x, dtypes.int64, name=name)
 
 

@@ -100,7 +100,7 @@ def image(name: str, tensor: Any, max_outputs: int = 3, collections: Iterable[st
     Returns:
         A node whose value is the serialized `Summary` (bytes). No gradient.
 
-    Example:
+    Examples:
         gf.summary.image("input", gf.reshape(x, [-1, 28, 28, 1]), 10)
     """
     return _summary(image_summary, name, as_node(tensor), collections, family, max_outputs=int(max_outputs))
