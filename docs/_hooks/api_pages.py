@@ -20,6 +20,7 @@ from pathlib import Path
 from mkdocs.structure.files import File
 
 log = logging.getLogger("mkdocs.plugins.graphflow_api")
+ROOT = Path(__file__).resolve().parents[2]  # the repository
 
 # (module, title, page) in the order the reference lists them.
 NAMESPACES = [
@@ -136,8 +137,9 @@ MIRRORED = {
     "benchmarks/README.md": "benchmarks/README.md",
     "benchmarks/RESULTS.md": "benchmarks/RESULTS.md",
     "benchmarks/RESULTS-busy.md": "benchmarks/RESULTS-busy.md",
+    "tests/conformance/README.md": "tests/conformance/README.md",
 }
-LINK = re.compile(r"(\]\()([^)\s#]+)((?:#[^)\s]*)?\))")
+LINK = re.compile(r"\[([^\]]*)(\]\()([^)\s#]+)((?:#[^)\s]*)?\))")
 
 
 def _site_path(repo_path: str) -> str | None:
@@ -154,14 +156,16 @@ def on_page_markdown(markdown, page, config, files):
     here = posixpath.dirname(page.file.src_uri)
 
     def rewrite(match: re.Match) -> str:
-        target = match.group(2)
+        text, target = match.group(1), match.group(3)
         if "://" in target or target.startswith(("mailto:", "/")):
             return match.group(0)
         repo_path = posixpath.normpath(posixpath.join(posixpath.dirname(origin), target))
         site = _site_path(repo_path)
         if site is None:
+            if not repo_path.endswith(".md") and (ROOT / repo_path).exists():
+                return f"{text} (`{repo_path}`)"  # a source file of the repository, which the site does not hold
             return match.group(0)
-        return match.group(1) + posixpath.relpath(site, here or ".") + match.group(3)
+        return "[" + text + match.group(2) + posixpath.relpath(site, here or ".") + match.group(4)
 
     return LINK.sub(rewrite, markdown)
 
