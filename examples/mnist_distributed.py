@@ -86,4 +86,5 @@ with tf.Session() as sess:
     if rank == 0:
         print("saved", saver.save(sess, os.path.join(FLAGS.out, "model.ckpt"), global_step=global_step))
         writer.close()
-    print(f"rank {rank}: test accuracy {test_accuracy:.4f}")
+    # flushed now: MPI may end the job before Python flushes its output at exit
+    print(f"rank {rank}: test accuracy {test_accuracy:.4f}", flush=True)

@@ -9,8 +9,6 @@
 Every public function shows TF-1's signature and documents itself: `help(gf.matmul)`, `inspect.signature(gf.matmul)`.
 """
 
-from typing import Any as _Any
-
 from graphflow import (
     app,
     config,
@@ -52,6 +50,8 @@ from graphflow.ops import (
     absolute,
     add,
     add_n,
+    arg_max,
+    arg_min,
     argmax,
     argmin,
     assign,
@@ -157,187 +157,31 @@ from graphflow.version import GRAPHFLOW_VERSION, VERSION, __version__
 # only (gf.range, gf.abs, ...), as are `logging` (the standard library's name) and the namespaces loaded on first use.
 _NOT_STARRED = ("abs", "bool", "pow", "print", "range", "round", "slice", "logging", "viz", "datasets", "compat")
 __all__ = [
-    "AUTO_REUSE",
-    "GRAPHFLOW_VERSION",
-    "VERSION",
-    "ConfigProto",
-    "Constant",
-    "GPUOptions",
-    "Graph",
-    "GraphGrowthWarning",
-    "GraphKeys",
-    "InteractiveSession",
-    "Node",
-    "Operation",
-    "Placeholder",
-    "Print",
-    "RegisterGradient",
-    "Session",
-    "Tensor",
-    "TensorShape",
-    "UnconnectedGradients",
-    "Variable",
-    "VariableScope",
-    "absolute",
-    "add",
-    "add_n",
-    "add_to_collection",
-    "app",
-    "arg_max",
-    "arg_min",
-    "argmax",
-    "argmin",
-    "as_dtype",
-    "as_node",
-    "assign",
-    "assign_add",
-    "assign_sub",
-    "bool_",
-    "cast",
-    "check_numerics",
-    "clip_by_value",
-    "concat",
-    "cond",
-    "constant",
-    "constant_initializer",
-    "control_dependencies",
-    "convert_to_tensor",
-    "cos",
-    "count_nonzero",
-    "data",
-    "debugging",
-    "defop",
-    "device",
-    "div",
-    "divide",
-    "dtypes",
-    "equal",
-    "errors",
-    "exp",
-    "expand_dims",
-    "fill",
-    "float16",
-    "float32",
-    "float64",
-    "floor",
-    "floordiv",
-    "floormod",
-    "gather",
-    "get_collection",
-    "get_default_graph",
-    "get_default_session",
-    "get_variable",
-    "get_variable_scope",
-    "gfile",
-    "global_variables",
-    "global_variables_initializer",
-    "glorot_normal_initializer",
-    "glorot_uniform_initializer",
-    "gradients",
-    "greater",
-    "greater_equal",
-    "group",
-    "hessians",
-    "identity",
-    "initialize_all_variables",
-    "initializers",
-    "int8",
-    "int16",
-    "int32",
-    "int64",
-    "layers",
-    "less",
-    "less_equal",
-    "local_variables",
-    "local_variables_initializer",
-    "log",
-    "log1p",
-    "log_softmax",
-    "logical_and",
-    "logical_not",
-    "logical_or",
-    "losses",
-    "math",
-    "matmul",
-    "maximum",
-    "metrics",
-    "minimum",
-    "mod",
-    "multiply",
-    "name_scope",
-    "negative",
-    "newaxis",
-    "nn",
-    "no_op",
-    "not_equal",
-    "one_hot",
-    "ones",
-    "ones_initializer",
-    "ones_like",
-    "pad",
-    "placeholder",
-    "placeholder_with_default",
-    "power",
-    "print_v2",
-    "random_normal",
-    "random_normal_initializer",
-    "random_uniform",
-    "random_uniform_initializer",
-    "rank",
-    "realdiv",
-    "reciprocal",
-    "reduce_all",
-    "reduce_any",
-    "reduce_max",
-    "reduce_mean",
-    "reduce_min",
-    "reduce_prod",
-    "reduce_sum",
-    "relu",
-    "reset_default_graph",
-    "reshape",
-    "rsqrt",
-    "set_random_seed",
-    "shape",
-    "sigmoid",
-    "sign",
-    "sin",
-    "size",
-    "softmax",
-    "split",
-    "sqrt",
-    "square",
-    "squared_difference",
-    "squeeze",
-    "stack",
-    "stop_gradient",
-    "strided_slice",
-    "subtract",
-    "summary",
-    "tanh",
-    "tile",
-    "to_double",
-    "to_float",
-    "to_int32",
-    "to_int64",
-    "topo_order",
-    "train",
-    "trainable_variables",
-    "transpose",
-    "truediv",
-    "truncated_normal",
-    "truncated_normal_initializer",
-    "uint8",
-    "unstack",
-    "variable_scope",
-    "variables_initializer",
-    "variance_scaling_initializer",
-    "where",
-    "while_loop",
-    "zeros",
-    "zeros_initializer",
-    "zeros_like",
-]
+    "AUTO_REUSE", "GRAPHFLOW_VERSION", "VERSION", "ConfigProto", "Constant", "GPUOptions", "Graph",
+    "GraphGrowthWarning", "GraphKeys", "InteractiveSession", "Node", "Operation", "Placeholder", "Print",
+    "RegisterGradient", "Session", "Tensor", "TensorShape", "UnconnectedGradients", "Variable", "VariableScope",
+    "absolute", "add", "add_n", "add_to_collection", "app", "arg_max", "arg_min", "argmax", "argmin", "as_dtype",
+    "as_node", "assign", "assign_add", "assign_sub", "bool_", "cast", "check_numerics", "clip_by_value", "concat",
+    "cond", "constant", "constant_initializer", "control_dependencies", "convert_to_tensor", "cos", "count_nonzero",
+    "data", "debugging", "defop", "device", "div", "divide", "dtypes", "equal", "errors", "exp", "expand_dims",
+    "fill", "float16", "float32", "float64", "floor", "floordiv", "floormod", "gather", "get_collection",
+    "get_default_graph", "get_default_session", "get_variable", "get_variable_scope", "gfile", "global_variables",
+    "global_variables_initializer", "glorot_normal_initializer", "glorot_uniform_initializer", "gradients",
+    "greater", "greater_equal", "group", "hessians", "identity", "initialize_all_variables", "initializers", "int8",
+    "int16", "int32", "int64", "layers", "less", "less_equal", "local_variables", "local_variables_initializer",
+    "log", "log1p", "log_softmax", "logical_and", "logical_not", "logical_or", "losses", "math", "matmul",
+    "maximum", "metrics", "minimum", "mod", "multiply", "name_scope", "negative", "newaxis", "nn", "no_op",
+    "not_equal", "one_hot", "ones", "ones_initializer", "ones_like", "pad", "placeholder",
+    "placeholder_with_default", "power", "print_v2", "random_normal", "random_normal_initializer", "random_uniform",
+    "random_uniform_initializer", "rank", "realdiv", "reciprocal", "reduce_all", "reduce_any", "reduce_max",
+    "reduce_mean", "reduce_min", "reduce_prod", "reduce_sum", "relu", "reset_default_graph", "reshape", "rsqrt",
+    "set_random_seed", "shape", "sigmoid", "sign", "sin", "size", "softmax", "split", "sqrt", "square",
+    "squared_difference", "squeeze", "stack", "stop_gradient", "strided_slice", "subtract", "summary", "tanh",
+    "tile", "to_double", "to_float", "to_int32", "to_int64", "topo_order", "train", "trainable_variables",
+    "transpose", "truediv", "truncated_normal", "truncated_normal_initializer", "uint8", "unstack",
+    "variable_scope", "variables_initializer", "variance_scaling_initializer", "where", "while_loop", "zeros",
+    "zeros_initializer", "zeros_like",
+]  # fmt: skip
 
 bool = bool_  # TF-1's names; they shadow the builtins in this module only
 abs = absolute
@@ -346,36 +190,6 @@ mod = floormod
 truediv = realdiv = divide
 convert_to_tensor = as_node
 print = print_v2  # TF-1.13+'s tf.print
-
-
-def arg_max(input: _Any, dimension: _Any, output_type: _Any = int64, name: str | None = None) -> Node:
-    """TF-1's older name for `argmax`: the index of the largest value along `dimension`.
-
-    Args:
-        input: a tensor.
-        dimension: the axis to reduce.
-        output_type: int64 (the default) or int32.
-        name: the node's name.
-
-    Returns:
-        The indices, with `dimension` removed from the shape.
-    """
-    return argmax(input, axis=dimension, output_type=output_type, name=name)
-
-
-def arg_min(input: _Any, dimension: _Any, output_type: _Any = int64, name: str | None = None) -> Node:
-    """TF-1's older name for `argmin`: the index of the smallest value along `dimension`.
-
-    Args:
-        input: a tensor.
-        dimension: the axis to reduce.
-        output_type: int64 (the default) or int32.
-        name: the node's name.
-
-    Returns:
-        The indices, with `dimension` removed from the shape.
-    """
-    return argmin(input, axis=dimension, output_type=output_type, name=name)
 
 
 Tensor = Node

@@ -224,6 +224,9 @@ def _call_error(name: str, signature: inspect.Signature, kwargs: dict[str, Any],
     """`error` (from binding a call to `signature`) said with the function's name and the close parameter names."""
     message = f"{name}(): {error}"
     params = list(signature.parameters)
+    named = [p for p, v in signature.parameters.items() if v.kind is inspect.Parameter.KEYWORD_ONLY]
+    if named and "positional argument" in str(error):
+        message += f"; call it with named arguments: {name}(" + ", ".join(f"{p}=..." for p in named[:2]) + ")"
     for keyword in kwargs:
         if keyword not in signature.parameters:
             close = difflib.get_close_matches(keyword, params, n=1)

@@ -19,7 +19,7 @@ SAME = {  # ONNX type: graphflow function of the same inputs
     "Sign": gf.sign, "Round": gf.round, "Where": gf.where, "Equal": gf.equal, "Greater": gf.greater,
     "Less": gf.less, "GreaterOrEqual": gf.greater_equal, "LessOrEqual": gf.less_equal, "Not": gf.logical_not,
     "And": gf.logical_and, "Or": gf.logical_or, "Relu": gf.nn.relu, "Sigmoid": gf.sigmoid, "Tanh": gf.tanh,
-    "Softplus": gf.nn.softplus, "Identity": gf.identity, "MatMul": gf.matmul,
+    "Softplus": gf.nn.softplus, "Identity": gf.identity, "MatMul": gf.matmul, "Sin": gf.sin, "Cos": gf.cos,
 }  # fmt: skip
 
 

@@ -64,6 +64,8 @@ from graphflow.ops.piecewise import (
 )
 from graphflow.ops.random import random_normal, random_uniform, set_random_seed, truncated_normal
 from graphflow.ops.reduction import (
+    arg_max,
+    arg_min,
     argmax,
     argmin,
     broadcast_like,

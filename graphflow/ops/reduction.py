@@ -494,3 +494,35 @@ def argmin(input, axis=None, name=None, dimension=None, output_type=dtypes.int64
     if axis is None:
         axis = 0 if dimension is None else dimension
     return argmin_op(input, axis=int(axis), output_type=dtypes.as_dtype(output_type), name=name)
+
+
+@public
+def arg_max(input: Any, dimension: Any, output_type: Any = dtypes.int64, name: str | None = None) -> Node:
+    """TF-1's older name for `argmax`: the index of the largest value along `dimension`.
+
+    Args:
+        input: a tensor.
+        dimension: the axis to reduce.
+        output_type: int64 (the default) or int32.
+        name: the node's name.
+
+    Returns:
+        The indices, with `dimension` removed from the shape.
+    """
+    return argmax(input, axis=dimension, output_type=output_type, name=name)
+
+
+@public
+def arg_min(input: Any, dimension: Any, output_type: Any = dtypes.int64, name: str | None = None) -> Node:
+    """TF-1's older name for `argmin`: the index of the smallest value along `dimension`.
+
+    Args:
+        input: a tensor.
+        dimension: the axis to reduce.
+        output_type: int64 (the default) or int32.
+        name: the node's name.
+
+    Returns:
+        The indices, with `dimension` removed from the shape.
+    """
+    return argmin(input, axis=dimension, output_type=output_type, name=name)
