@@ -225,14 +225,15 @@ def _call_error(name: str, signature: inspect.Signature, kwargs: dict[str, Any],
     message = f"{name}(): {error}"
     params = list(signature.parameters)
     named = [p for p, v in signature.parameters.items() if v.kind is inspect.Parameter.KEYWORD_ONLY]
+    hint = ""
     if named and "positional argument" in str(error):
-        message += f"; call it with named arguments: {name}(" + ", ".join(f"{p}=..." for p in named[:2]) + ")"
+        hint = f"\n    call it with named arguments: {name}(" + ", ".join(f"{p}=..." for p in named[:2]) + ")"
     for keyword in kwargs:
         if keyword not in signature.parameters:
             close = difflib.get_close_matches(keyword, params, n=1)
             if close:
                 message += f"; did you mean '{close[0]}'?"
-    return f"{message}\n    signature: {name}{signature}"
+    return f"{message}\n    signature: {name}{signature}{hint}"
 
 
 class RegisterGradient:
