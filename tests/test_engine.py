@@ -561,3 +561,25 @@ def test_never_stretched_proof(x, other, expected):
     from graphflow.ops._util import never_stretched
 
     assert never_stretched(x, other) is expected
+
+
+def test_unconnected_gradients_none_or_zero():
+    with gf.Graph().as_default():
+        x, unused = gf.constant([1.0, 2.0]), gf.constant([[5.0]])
+        y = gf.reduce_sum(x * x)
+        assert gf.gradients(y, [x, unused])[1] is None
+        gx, gu = gf.Session().run(gf.gradients(y, [x, unused], unconnected_gradients="zero"))
+        np.testing.assert_array_equal(gx, [2.0, 4.0])
+        np.testing.assert_array_equal(gu, [[0.0]])
+        with pytest.raises(ValueError, match="unconnected_gradients must be 'none' or 'zero'"):
+            gf.gradients(y, x, unconnected_gradients="zeros")
+
+
+def test_hessians_of_a_cubic_and_of_a_product():
+    with gf.Graph().as_default():
+        v = gf.constant([1.0, 2.0, 3.0], gf.float64)
+        (h,) = gf.hessians(gf.reduce_sum(v**3) + v[0] * v[1], v)
+        expected = np.diag([6.0, 12.0, 18.0])
+        expected[0, 1] = expected[1, 0] = 1.0  # d2 (v0 v1) / dv0 dv1
+        np.testing.assert_allclose(gf.Session().run(h), expected)
+        assert gf.hessians(gf.reduce_sum(v), [v, gf.constant(1.0)])[1] is None  # an x that does not reach ys
