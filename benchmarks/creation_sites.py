@@ -84,7 +84,7 @@ def main() -> None:
     median = {key: statistics.median(values) for key, values in times.items()}
     print(
         f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, numpy {np.__version__}, "
-        f"graphflow {gf.__version__}; load average {load_before:.2f} before, {os.getloadavg()[0]:.2f} after"
+        f"graphflow {gf.GRAPHFLOW_VERSION}; load average {load_before:.2f} before, {os.getloadavg()[0]:.2f} after"
     )
     print(f"medians of {args.repeats} alternating repeats\n")
     print("| | on | off | on / off |\n|---|---|---|---|")
