@@ -62,9 +62,8 @@ def main() -> None:
             times[debug, "step"].append(step(args.steps))
             times[debug, "fixed"].append(fixed(2000))
     median = {key: statistics.median(values) for key, values in times.items()}
-    print(
-        f"machine: {platform.processor() or platform.machine()}, numpy {np.__version__}, graphflow {gf.GRAPHFLOW_VERSION}"
-    )
+    machine = platform.processor() or platform.machine()
+    print(f"machine: {machine}, numpy {np.__version__}, graphflow {gf.GRAPHFLOW_VERSION}")
     print("| | debug_nans off | debug_nans on | on / off |\n|---|---|---|---|")
     for kind, label, unit, scale in (("step", f"training step, batch {args.batch}", "ms", 1e3),
                                      ("fixed", "Session.run of a + b, two feeds", "µs", 1e6)):  # fmt: skip
