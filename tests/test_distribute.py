@@ -211,14 +211,15 @@ def test_collectives_and_their_gradients_on_two_ranks():
     [
         ("kill", "signal 9"),
         ("raise", "rank 1 of 2 raised RuntimeError: a deliberate failure"),
-        ("exit", "rank 1 left the job while rank 0 of 2 waits for it"),
+        # said by rank 0 after its wait, or by rank 1 itself when the job ends first
+        ("exit", "rank 1 (of 2 )?left the job"),
     ],
 )
 def test_a_failing_rank_ends_the_job_with_an_error(mode, says):
     done, seconds = mpiexec("fail", mode, timeout=90)
     assert done.returncode != 0
     assert seconds < 60
-    assert says in done.stdout + done.stderr, done.stdout + done.stderr
+    assert re.search(says, done.stdout + done.stderr), done.stdout + done.stderr
 
 
 @needs_mpi

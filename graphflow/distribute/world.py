@@ -171,7 +171,19 @@ def _install_hooks() -> None:
 
     sys.excepthook = abort_on_uncaught
     # Registered after mpi4py's import, so it runs before mpi4py finalizes MPI at exit.
-    atexit.register(lambda: _world is not None and _announce_leaving(_world))
+    atexit.register(_leave_at_exit)
+
+
+def _leave_at_exit() -> None:
+    """A rank that exits without `shutdown()` says so itself (the job may end before a waiting rank can), then tells
+    the others, so that none of them waits for it for ever."""
+    w = _world
+    if w is None or w.control is None:
+        return
+    if w.size > 1:
+        sys.stderr.write(f"graphflow.distribute: rank {w.rank} of {w.size} left the job without hvd.shutdown()\n")
+        sys.stderr.flush()
+    _announce_leaving(w)
 
 
 def abort(w: World, reason: str) -> None:
