@@ -572,3 +572,33 @@ def test_updating_a_fed_variable_is_refused_naming_the_update():
     assert _without_site(info.value.message) == (
         "AssignAdd 'up' updates variable 'w', which is fed in this run; a fed variable cannot be updated"
     )
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# A while loop's body: compiled with the session's generators and debugging mode
+
+
+def _growing_loop():
+    x0 = gf.placeholder(gf.float64, [2], name="x0")
+
+    def body(i, x):
+        noise = gf.random_uniform([2], dtype=gf.float64, seed=1, name="noise")  # drawn from the session's generator
+        return i + 1, gf.exp(x * 100.0, name="grow") + noise
+
+    return x0, gf.while_loop(lambda i, x: i < 3, body, [gf.constant(0), x0])
+
+
+def test_a_loop_body_draws_random_numbers_and_without_debug_nans_lets_inf_through():
+    with gf.Graph().as_default():
+        x0, out = _growing_loop()
+        with gf.Session() as sess, np.errstate(over="ignore"):
+            i, x = sess.run(out, {x0: np.zeros(2)})
+    assert i == 3 and np.isinf(x).all()
+
+
+def test_debug_nans_checks_each_op_of_a_loop_body():
+    with gf.Graph().as_default():
+        x0, out = _growing_loop()
+        with gf.Session(debug_nans=True) as sess, pytest.raises(gf.errors.InvalidArgumentError) as info:
+            sess.run(out, {x0: np.zeros(2)})
+    assert "Exp 'while/grow' produced shape (2,) float64, 0 NaN, 2 Inf" in info.value.message
