@@ -4,6 +4,7 @@ fetches), who owns each array a run returns, and the package's structure (no imp
 from __future__ import annotations
 
 import ast
+import functools
 import re
 from pathlib import Path
 
@@ -602,3 +603,33 @@ def test_debug_nans_checks_each_op_of_a_loop_body():
         with gf.Session(debug_nans=True) as sess, pytest.raises(gf.errors.InvalidArgumentError) as info:
             sess.run(out, {x0: np.zeros(2)})
     assert "Exp 'while/grow' produced shape (2,) float64, 0 NaN, 2 Inf" in info.value.message
+
+
+def _scaled_exp_plus(x, c, scale, out=None):
+    return np.add(np.exp(x) * scale, c, out=out)
+
+
+def test_a_fusion_gets_the_outer_op_s_other_inputs_and_fuses_past_a_pair_it_may_not_fuse():
+    fn = functools.partial(_scaled_exp_plus, scale=1.0)  # no __name__: printed by its type's name
+    fusion = registry.Fusion("Exp", "Add", fn, applies=lambda op: True)
+    registry.FUSIONS.setdefault("Add", []).append(fusion)
+    try:
+        with gf.Graph().as_default():
+            x = gf.placeholder(gf.float64, [3], name="x")
+            with gf.control_dependencies([gf.constant(0.0, name="c0")]):
+                first = gf.exp(x, name="first")  # has a control input: not fused
+            y1 = gf.add(first, 1.0, name="y1")
+            y2 = gf.add(gf.exp(x * 2.0, name="second"), 3.0, name="y2")
+            with gf.Session() as sess:
+                value = np.array([0.0, 0.5, 1.0])
+                got = sess.run([y1, y2], {x: value})
+                plan = plan_for(sess, [y1, y2])
+    finally:
+        registry.FUSIONS["Add"].remove(fusion)
+    np.testing.assert_allclose(got[0], np.exp(value) + 1.0)
+    np.testing.assert_allclose(got[1], np.exp(2.0 * value) + 3.0)
+    by_name = {step.op.op_name: step for step in plan.steps}
+    assert by_name["y1"].fused is None and by_name["y1"].fn is not fn
+    assert by_name["y2"].fn is fn and by_name["y2"].fused.op_name == "second" and len(by_name["y2"].inputs) == 2
+    (line,) = [line for line in str(plan).splitlines() if " y2 (with second)" in line]
+    assert f"s{by_name['y2'].output} = partial(s{by_name['y2'].inputs[0]}, s{by_name['y2'].inputs[1]})" in line
