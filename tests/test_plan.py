@@ -351,6 +351,26 @@ def test_a_step_planned_into_an_input_returns_that_input_array_itself():
     np.testing.assert_array_equal(a, 2.0)  # the input array now holds the sum
     wider = np.zeros((3, 4096))
     assert fn(np.zeros((1, 4096)), wider, **attrs).shape == (3, 4096)  # a broadcast result cannot go into args[0]
+    narrow = np.ones((1, 4096), np.float32)
+    promoted = fn(narrow, np.ones((1, 4096)), **attrs)  # a float64 result is not rounded into the float32 input
+    assert promoted is not narrow and promoted.dtype == np.float64
+    np.testing.assert_array_equal(narrow, 1.0)
+
+
+def test_a_fused_step_that_is_not_a_ufunc_writes_into_its_input_too():
+    with gf.Graph().as_default():
+        x = gf.placeholder(gf.float32, [None, 6], name="x")
+        h = gf.layers.dense(x, 300, activation=gf.nn.relu, name="hidden")
+        with gf.Session() as sess:
+            feed = {x: np.ones((64, 6), np.float32)}
+            sess.run(h, feed)
+            plan = sess.plan_for(h, feed)
+    (i,) = [i for i, step in enumerate(plan.steps) if step.fused is not None]
+    assert plan.steps[i].into == 0 and not isinstance(plan.steps[i].fn, np.ufunc)
+    fn, _, attrs, _, _ = plan.program[i]
+    z = np.full((64, 300), -1.0, np.float32)
+    assert fn(z, np.full(300, 0.5, np.float32), **attrs) is z
+    np.testing.assert_array_equal(z, 0.0)  # relu(-1 + 0.5), written into z
 
 
 def test_a_recycling_step_writes_into_the_array_it_made_in_the_thread_s_previous_run():
