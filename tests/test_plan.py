@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import ast
 import functools
+import inspect
 import re
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -653,3 +655,26 @@ def test_a_fusion_gets_the_outer_op_s_other_inputs_and_fuses_past_a_pair_it_may_
     assert by_name["y2"].fn is fn and by_name["y2"].fused.op_name == "second" and len(by_name["y2"].inputs) == 2
     (line,) = [line for line in str(plan).splitlines() if " y2 (with second)" in line]
     assert f"s{by_name['y2'].output} = partial(s{by_name['y2'].inputs[0]}, s{by_name['y2'].inputs[1]})" in line
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# numpy's warnings, told of the op that met them
+
+
+def test_a_numeric_warning_names_the_op_where_it_was_built_and_points_at_the_line_that_ran_the_session():
+    with gf.Graph().as_default():
+        x = gf.placeholder(gf.float64, [2], name="x")
+        built = inspect.currentframe().f_lineno + 1
+        y = gf.exp(x, name="big")
+        with gf.Session() as sess, warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            ran = inspect.currentframe().f_lineno + 1
+            value = sess.run(y, {x: [1000.0, 1.0]})
+    assert np.isinf(value[0]) and value[1] == np.e
+    (warning,) = [w for w in caught if issubclass(w.category, gf.errors.NumericWarning)]
+    assert str(warning.message) == (
+        f"overflow encountered in Exp 'big', defined at {__file__}:{built} in {inspect.currentframe().f_code.co_name}: "
+        'y = gf.exp(x, name="big"). Session(debug_nans=True) stops the run at the first op that gives NaN or Inf '
+        "and shows its inputs."
+    )
+    assert (warning.filename, warning.lineno) == (__file__, ran)
