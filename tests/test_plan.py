@@ -537,6 +537,27 @@ def test_a_step_that_raises_at_run_time_is_reported_with_the_arrays_it_was_given
     )
 
 
+def test_a_run_time_failure_gives_the_declared_shape_only_where_it_says_less_than_the_actual_one():
+    with gf.Graph().as_default():
+        a = gf.placeholder(gf.float32, [2, 3], name="a")
+        b = gf.placeholder(gf.float32, [None, 3], name="b")
+        m = gf.matmul(a, b, name="m")
+        with gf.Session() as sess, pytest.raises(gf.errors.InvalidArgumentError) as info:
+            sess.run(m, {a: np.ones((2, 3)), b: np.ones((2, 3))})
+    assert "\n  inputs: 'a' float32 [2,3], 'b' float32 [2,3] (declared [?,3])\n" in info.value.message
+
+
+def test_debug_nans_keeps_a_floating_point_category_the_caller_set_to_raise():
+    with gf.Graph().as_default():
+        x = gf.placeholder(gf.float64, [2], name="x")
+        y = gf.exp(x, name="big")
+        raising = np.errstate(over="raise")
+        with gf.Session(debug_nans=True) as sess, raising, pytest.raises(gf.errors.InvalidArgumentError) as info:
+            sess.run(y, {x: [1000.0, 1.0]})
+    assert isinstance(info.value.__cause__, FloatingPointError)  # numpy raised, before any check of the output
+    assert info.value.message.startswith("Exp 'big' failed: overflow encountered in exp")
+
+
 # --------------------------------------------------------------------------------------------------------------------
 # Lowering: which value of a variable each step reads
 
