@@ -30,18 +30,23 @@ def _mlp():
     return x, labels, hidden, loss
 
 
-# --------------------------------------------------------------------------------------------------------------------
-# Printing
-
-
-def test_a_printed_plan_shows_each_step_with_its_slots_and_where_it_writes():
+def _mlp_training_plan():
+    """The plan of one training step of `_mlp`, after a run."""
     with gf.Graph().as_default():
         x, labels, _, loss = _mlp()
         train = gf.train.GradientDescentOptimizer(0.1).minimize(loss)
         with gf.Session() as sess:
             feed = {x: np.ones((64, 6), np.float32), labels: np.zeros(64, np.int64)}
             sess.run(train, feed)
-            plan = sess.plan_for(train, feed)
+            return sess.plan_for(train, feed)
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# Printing
+
+
+def test_a_printed_plan_shows_each_step_with_its_slots_and_where_it_writes():
+    plan = _mlp_training_plan()
     text = str(plan)
     lines = text.splitlines()
     assert lines[0] == f"Plan: 1 fetches, 2 feeds, {len(plan.steps)} steps"
@@ -405,13 +410,7 @@ def _columns(line: str) -> list[str]:
 
 
 def test_a_printed_step_line_has_its_notes_joined_in_order_and_unfused_ops_bare():
-    with gf.Graph().as_default():
-        x, labels, _, loss = _mlp()
-        train = gf.train.GradientDescentOptimizer(0.1).minimize(loss)
-        with gf.Session() as sess:
-            feed = {x: np.ones((64, 6), np.float32), labels: np.zeros(64, np.int64)}
-            sess.run(train, feed)
-            plan = sess.plan_for(train, feed)
+    plan = _mlp_training_plan()
     lines = str(plan).splitlines()
     noted = 0
     for i, step in enumerate(plan.steps):
