@@ -561,7 +561,8 @@ def test_debug_nans_keeps_a_floating_point_category_the_caller_set_to_raise():
 # Lowering: which value of a variable each step reads
 
 
-def test_an_update_in_a_cond_branch_reads_the_branch_s_earlier_update_and_the_cond_picks_the_newest():
+@pytest.mark.parametrize("debug", [False, True])
+def test_an_update_in_a_cond_branch_reads_the_branch_s_earlier_update_and_the_cond_picks_the_newest(debug):
     with gf.Graph().as_default():
         v = gf.Variable(0.0, name="v")
         p = gf.placeholder(gf.bool, [], name="p")
@@ -572,7 +573,7 @@ def test_an_update_in_a_cond_branch_reads_the_branch_s_earlier_update_and_the_co
                 return gf.assign_add(v, 10.0)
 
         r = gf.cond(p, twice, lambda: gf.identity(v))
-        with gf.Session() as sess:
+        with gf.Session(debug_nans=debug) as sess:
             sess.run(v.initializer)
             assert sess.run(r, {p: True}) == 11.0 and sess.run(v) == 11.0
             assert sess.run(r, {p: False}) == 11.0 and sess.run(v) == 11.0
