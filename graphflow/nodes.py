@@ -44,12 +44,14 @@ _getframe = sys._getframe
 def creation_site() -> tuple[str, int, str] | None:
     """`(file, line, function)` of the innermost caller outside graphflow: where the user's code built a node, as TF-1
     records it for "defined at" in its errors. Walks a few frames; reading the source line is left to the error."""
-    frame = _getframe(1)
-    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE):
+    frame = _getframe(2)  # 1 is Node.__init__, always graphflow's
+    package = _PACKAGE
+    while frame is not None:
+        code = frame.f_code
+        if not code.co_filename.startswith(package):
+            return code.co_filename, frame.f_lineno, code.co_name
         frame = frame.f_back
-    if frame is None:
-        return None
-    return frame.f_code.co_filename, frame.f_lineno, frame.f_code.co_name
+    return None
 
 
 class Node:
