@@ -22,7 +22,7 @@ from graphflow.nodes import Node
 from graphflow.ops.control_flow import DEAD
 from graphflow.plan import passes
 from graphflow.plan.steps import Plan, Signature, Step
-from graphflow.shapes import dtype_name, format_shape
+from graphflow.shapes import format_shape
 from graphflow.variables import Variable
 
 Array = np.ndarray
@@ -267,12 +267,11 @@ _RUN_LOOP = _run.__code__
 _LIBRARY_FILES = (os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep, os.path.dirname(np.__file__))
 
 
-def failure(op: Node, error: Exception, values: list[Any] | None = None) -> errors.OpError:
-    """The error for a step whose op raised `error` on the input arrays `values` (None when they are not known)."""
-    if values is None:
-        given = [f"'{x.op_name}' {format_shape(x.shape)} {dtype_name(x.dtype)}" for x in op.inputs]
-    else:  # `values` may go on past the op's inputs with the buffers an update writes into; those are not described
-        given = [_given(x, v) for x, v in zip(op.inputs, values[: len(op.inputs)], strict=True)]
+def failure(op: Node, error: Exception, values: list[Any]) -> errors.OpError:
+    """The error for a step whose op raised `error` on the arrays `values` the step read."""
+    # `values` may go on past the op's inputs (the buffers an update writes into), or, for a fused step, be the
+    # inputs of the op inside it; plain zip pairs what there is, so describing the error can never raise another.
+    given = [_given(x, v) for x, v in zip(op.inputs, values)]  # noqa: B905
     return errors.InvalidArgumentError(
         op,
         f"{op.type} '{op.op_name}' failed: {error}\n  inputs: {', '.join(given) or 'none'}\nNo variable was changed.",
