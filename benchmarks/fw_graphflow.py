@@ -9,6 +9,7 @@ import common
 import numpy as np
 
 import graphflow as gf
+from graphflow import threads
 
 NAME = "graphflow"
 
@@ -56,6 +57,12 @@ def mlp_weights(sess: gf.Session) -> dict[str, np.ndarray]:
     return {"W1": w1, "b1": b1, "W2": w2, "b2": b2}
 
 
+def with_policy(result: dict) -> dict:
+    """A timed block's result, with the BLAS thread count graphflow's policy chose for it (as of its last step) and
+    the load it saw (cores' worth of CPU time other processes used)."""
+    return {**result, "blas_threads": threads.POLICY.current, "others_busy": threads.POLICY.others}
+
+
 class StepRunner(common.SessionStepRunner):
     def __init__(self, batch: int, subset: int = 0, onehot: bool = False, warmup: int = 5) -> None:
         common.mnist(subset)
@@ -68,6 +75,9 @@ class StepRunner(common.SessionStepRunner):
         self.sess = gf.Session(graph=self.graph)
         self.i = 0
         self.run(warmup)
+
+    def run(self, n: int) -> dict:
+        return with_policy(super().run(n))
 
     def weights(self) -> dict[str, np.ndarray]:
         with self.graph.as_default():
@@ -257,6 +267,9 @@ class WorkloadRunner(common.WorkloadRunnerBase):
                 summaries = gf.summary.merge([gf.summary.histogram(v.op.name, v) for v in gf.trainable_variables()])
         self.sess = gf.Session(graph=self.graph)
         self.step = common.session_workload_step(self.sess.run, train, x, labels, summaries, gf.summary.FileWriter)
+
+    def run(self, n: int) -> dict:
+        return with_policy(super().run(n))
 
 
 def setup(workload: str, params: dict):

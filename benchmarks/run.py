@@ -51,6 +51,7 @@ LABELS = {
     "jax": "JAX jit",
 }
 SECTIONS = ["mlp", "workloads", "tutorial", "accuracy", "overhead", "memory", "compile"]
+SETTLE = 0.5  # seconds each runner runs untimed after the load changes (--busy)
 STEP_PEERS = ["torch", "tf1", "jax"]  # the peers whose fastest step the loaded goal compares with
 
 
@@ -177,6 +178,7 @@ class Row:
     error: str | None = None
     weight_diff: float | None = None
     busy_samples: list[float] = field(default_factory=list)  # the same, with the --busy processes running
+    busy_extra: list[dict] = field(default_factory=list)
 
     @property
     def median(self) -> float | None:
@@ -233,8 +235,9 @@ class Bench:
         """Sets up every runner, then times `repeats` rounds of `n` iterations, one runner after another.
 
         With `loaded` and `--busy N`, each round times every runner twice: with the busy processes stopped
-        (`samples`), then running (`busy_samples`). After each switch every runner first runs `n // 3` untimed
-        iterations, so the timed block sees the load steadily (graphflow's thread policy looks every 0.2 s).
+        (`samples`), then running (`busy_samples`). After each switch every runner first runs untimed for at least
+        `SETTLE` seconds, so the timed block sees the load steadily: graphflow's thread policy looks at the machine
+        every 0.2 s and needs one whole window of the new load to see it.
         """
         rows: dict[str, Row] = {}
         live: list[tuple[Spec, Worker, str]] = []
@@ -272,15 +275,17 @@ class Bench:
                     if self.args.pause:
                         time.sleep(self.args.pause)  # let the previous framework's BLAS threads stop spinning
                     try:
-                        if len(states) > 1:
-                            worker.call(cmd="run", id=rid, n=max(1, n // 3))  # settle into the new load, untimed
+                        if len(states) > 1:  # settle into the new load, untimed
+                            settle_until = time.perf_counter() + SETTLE
+                            while time.perf_counter() < settle_until:
+                                worker.call(cmd="run", id=rid, n=max(1, n // 3))
                         reply = worker.call(cmd="run", id=rid, n=n)
                     except WorkerError as e:
                         row.error = str(e)
                         continue
                     samples.append(reply["seconds"] / n)
-                    if state == "idle":
-                        row.extra.append({k: v for k, v in reply.items() if k not in ("ok", "seconds")})
+                    extra = row.busy_extra if state == "busy" else row.extra
+                    extra.append({k: v for k, v in reply.items() if k not in ("ok", "seconds")})
                 busy = state == "busy"
                 timed = {sp.key: rows[sp.key].busy_samples if busy else rows[sp.key].samples for sp, *_ in live}
                 self.log(
@@ -504,7 +509,24 @@ def timing_table(rows: dict[str, Row], first_col: str | None = None, weights: bo
         if weights:
             cells.append("–" if row.weight_diff is None else f"{row.weight_diff:.1e}")
         lines.append("| " + " | ".join(cells) + " |")
-    return lines
+    return lines + policy_note(gf) if loaded and gf else lines
+
+
+def policy_note(gf: Row) -> list[str]:
+    """What graphflow's thread policy chose in the idle and the loaded blocks (as the rows' runners report it)."""
+
+    def chosen(extras: list[dict]) -> str:
+        counts = sorted({e["blas_threads"] for e in extras if "blas_threads" in e})
+        busy = [e["others_busy"] for e in extras if "others_busy" in e]
+        if not counts:
+            return ""
+        threads = " or ".join(map(str, counts)) + " BLAS thread" + ("s" if counts != [1] else "")
+        return f"{threads} (other processes using {min(busy):.2f}-{max(busy):.2f} cores)"
+
+    idle, busy = chosen(gf.extra), chosen(gf.busy_extra)
+    if not idle or not busy:
+        return []
+    return ["", f"graphflow's thread policy chose {idle} in the idle blocks and {busy} in the loaded blocks."]
 
 
 def fastest(rows: dict[str, Row], keys: list[str], busy: bool) -> Row | None:
@@ -574,6 +596,26 @@ def blas_info() -> str:
         return "unknown"
 
 
+def blas_kernels() -> str:
+    """The kernels numpy's OpenBLAS runs (graphflow's and the numpy rows' products), and who chose them: OpenBLAS
+    picks them from the CPU model unless OPENBLAS_CORETYPE names a set. TF, JAX and PyTorch bring their own."""
+    try:
+        import numpy  # noqa: F401  (loads the BLAS library threadpoolctl looks for)
+        from threadpoolctl import threadpool_info
+
+        kernels = next(i.get("architecture") for i in threadpool_info() if i.get("internal_api") == "openblas")
+    except (ImportError, StopIteration):
+        return "not OpenBLAS"
+    try:
+        flags = next((line for line in Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("flags")), "")
+    except OSError:
+        flags = ""
+    cpu = "the CPU has AVX-512" if " avx512f " in f"{flags} " else "the CPU has no AVX-512"
+    forced = os.environ.get("OPENBLAS_CORETYPE")
+    chosen = f"set by OPENBLAS_CORETYPE={forced} in the environment" if forced else "OpenBLAS's own pick"
+    return f"{kernels} ({chosen}; {cpu})"
+
+
 def cpu_seconds() -> tuple[float, float]:
     """(CPU seconds all processes have used on this machine, CPU seconds this run has used: this process and its
     children, reaped ones included, since all of them are reaped before the run ends), from /proc/stat and
@@ -633,6 +675,8 @@ def write_report(path: Path, args, meta: dict, results: dict) -> str:
     add(f"| OS | {m['os']} |")
     add(f"| Python | {m['python']} |")
     add(f"| numpy | {meta['versions'].get('numpy', '?')} ({meta['blas']}) |")
+    if meta.get("blas_kernels"):
+        add(f"| numpy's BLAS kernels | {meta['blas_kernels']} |")
     for name in ("graphflow", "torch", "tensorflow", "jax"):
         if name in meta["versions"]:
             add(f"| {name} | {meta['versions'][name]} |")
@@ -1078,6 +1122,7 @@ def main(argv: list[str] | None = None) -> int:
         "wall": wall,
         "machine": machine_info(),
         "blas": blas_info(),
+        "blas_kernels": blas_kernels(),
         "versions": pool.versions,
         "missing": missing,
         "skipped": [k for k in PEERS if k not in args.framework_list],
@@ -1107,6 +1152,7 @@ def _jsonable(value):
             "key": value.key,
             "samples": value.samples,
             "extra": value.extra,
+            "busy_extra": value.busy_extra,
             "info": value.info,
             "error": value.error,
             "weight_diff": value.weight_diff,

@@ -67,6 +67,9 @@ def test_the_machine_and_versions_are_recorded(quick_run):
     text, data = quick_run
     for row in ("| CPU |", "| RAM |", "| Python |", "| numpy |", "| graphflow |", "| threads |"):
         assert row in text, row
+    kernels = re.search(r"\| numpy's BLAS kernels \| (\w+) \((.*?)\) \|", text)
+    assert kernels, "the report does not say which kernels numpy's products ran"
+    assert kernels.group(1) != "None" and ("OPENBLAS_CORETYPE" in kernels.group(2) or "own pick" in kernels.group(2))
     assert re.search(r"\| RAM \| \d+(\.\d+)? GiB \|", text)
     assert "graphflow" in data["meta"]["versions"]
 
@@ -164,6 +167,10 @@ def test_the_step_and_the_workloads_are_timed_idle_and_loaded(quick_run):
         row = data["results"]["workloads"]["rows"][name]["graphflow"]
         assert row["error"] is None and len(row["samples"]) == len(row["busy_samples"]) == 2
         assert re.search(rf"\| 7\. {name}, loaded: graphflow / TF-1 \| – \| ≤ 1\.0 \| not measured", goals)
+        assert all(e["blas_threads"] >= 1 for e in row["extra"] + row["busy_extra"])
+    # every loaded table says what graphflow's thread policy chose, idle and loaded
+    notes = re.findall(r"thread policy chose ([\d or]+) BLAS threads? \(other processes using [\d.-]+", text)
+    assert len(notes) == 3 + 4, notes
     assert not _spinners(data["run_pid"]), "a busy process outlived the run"
 
 
