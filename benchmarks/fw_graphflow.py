@@ -107,7 +107,7 @@ class TutorialRunner:
         self.run(warmup)
 
     def run(self, n: int) -> dict:
-        return common.time_session_runs(self.sess.run, self.net["train"], self.feed, n)
+        return with_policy(common.time_session_runs(self.sess.run, self.net["train"], self.feed, n))
 
     def weights(self) -> dict[str, np.ndarray]:
         with self.graph.as_default():

@@ -157,6 +157,7 @@ class Session:
             # One call, which no interrupt can split, and no lock, whose wait an interrupt could cut short.
             self._running.discard(token)
             raise
+        threads.POLICY.after_run()
         return rebuild(results)
 
     def _commit(self, token: object, updates: list[tuple[Variable, Array]]) -> None:

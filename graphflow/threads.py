@@ -10,10 +10,15 @@ the cores this process may run on (`os.sched_getaffinity`) and how much of them 
 count against us), and gives BLAS one thread per core that others left free.
 
 It looks at the machine at most every `WINDOW` seconds, from `Session.run`: each run decrements a counter, and only
-when it reaches zero does the policy read the clock; the counter is then set to about the number of runs that fill
-the next window. Changing BLAS's thread count is one call into the library (about 1 µs, through `threadpoolctl`'s
-library controller; `threadpoolctl.threadpool_limits` as a context manager costs about 200 µs, so it is not used per
-run), made only when the count changes. numba's compiled loops (graphflow/kernels) run on the calling thread: split
+when it reaches zero does the policy read /proc/stat; the counter is then set to about the number of runs that fill
+the next window. It measures the machine while this process runs: a pause of more than `GAP` seconds between two runs
+starts the measurement afresh and keeps the count chosen before. A program that ran only in the pause (a build, a
+test, another framework's benchmark block) says little about the runs to come; counted, it took half the threads
+from the next 0.2 s of runs (the tutorial's full-batch iteration took 1.4x its time after another program's block).
+
+Changing BLAS's thread count is one call into the library (about 1 µs, through `threadpoolctl`'s library controller;
+`threadpoolctl.threadpool_limits` as a context manager costs about 200 µs, so it is not used per run), made only when
+the count changes. numba's compiled loops (graphflow/kernels) run on the calling thread: split
 over two threads, the step was slower (docs/architecture.md, section 5).
 
 `Session(config=gf.ConfigProto(intra_op_parallelism_threads=N))` fixes the count at N for that session's runs.
@@ -35,6 +40,7 @@ log = logging.getLogger(__name__)
 # already costs more than it gives.
 SLACK = 0.25
 WINDOW = 0.2  # seconds between looks at the machine
+GAP = 0.05  # seconds without a run after which the measurement starts afresh
 FIRST_WINDOW = 0.05  # the first look comes sooner, so a busy machine is noticed within the first steps
 MAX_PERIOD = 1 << 16  # runs between reading the clock, at most
 _BUSY_FIELDS = (0, 1, 2, 5, 6, 7)  # user, nice, system, irq, softirq, steal (idle and iowait are free)
@@ -95,6 +101,10 @@ class CpuSampler:
         self.hz = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
         self.last = self._sample()
 
+    def restart(self) -> None:
+        """Starts the next measurement now: what happened since the previous call is not counted."""
+        self.last = self._sample()
+
     def _busy_seconds(self) -> float | None:
         try:
             with open(self.path, "rb") as f:
@@ -135,6 +145,7 @@ class ThreadPolicy:
         self.chosen = 0  # the count the machine's load asks for (0: not yet known)
         self.current = 0  # the count last given to BLAS (0: BLAS's own)
         self.others = 0.0  # the last measurement, kept for reports
+        self.last_end = 0.0  # when the last run ended (time.monotonic)
         self._sampler: CpuSampler | None = None
         self._libraries: list[Any] | None = None
         self._cap: int | None = None
@@ -146,11 +157,18 @@ class ThreadPolicy:
             if self.current != override:
                 self._apply(override)
             return
+        if time.monotonic() - self.last_end > GAP and self._sampler is not None:
+            self._sampler.restart()  # after a pause: measure from now, over runs to come
+            self.runs, self.countdown = 0, self.period
         self.countdown -= 1
         if self.countdown <= 0:
             self._look()
         if self.current != self.chosen:
             self._apply(self.chosen)
+
+    def after_run(self) -> None:
+        """Called by `Session.run` when a run ends: the start of a pause, if the next run is long in coming."""
+        self.last_end = time.monotonic()
 
     def _look(self) -> None:
         with self._lock:

@@ -117,14 +117,28 @@ class FakeBlas:
 
 
 class FakeSampler:
+    """Other processes' CPU time as a rate (`load`, in cores) that holds while the clock moves on (`advance`)."""
+
     def __init__(self, clock: Clock) -> None:
-        self.clock, self.load, self.looks = clock, 0.0, 0
+        self.clock, self.load, self.looks, self.restarts = clock, 0.0, 0, 0
+        self.work = 0.0  # CPU-seconds other processes used so far
         self.last = (clock.now, 0.0, 0.0)
+        self.work_then = 0.0
+
+    def advance(self, seconds: float) -> None:
+        self.clock.now += seconds
+        self.work += self.load * seconds
+
+    def restart(self) -> None:
+        self.restarts += 1
+        self.last, self.work_then = (self.clock.now, 0.0, 0.0), self.work
 
     def others_busy(self) -> float:
         self.looks += 1
-        self.last = (self.clock.now, 0.0, 0.0)
-        return self.load
+        busy = (self.work - self.work_then) / (self.clock.now - self.last[0])
+        self.restart()
+        self.restarts -= 1
+        return busy
 
 
 @pytest.fixture
@@ -138,25 +152,50 @@ def policy(clock, monkeypatch):
     return policy, blas, sampler
 
 
-def test_the_policy_looks_once_per_window_and_follows_the_load(policy, clock):
+def run(policy, sampler, seconds: float = 0.001, override: int = 0) -> None:
+    policy.before_run(override)
+    sampler.advance(seconds)
+    policy.after_run()
+
+
+def test_the_policy_looks_once_per_window_and_follows_the_load(policy):
     policy, blas, sampler = policy
-    policy.before_run(0)  # the first run starts measuring, with BLAS's own count
+    run(policy, sampler)  # the first run starts measuring, with BLAS's own count
     assert policy.chosen == 2 and sampler.looks == 0
     sampler.load = 1.0  # another process starts
     for _ in range(200):  # 200 runs of 1 ms: the first look comes after FIRST_WINDOW, then every WINDOW
-        clock.now += 0.001
-        policy.before_run(0)
+        run(policy, sampler)
     assert 1 <= sampler.looks <= 2 + 0.2 / threads.WINDOW
     assert policy.current == 1 and blas.calls == [1]  # one change, made once
     sampler.load = 0.0  # it stops
     for _ in range(2000):
-        clock.now += 0.001
-        policy.before_run(0)
+        run(policy, sampler)
     assert sampler.looks <= 2 + 2.2 / threads.WINDOW  # looks are counted runs apart, not every run
     assert policy.current == 2 and blas.calls == [1, 2]
 
 
-def test_an_override_applies_to_its_session_and_the_choice_comes_back(policy, clock):
+def test_a_pause_between_runs_is_not_measured(policy):
+    policy, blas, sampler = policy
+    for _ in range(300):  # an idle machine: two threads
+        run(policy, sampler)
+    assert policy.current == 2 and sampler.looks >= 1
+    for _ in range(5):  # another program works only between our blocks of runs: 0.5 s busy, then 0.3 s of runs
+        sampler.load = 1.0
+        sampler.advance(0.5)
+        sampler.load = 0.0
+        restarts = sampler.restarts
+        for _ in range(300):
+            run(policy, sampler)
+            assert policy.current == 2
+        assert sampler.restarts == restarts + 1  # the first run after the pause measured from then
+    assert blas.calls == []
+    sampler.load = 1.0  # a load that stays is seen within a window of runs
+    for _ in range(300):
+        run(policy, sampler)
+    assert policy.current == 1 and blas.calls == [1]
+
+
+def test_an_override_applies_to_its_session_and_the_choice_comes_back(policy):
     policy, blas, _ = policy
     policy.before_run(0)
     policy.before_run(3)
