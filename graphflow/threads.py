@@ -158,8 +158,10 @@ class ThreadPolicy:
                 self._apply(override)
             return
         if time.monotonic() - self.last_end > GAP and self._sampler is not None:
-            self._sampler.restart()  # after a pause: measure from now, over runs to come
-            self.runs, self.countdown = 0, self.period
+            # After a pause: measure from now, over runs to come, whose length is not known yet, so the counter
+            # starts again at one run and grows as the first look's did.
+            self._sampler.restart()
+            self.runs, self.countdown, self.period = 0, 1, 1
         self.countdown -= 1
         if self.countdown <= 0:
             self._look()

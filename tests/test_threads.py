@@ -195,6 +195,18 @@ def test_a_pause_between_runs_is_not_measured(policy):
     assert policy.current == 1 and blas.calls == [1]
 
 
+def test_after_a_pause_the_next_look_comes_within_a_window_whatever_the_runs_length(policy):
+    policy, blas, sampler = policy
+    for _ in range(1000):  # short runs: about 200 of them fill a window
+        run(policy, sampler, 0.001)
+    sampler.load = 1.0  # a load arrives while the process does something else, and stays
+    for _ in range(4):  # blocks of 30 runs of 8 ms, 0.1 s apart
+        sampler.advance(0.1)
+        for _ in range(30):
+            run(policy, sampler, 0.008)
+    assert policy.current == 1 and blas.calls == [1]
+
+
 def test_an_override_applies_to_its_session_and_the_choice_comes_back(policy):
     policy, blas, _ = policy
     policy.before_run(0)
