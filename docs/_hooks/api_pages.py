@@ -137,6 +137,7 @@ MIRRORED = {
     "benchmarks/README.md": "benchmarks/README.md",
     "benchmarks/RESULTS.md": "benchmarks/RESULTS.md",
     "benchmarks/RESULTS-busy.md": "benchmarks/RESULTS-busy.md",
+    "benchmarks/RESULTS-busy-openblas-own.md": "benchmarks/RESULTS-busy-openblas-own.md",
     "tests/conformance/README.md": "tests/conformance/README.md",
 }
 LINK = re.compile(r"\[([^\]]*)(\]\()([^)\s#]+)((?:#[^)\s]*)?\))")
