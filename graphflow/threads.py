@@ -18,8 +18,8 @@ from the next 0.2 s of runs (the tutorial's full-batch iteration took 1.4x its t
 
 Changing BLAS's thread count is one call into the library (about 1 µs, through `threadpoolctl`'s library controller;
 `threadpoolctl.threadpool_limits` as a context manager costs about 200 µs, so it is not used per run), made only when
-the count changes. numba's compiled loops (graphflow/kernels) run on the calling thread: split
-over two threads, the step was slower (docs/architecture.md, section 5).
+the count changes. numba's compiled loops (graphflow/kernels) run on the calling thread: split over two threads, the
+step was slower (docs/architecture.md, section 5).
 
 `Session(config=gf.ConfigProto(intra_op_parallelism_threads=N))` fixes the count at N for that session's runs.
 """
@@ -99,7 +99,7 @@ class CpuSampler:
         self.names = {f"cpu{c}".encode() for c in cores}
         self.path = stat_path
         self.hz = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
-        self.last = self._sample()
+        self.restart()
 
     def restart(self) -> None:
         """Starts the next measurement now: what happened since the previous call is not counted."""
