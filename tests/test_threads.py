@@ -122,22 +122,23 @@ class FakeSampler:
     def __init__(self, clock: Clock) -> None:
         self.clock, self.load, self.looks, self.restarts = clock, 0.0, 0, 0
         self.work = 0.0  # CPU-seconds other processes used so far
-        self.last = (clock.now, 0.0, 0.0)
-        self.work_then = 0.0
+        self._start()
 
     def advance(self, seconds: float) -> None:
         self.clock.now += seconds
         self.work += self.load * seconds
 
+    def _start(self) -> None:
+        self.last, self.work_then = (self.clock.now, 0.0, 0.0), self.work
+
     def restart(self) -> None:
         self.restarts += 1
-        self.last, self.work_then = (self.clock.now, 0.0, 0.0), self.work
+        self._start()
 
     def others_busy(self) -> float:
         self.looks += 1
         busy = (self.work - self.work_then) / (self.clock.now - self.last[0])
-        self.restart()
-        self.restarts -= 1
+        self._start()
         return busy
 
 
@@ -152,8 +153,8 @@ def policy(clock, monkeypatch):
     return policy, blas, sampler
 
 
-def run(policy, sampler, seconds: float = 0.001, override: int = 0) -> None:
-    policy.before_run(override)
+def run(policy, sampler, seconds: float = 0.001) -> None:
+    policy.before_run(0)
     sampler.advance(seconds)
     policy.after_run()
 
