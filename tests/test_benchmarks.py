@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import re
 import signal
 import subprocess
@@ -264,3 +265,22 @@ def test_an_interrupted_run_stops_its_busy_processes(tmp_path, sig):
             proc.wait()
     assert proc.returncode != 0
     assert _wait_until(lambda: not _spinners(proc.pid), timeout=15), "busy processes outlived the run"
+
+
+def test_thread_counts_times_each_count_idle_and_loaded():
+    proc = subprocess.run(
+        [sys.executable, str(REPO / "benchmarks" / "thread_counts.py"), "--batches", "32", "--seconds", "0.05"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    rows = [line.split("|")[1:-1] for line in proc.stdout.splitlines() if re.match(r"\| 32 \|", line)]
+    counts = sorted({1, len(os.sched_getaffinity(0))})
+    # The thread column is what BLAS ran with, read back from the library: each session's override reached it.
+    assert [(r[1].strip(), int(r[2])) for r in rows] == [(load, k) for load in ("idle", "1 busy") for k in counts]
+    for r in rows:
+        mean, median = (float(cell.split()[0]) for cell in r[3:5])
+        assert median > 0 and mean > 0
+        assert int(r[7].split(" of ")[1]) > 0  # steps were timed
