@@ -21,6 +21,10 @@ Changing BLAS's thread count is one call into the library (about 1 µs, through 
 the count changes. numba's compiled loops (graphflow/kernels) run on the calling thread: split over two threads, the
 step was slower (docs/architecture.md, section 5).
 
+Why free cores, and not the count whose runs were fastest: under load, two threads give the step a better median than
+one, but one step in 12-60 waits 30-45 ms for the thread that shares the busy program's core, and the mean is 1.9-3.6x
+one thread's (`benchmarks/thread_counts.py`; docs/architecture.md has the table and the timed trials that were tried).
+
 `Session(config=gf.ConfigProto(intra_op_parallelism_threads=N))` fixes the count at N for that session's runs.
 """
 
