@@ -7,14 +7,13 @@ uses").
 For each batch size and load, the counts take turns in rounds; each turn runs the step untimed for half a second (a
 change of count or load takes tens of milliseconds to settle), then times every step for `--seconds`. The table gives
 the mean (what a training loop's total time follows), the median, the 99th percentile, the slowest step and how many
-steps took over 5 ms more than the median: under load a second BLAS thread waits now and then for a whole time slice of
-the busy process, which a median hides and a mean does not.
+steps took more than `STALL` (5 ms) over the median: under load a second BLAS thread now and then waits a whole time
+slice of the busy process, which a median hides and a mean does not.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
 import time
@@ -23,6 +22,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 import common  # noqa: E402
+import numpy as np  # noqa: E402
 from busy import BusyLoad  # noqa: E402
 from fw_graphflow import build_mlp  # noqa: E402
 from run import blas_kernels, machine_info  # noqa: E402
@@ -33,35 +33,41 @@ from graphflow import threads  # noqa: E402
 SETTLE = 0.5  # seconds each turn runs untimed first
 STALL = 5e-3  # a step this much slower than the median counts as held up
 
+Batches = list[tuple[np.ndarray, np.ndarray]]
 
-def time_steps(sess: gf.Session, net: dict, batches: list, seconds: float) -> list[float]:
-    """Runs the train op for `SETTLE` seconds untimed, then `seconds` more; returns each timed step's seconds."""
+
+def time_steps(sess: gf.Session, net: dict, batches: Batches, seconds: float) -> list[float]:
+    """Runs the train op for `SETTLE` seconds untimed, then for `seconds` more, timing each of those steps (at least
+    one, however slow). Returns the timed steps' seconds."""
     run, train, x, labels = sess.run, net["train"], net["x"], net["labels"]
-    times, i = [], 0
+    times: list[float] = []
+    i = 0
     start = time.perf_counter()
-    while (now := time.perf_counter()) - start < SETTLE + seconds:
+    while not times or time.perf_counter() - start < SETTLE + seconds:
         xb, yb = batches[i % len(batches)]
         i += 1
+        step_start = time.perf_counter()
         run(train, {x: xb, labels: yb})
-        if now - start >= SETTLE:
-            times.append(time.perf_counter() - now)
+        if step_start - start >= SETTLE:
+            times.append(time.perf_counter() - step_start)
     return times
 
 
-def blas_threads() -> int:
+def blas_threads_now() -> int:
     """The thread count numpy's BLAS has now, asked of the library through the controllers graphflow sets it with
     (0 where threadpoolctl finds none)."""
     return max((library.get_num_threads() for library in threads.POLICY.libraries()), default=0)
 
 
 def row(batch: int, load: str, count: str, times: list[float]) -> str:
-    times = sorted(times)
+    """One line of the table: the steps' mean and median in µs, their 99th percentile and the slowest in ms, and how
+    many took more than `STALL` over the median."""
     median = statistics.median(times)
+    p99 = statistics.quantiles(times, n=100, method="inclusive")[98] if len(times) > 1 else times[0]
     stalls = sum(t > median + STALL for t in times)
-    p99 = times[min(len(times) - 1, int(0.99 * len(times)))]
     return (
         f"| {batch} | {load} | {count} | {statistics.fmean(times) * 1e6:.0f} µs | {median * 1e6:.0f} µs | "
-        f"{p99 * 1e6:.0f} µs | {times[-1] * 1e3:.1f} ms | {stalls} of {len(times)} |"
+        f"{p99 * 1e3:.1f} ms | {max(times) * 1e3:.1f} ms | {stalls} of {len(times)} |"
     )
 
 
@@ -70,17 +76,17 @@ def main() -> None:
     parser.add_argument("--batches", type=int, nargs="+", default=[32, 128, 1024])
     parser.add_argument("--busy", type=int, default=1, help="CPU-bound processes for the loaded rows (0: idle only)")
     parser.add_argument("--seconds", type=float, default=3.0, help="timed seconds per turn")
-    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--rounds", type=int, default=2, help="turns per count, for each batch size and load")
     args = parser.parse_args()
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    cores = len(threads.affinity_cores())
     counts = sorted({1, cores})
     info = machine_info()
-    print(f"{info['cpu']}, {info['cores']}; numpy's BLAS kernels: {blas_kernels()}")
-    print(f"{args.rounds} rounds of {args.seconds:g} s per count, each after {SETTLE} s untimed; busy: {args.busy}")
+    print(f"{info['cpu']}, {cores} cores to run on; numpy's BLAS kernels: {blas_kernels()}")
+    print(f"turns per count: {args.rounds}, each {args.seconds:g} s timed after {SETTLE} s untimed; busy: {args.busy}")
     print()
-    print("| batch | load | BLAS threads | mean | median | p99 | slowest | steps over median + 5 ms |")
+    print(f"| batch | load | BLAS threads | mean | median | p99 | slowest | steps over median + {STALL * 1e3:g} ms |")
     print("|---|---|---|---|---|---|---|---|")
-    common.mnist(0)
+    common.mnist(0)  # loads and caches MNIST before any timing
     loads = ["idle"] + ([f"{args.busy} busy"] if args.busy else [])
     with BusyLoad(args.busy) as busy:
         for batch in args.batches:
@@ -88,8 +94,9 @@ def main() -> None:
             graph = gf.Graph()
             with graph.as_default():
                 net = build_mlp()
-            config = {k: gf.ConfigProto(intra_op_parallelism_threads=k) for k in counts}
-            sessions = {k: gf.Session(graph=graph, config=config[k]) for k in counts}
+            sessions = {
+                k: gf.Session(graph=graph, config=gf.ConfigProto(intra_op_parallelism_threads=k)) for k in counts
+            }
             for load in loads:
                 if load == "idle":
                     busy.pause()
@@ -100,7 +107,7 @@ def main() -> None:
                 for _ in range(args.rounds):
                     for k in counts:
                         times[k] += time_steps(sessions[k], net, batches, args.seconds)
-                        ran[k].add(blas_threads())
+                        ran[k].add(blas_threads_now())
                 for k in counts:
                     print(row(batch, load, "/".join(map(str, sorted(ran[k]))), times[k]), flush=True)
             for sess in sessions.values():
