@@ -3,7 +3,9 @@
 Each process spins in pure Python (no memory traffic, no threads), like a second experiment or a test suite would
 keep one core busy. They are bounded three ways: `stop()` kills them (run.py calls it from `finally`, so also on
 Ctrl-C and on SIGTERM, which run.py turns into KeyboardInterrupt); each exits by itself at its deadline; and each exits
-within a fraction of a second once its parent is gone (killed with SIGKILL, say), since it checks its parent's pid.
+once its parent is gone (killed with SIGKILL, say): on Linux the kernel kills it with its parent, paused or not,
+and elsewhere it checks its parent's pid every 50 ms while it runs. The kernel ties that to the thread that called
+`start()`, so call it from the thread that outlives the load (the main thread).
 `pause()` and `resume()` stop and continue them (SIGSTOP, SIGCONT), so idle and loaded timings can alternate with the
 same processes.
 """
@@ -17,10 +19,16 @@ import subprocess
 import sys
 import time
 
-# The loop each process runs: spin for about 50 ms at a time, then check the deadline and the parent.
+# The loop each process runs: spin for about 50 ms at a time, then check the deadline and the parent. On Linux it
+# first asks the kernel for SIGKILL when its parent dies (prctl PR_SET_PDEATHSIG): a process stopped by `pause()`
+# runs no code, so only the kernel can end it then. It says "ready" once it has asked, and `start()` waits for that,
+# so that a `pause()` right after `start()` cannot stop it before.
 SPIN = """
-import os, sys, time
+import ctypes, os, signal, sys, time
 deadline, parent = float(sys.argv[1]), int(sys.argv[2])
+if sys.platform.startswith("linux"):
+    ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+print("ready", flush=True)
 while time.time() < deadline and os.getppid() == parent:
     t = time.perf_counter() + 0.05
     while time.perf_counter() < t:
@@ -44,16 +52,22 @@ class BusyLoad:
         self.paused = False
 
     def start(self) -> BusyLoad:
+        """Starts the processes and returns once each is running, or raises RuntimeError if one could not start."""
         deadline = time.time() + self.limit
         for _ in range(self.n):
-            self.procs.append(
-                subprocess.Popen(
-                    [sys.executable, "-c", SPIN, repr(deadline), str(os.getpid())],
-                    stdin=subprocess.DEVNULL,
-                    stdout=subprocess.DEVNULL,
-                    stderr=subprocess.DEVNULL,
-                )
+            proc = subprocess.Popen(
+                [sys.executable, "-c", SPIN, repr(deadline), str(os.getpid())],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+                text=True,
             )
+            self.procs.append(proc)
+            ready = proc.stdout.readline()
+            proc.stdout.close()
+            if ready != "ready\n":
+                self.stop()
+                raise RuntimeError(f"a busy process did not start (exit code {proc.wait()})")
         return self
 
     def _signal(self, sig: int) -> None:

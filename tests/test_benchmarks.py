@@ -248,6 +248,22 @@ def test_busy_processes_exit_when_their_parent_is_killed():
     assert _wait_until(lambda: child not in _spinners()), "the busy process outlived its killed parent"
 
 
+def test_paused_busy_processes_exit_when_their_parent_is_killed():
+    # A stopped process runs no code, so it cannot notice that its parent is gone: the kernel has to end it.
+    code = (
+        "import sys, time; sys.path.insert(0, sys.argv[1]); import busy; "
+        "load = busy.BusyLoad(1).start(); load.pause(); print(load.running()[0], flush=True); time.sleep(60)"
+    )
+    parent = subprocess.Popen([sys.executable, "-c", code, str(RUN.parent)], stdout=subprocess.PIPE, text=True)
+    try:
+        child = int(parent.stdout.readline())
+        assert child in _spinners()
+    finally:
+        parent.kill()
+        parent.wait()
+    assert _wait_until(lambda: child not in _spinners()), "the paused busy process outlived its killed parent"
+
+
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
 def test_an_interrupted_run_stops_its_busy_processes(tmp_path, sig):
     proc = subprocess.Popen(
