@@ -25,7 +25,7 @@ import common  # noqa: E402
 import numpy as np  # noqa: E402
 from busy import BusyLoad  # noqa: E402
 from fw_graphflow import build_mlp  # noqa: E402
-from run import blas_kernels, machine_info  # noqa: E402
+from run import blas_info, blas_kernels, machine_info  # noqa: E402
 
 import graphflow as gf  # noqa: E402
 from graphflow import threads  # noqa: E402
@@ -81,7 +81,10 @@ def main() -> None:
     cores = len(threads.affinity_cores())
     counts = sorted({1, cores})
     info = machine_info()
-    print(f"{info['cpu']}, {cores} cores to run on; numpy's BLAS kernels: {blas_kernels()}")
+    command = " ".join(["python", "benchmarks/thread_counts.py", *sys.argv[1:]])
+    print(f"Written by `{command}` on {time.strftime('%Y-%m-%d %H:%M', time.gmtime())} UTC.")
+    print()
+    print(f"{info['cpu']}, {cores} cores to run on; numpy {np.__version__} ({blas_info()}), kernels: {blas_kernels()}")
     print(f"turns per count: {args.rounds}, each {args.seconds:g} s timed after {SETTLE} s untimed; busy: {args.busy}")
     print()
     print(f"| batch | load | BLAS threads | mean | median | p99 | slowest | steps over median + {STALL * 1e3:g} ms |")
