@@ -18,6 +18,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 # The loop each process runs: spin for about 50 ms at a time, then check the deadline and the parent. On Linux it
 # first asks the kernel for SIGKILL when its parent dies (prctl PR_SET_PDEATHSIG): a process stopped by `pause()`
@@ -86,6 +87,18 @@ class BusyLoad:
         if self.procs and self.paused:
             self._signal(signal.SIGCONT)
             self.paused = False
+
+    def cpu_seconds(self) -> float:
+        """CPU seconds the processes have used so far (from /proc/<pid>/stat; 0 where that is unreadable), so that a
+        report can say how much load was there: a paused, dead or starved process adds nothing."""
+        seconds = 0.0
+        for p in self.procs:
+            try:
+                fields = Path(f"/proc/{p.pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except (OSError, IndexError):
+                continue
+            seconds += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
+        return seconds
 
     def running(self) -> list[int]:
         """The pids of the processes still alive."""

@@ -8,7 +8,9 @@ For each batch size and load, the counts take turns in rounds; each turn runs th
 change of count or load takes tens of milliseconds to settle), then times every step for `--seconds`. The table gives
 the mean (what a training loop's total time follows), the median, the 99th percentile, the slowest step and how many
 steps took more than `STALL` (5 ms) over the median: under load a second BLAS thread now and then waits a whole time
-slice of the busy process, which a median hides and a mean does not.
+slice of the busy process, which a median hides and a mean does not. The last column says how much load there was:
+the CPU time the busy processes used during the turns, in cores (about 1 per process on a machine with a core to
+spare for each).
 """
 
 from __future__ import annotations
@@ -59,15 +61,15 @@ def blas_threads_now() -> int:
     return max((library.get_num_threads() for library in threads.POLICY.libraries()), default=0)
 
 
-def row(batch: int, load: str, count: str, times: list[float]) -> str:
-    """One line of the table: the steps' mean and median in µs, their 99th percentile and the slowest in ms, and how
-    many took more than `STALL` over the median."""
+def row(batch: int, load: str, count: str, times: list[float], busy_cores: float) -> str:
+    """One line of the table: the steps' mean and median in µs, their 99th percentile and the slowest in ms, how many
+    took more than `STALL` over the median, and how many cores' worth of CPU time the busy processes used."""
     median = statistics.median(times)
     p99 = statistics.quantiles(times, n=100, method="inclusive")[98] if len(times) > 1 else times[0]
     stalls = sum(t > median + STALL for t in times)
     return (
         f"| {batch} | {load} | {count} | {statistics.fmean(times) * 1e6:.0f} µs | {median * 1e6:.0f} µs | "
-        f"{p99 * 1e3:.1f} ms | {max(times) * 1e3:.1f} ms | {stalls} of {len(times)} |"
+        f"{p99 * 1e3:.1f} ms | {max(times) * 1e3:.1f} ms | {stalls} of {len(times)} | {busy_cores:.2f} |"
     )
 
 
@@ -87,8 +89,11 @@ def main() -> None:
     print(f"{info['cpu']}, {cores} cores to run on; numpy {np.__version__} ({blas_info()}), kernels: {blas_kernels()}")
     print(f"turns per count: {args.rounds}, each {args.seconds:g} s timed after {SETTLE} s untimed; busy: {args.busy}")
     print()
-    print(f"| batch | load | BLAS threads | mean | median | p99 | slowest | steps over median + {STALL * 1e3:g} ms |")
-    print("|---|---|---|---|---|---|---|---|")
+    print(
+        f"| batch | load | BLAS threads | mean | median | p99 | slowest | steps over median + {STALL * 1e3:g} ms "
+        "| cores the busy processes used |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|")
     common.mnist(0)  # loads and caches MNIST before any timing
     loads = ["idle"] + ([f"{args.busy} busy"] if args.busy else [])
     with BusyLoad(args.busy) as busy:
@@ -107,12 +112,17 @@ def main() -> None:
                     busy.resume()
                 times: dict[int, list[float]] = {k: [] for k in counts}
                 ran: dict[int, set[int]] = {k: set() for k in counts}  # the count BLAS had, read back after each turn
+                used = {k: [0.0, 0.0] for k in counts}  # the busy processes' CPU seconds, and the turns' seconds
                 for _ in range(args.rounds):
                     for k in counts:
+                        cpu, start = busy.cpu_seconds(), time.perf_counter()
                         times[k] += time_steps(sessions[k], net, batches, args.seconds)
+                        used[k][0] += busy.cpu_seconds() - cpu
+                        used[k][1] += time.perf_counter() - start
                         ran[k].add(blas_threads_now())
                 for k in counts:
-                    print(row(batch, load, "/".join(map(str, sorted(ran[k]))), times[k]), flush=True)
+                    threads_ran = "/".join(map(str, sorted(ran[k])))
+                    print(row(batch, load, threads_ran, times[k], used[k][0] / used[k][1]), flush=True)
             for sess in sessions.values():
                 sess.close()
 

@@ -233,6 +233,19 @@ def test_busy_processes_stop_on_stop_on_an_error_and_by_themselves(monkeypatch):
         busy.BusyLoad(-1)
 
 
+def test_busy_processes_report_the_cpu_time_they_used(monkeypatch):
+    busy = _busy_module(monkeypatch)
+    with busy.BusyLoad(1) as load:
+        time.sleep(0.3)
+        assert load.cpu_seconds() > 0.1  # spinning: most of the 0.3 s on a core
+        load.pause()
+        time.sleep(0.05)
+        paused = load.cpu_seconds()
+        time.sleep(0.3)
+        assert load.cpu_seconds() - paused < 0.03  # stopped: no CPU time (a clock tick of slack)
+    assert busy.BusyLoad(0).cpu_seconds() == 0.0
+
+
 def test_busy_processes_exit_when_their_parent_is_killed():
     code = (
         "import sys, time; sys.path.insert(0, sys.argv[1]); import busy; "
@@ -299,6 +312,8 @@ def test_thread_counts_times_each_count_idle_and_loaded():
     assert [(r[1].strip(), int(r[2])) for r in rows] == [(load, k) for load in ("idle", "1 busy") for k in counts]
     for r in rows:
         assert int(r[7].split(" of ")[1]) > 0  # steps were timed
+        load = float(r[8])  # the busy process's CPU time over the turns, in cores
+        assert load == 0.0 if r[1].strip() == "idle" else load > 0.2
 
 
 def test_thread_counts_reports_the_mean_beside_the_median_and_counts_the_stalls(monkeypatch):
@@ -309,6 +324,6 @@ def test_thread_counts_reports_the_mean_beside_the_median_and_counts_the_stalls(
     spec.loader.exec_module(module)
     # 97 steps of 1 ms, one of 5.6 ms (less than STALL over the median) and two held up: 7 ms and 20 ms.
     times = [0.001] * 97 + [0.0056, 0.007, 0.020]
-    cells = [c.strip() for c in module.row(128, "1 busy", "2", times).split("|")[1:-1]]
-    assert cells == ["128", "1 busy", "2", "1296 µs", "1000 µs", "7.1 ms", "20.0 ms", "2 of 100"]
-    assert module.row(32, "idle", "1", [0.002]).endswith("| 2.0 ms | 2.0 ms | 0 of 1 |")  # one step is enough
+    cells = [c.strip() for c in module.row(128, "1 busy", "2", times, 0.987).split("|")[1:-1]]
+    assert cells == ["128", "1 busy", "2", "1296 µs", "1000 µs", "7.1 ms", "20.0 ms", "2 of 100", "0.99"]
+    assert module.row(32, "idle", "1", [0.002], 0.0).endswith("| 2.0 ms | 2.0 ms | 0 of 1 | 0.00 |")  # one step will do
