@@ -1,14 +1,14 @@
 """How many threads a session's matrix products use: as many as there are cores that no other program keeps busy.
 
 BLAS (OpenBLAS under numpy) splits each large product into equal parts, one per thread, and the product ends when the
-last part does. On an idle 2-core machine two threads run the benchmark MLP's step 1.1-1.9x faster than one. When
-another program keeps a core busy, the thread that shares its core gets a time slice now and then, and every product
-waits for it: on average the same step takes 3-4x its idle time, against 1.05-2x on one thread
-(`benchmarks/thread_counts.py`). After a product OpenBLAS's worker also spins, waiting for the next one, and takes a
-time slice from whatever else wants that core. So the policy counts the cores this process may run on
-(`os.sched_getaffinity`) and how much of them other processes used lately (from /proc/stat's per-core busy time minus
-this process's own CPU time, so the spinning of our own BLAS worker does not count against us), and gives BLAS one
-thread per core that others left free.
+last part does. On an idle 2-core machine two threads run the benchmark MLP's step 1.3-1.9x faster than one at batch 128
+and 1024; at batch 32 the gain is smaller, and at times reversed (docs/architecture.md, section 5). When another program
+keeps a core busy, the thread that shares its core gets a time slice now and then, and every product waits for it: on
+average the same step takes 2.5-4x its idle time, against 1-1.9x on one thread (`benchmarks/thread_counts.py`). After a
+product OpenBLAS's worker also spins, waiting for the next one, and takes a time slice from whatever else wants that
+core. So the policy counts the cores this process may run on (`os.sched_getaffinity`) and how much of them other
+processes used lately (from /proc/stat's per-core busy time minus this process's own CPU time, so the spinning of our
+own BLAS worker does not count against us), and gives BLAS one thread per core that others left free.
 
 It looks at the machine at most every `WINDOW` seconds, from `Session.run`: each run decrements a counter, and only
 when it reaches zero does the policy read /proc/stat; the counter is then set to about the number of runs that fill
@@ -23,9 +23,9 @@ the count changes. numba's compiled loops (graphflow/kernels) run on the calling
 step was slower (docs/architecture.md, section 5).
 
 Why the policy counts free cores instead of timing both counts and keeping the faster: under load two threads can give
-the step the better median (at batch 128), but one step in 9-80 then waits tens of milliseconds for the thread that
-shares the busy program's core, so the mean, which a training loop's time follows, is 1.5-3.6x one thread's. A per-plan
-trial of both counts was built and timed: it chose one thread, after about a second of runs per trial
+the step the better median (at batch 32 and 128), but one step in 7-92 then waits tens of milliseconds for the thread
+that shares the busy program's core, so the mean, which a training loop's time follows, is 1.7-3.0x one thread's. A
+per-plan trial of both counts was built and timed: it chose one thread, after about a second of runs per trial
 (docs/architecture.md has the figures).
 
 `Session(config=gf.ConfigProto(intra_op_parallelism_threads=N))` fixes the count at N for that session's runs.

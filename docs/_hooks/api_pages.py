@@ -138,6 +138,7 @@ MIRRORED = {
     "benchmarks/RESULTS.md": "benchmarks/RESULTS.md",
     "benchmarks/RESULTS-busy.md": "benchmarks/RESULTS-busy.md",
     "benchmarks/RESULTS-busy-openblas-own.md": "benchmarks/RESULTS-busy-openblas-own.md",
+    "benchmarks/RESULTS-thread-counts.md": "benchmarks/RESULTS-thread-counts.md",
     "tests/conformance/README.md": "tests/conformance/README.md",
 }
 LINK = re.compile(r"\[([^\]]*)(\]\()([^)\s#]+)((?:#[^)\s]*)?\))")
