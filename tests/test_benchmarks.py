@@ -246,10 +246,12 @@ def test_busy_processes_report_the_cpu_time_they_used(monkeypatch):
     assert busy.BusyLoad(0).cpu_seconds() == 0.0
 
 
-def test_busy_processes_exit_when_their_parent_is_killed():
+@pytest.mark.parametrize("then", ["", "load.pause(); "], ids=["running", "paused"])
+def test_busy_processes_exit_when_their_parent_is_killed(then):
+    # A paused (stopped) process runs no code, so it cannot notice that its parent is gone: the kernel has to end it.
     code = (
         "import sys, time; sys.path.insert(0, sys.argv[1]); import busy; "
-        "load = busy.BusyLoad(1).start(); print(load.running()[0], flush=True); time.sleep(60)"
+        f"load = busy.BusyLoad(1).start(); {then}print(load.running()[0], flush=True); time.sleep(60)"
     )
     parent = subprocess.Popen([sys.executable, "-c", code, str(RUN.parent)], stdout=subprocess.PIPE, text=True)
     try:
@@ -259,22 +261,6 @@ def test_busy_processes_exit_when_their_parent_is_killed():
         parent.kill()
         parent.wait()
     assert _wait_until(lambda: child not in _spinners()), "the busy process outlived its killed parent"
-
-
-def test_paused_busy_processes_exit_when_their_parent_is_killed():
-    # A stopped process runs no code, so it cannot notice that its parent is gone: the kernel has to end it.
-    code = (
-        "import sys, time; sys.path.insert(0, sys.argv[1]); import busy; "
-        "load = busy.BusyLoad(1).start(); load.pause(); print(load.running()[0], flush=True); time.sleep(60)"
-    )
-    parent = subprocess.Popen([sys.executable, "-c", code, str(RUN.parent)], stdout=subprocess.PIPE, text=True)
-    try:
-        child = int(parent.stdout.readline())
-        assert child in _spinners()
-    finally:
-        parent.kill()
-        parent.wait()
-    assert _wait_until(lambda: child not in _spinners()), "the paused busy process outlived its killed parent"
 
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
